@@ -1,0 +1,42 @@
+# One Halton KPI dashboard. `make run` and `make test` are the two commands that matter; each
+# installs what it needs into .venv first, so both work on a fresh machine with Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DATA := data/demo
+PORT ?= 8501
+
+.PHONY: install run test test-fast bench docs data clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Demo data is generated, not committed: deterministic, so the same command gives the same bytes.
+$(DATA)/manifest.json: $(VENV)/.installed onehalton/demo_data.py onehalton/contract.py data/reference/*.csv
+	$(BIN)/python -m onehalton.demo_data --out $(DATA)
+
+data: $(DATA)/manifest.json
+
+run: install data
+	$(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+# Browser tests need Chromium (apt-get install chromium); set ONE_HALTON_SKIP_BROWSER=1 to opt out explicitly.
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+test-fast: install
+	ONE_HALTON_SKIP_BROWSER=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not browser"
+
+bench: install
+	$(BIN)/python -m scripts.bench
+
+docs: install
+	$(BIN)/python -m scripts.render_contract
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -1,0 +1,201 @@
+"""The one module that runs SQL, and the only one that imports duckdb.
+
+It opens a locked-down in-memory DuckDB connection that can read the data folder and nothing
+else, validates every extract against the contract once (`onehalton.validate`), maps each to a
+view with its logical name, and runs the named query files in `queries/` with bound parameters
+on a cursor of that connection. Results are cached per data folder, query and parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from onehalton import config, contract
+from onehalton.validate import TableStatus, load_table
+
+
+class QueryError(RuntimeError):
+    """A query failed; the message names the query file and its parameters."""
+
+
+class ExtractUnavailable(RuntimeError):
+    """A query needs an extract that could not be loaded; the message says why."""
+
+    def __init__(self, statuses: list[TableStatus]):
+        self.statuses = statuses
+        super().__init__(" ".join(s.summary() for s in statuses))
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    name: str
+    path: Path
+    sql: str
+    purpose: str
+    grain: str
+    params: tuple[str, ...]
+    tables: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+_HEADER = re.compile(r"^--\s*(Purpose|Grain|Parameters|Tables|Columns):\s*(.*)$", re.MULTILINE)
+
+
+def _parse_spec(path: Path) -> QuerySpec:
+    sql = path.read_text(encoding="utf-8")
+    header = {k.lower(): v.strip() for k, v in _HEADER.findall(sql)}
+    missing = {"purpose", "grain", "parameters", "tables", "columns"} - header.keys()
+    if missing:
+        raise QueryError(f"Query file {path.name} lacks header lines: {', '.join(sorted(missing))}")
+
+    def names(text: str) -> tuple[str, ...]:
+        return tuple(n for n in (p.strip().split(" ")[0].lstrip("$") for p in text.split(",")) if n and n != "none")
+
+    params = tuple(re.findall(r"\$(\w+)", header["parameters"]))
+    return QuerySpec(path.stem, path, sql, header["purpose"], header["grain"], params,
+                     names(header["tables"]), names(header["columns"]))
+
+
+def query_specs() -> dict[str, QuerySpec]:
+    """Every query file, by name: the allow-list of what can be run."""
+    return {p.stem: _parse_spec(p) for p in sorted(config.QUERIES_DIR.glob("*.sql"))}
+
+
+def read_manifest(data_dir: Path) -> tuple[dict[str, dict], str]:
+    """The manifest entries by table, and a problem message ('' when it read cleanly)."""
+    path = data_dir / contract.MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, f"No `{contract.MANIFEST_FILE}` in the data folder: provenance unknown, treated as synthetic."
+    except (OSError, ValueError) as exc:
+        return {}, f"`{contract.MANIFEST_FILE}` cannot be read ({exc}): provenance unknown, treated as synthetic."
+    if not isinstance(manifest, dict):
+        return {}, f"`{contract.MANIFEST_FILE}` is not a JSON object: provenance unknown, treated as synthetic."
+    return {k: v for k, v in manifest.items() if isinstance(v, dict)}, ""
+
+
+class Database:
+    """A validated, read-only view of one data folder."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.specs = query_specs()
+        self.manifest, self.manifest_problem = read_manifest(data_dir)
+        self._lock = threading.Lock()
+        self.con = self._connect(data_dir)
+        self.statuses: dict[str, TableStatus] = {}
+        for table in contract.TABLES:
+            self.statuses[table.name] = load_table(self.con, table, data_dir, self.statuses)
+
+    @staticmethod
+    def _connect(data_dir: Path):
+        spill = Path(tempfile.mkdtemp(prefix="onehalton-duckdb-"))
+        con = duckdb.connect(":memory:", config={
+            "threads": config.DUCKDB_THREADS,
+            "memory_limit": config.DUCKDB_MEMORY_LIMIT,
+            "temp_directory": str(spill),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        })
+        # DuckDB refuses to change allowed_directories once external access is off, and
+        # refuses every change once the configuration is locked: this order is the only one.
+        folders = [str(data_dir) + "/", str(spill) + "/"]
+        con.execute("SET allowed_directories = " + "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in folders) + "]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        return con
+
+    def synthetic(self, table: str) -> bool:
+        """True unless the manifest says plainly that the table is not synthetic."""
+        return self.manifest.get(table, {}).get("synthetic", True) is not False
+
+    def unavailable(self, tables: tuple[str, ...]) -> list[TableStatus]:
+        return [self.statuses[t] for t in tables if t in self.statuses and not self.statuses[t].available]
+
+    def run(self, name: str, params: dict) -> pd.DataFrame:
+        spec = self.specs.get(name)
+        if spec is None:
+            raise QueryError(f"Unknown query {name!r}: no file queries/{name}.sql")
+        if set(params) != set(spec.params):
+            raise QueryError(f"Query file queries/{name}.sql takes parameters {list(spec.params)}, "
+                             f"was given {sorted(params)}")
+        blocked = self.unavailable(spec.tables)
+        if blocked:
+            raise ExtractUnavailable(blocked)
+        try:
+            # A cursor per query: DuckDB connections are not safe to share across the
+            # threads Streamlit runs sessions on, cursors are.
+            with self._lock:
+                cursor = self.con.cursor()
+            try:
+                # st.cache_data hashes its arguments, so lists travel as tuples until here.
+                bound = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+                # Arrow keeps DECIMAL money exact (as Python Decimal); .df() would turn it to float.
+                table = cursor.sql(spec.sql, params=bound).to_arrow_table()
+                return _to_pandas(table)
+            finally:
+                cursor.close()
+        except duckdb.Error as exc:
+            raise QueryError(f"Query file queries/{name}.sql failed with parameters {params}: "
+                             f"{str(exc).splitlines()[0]}") from exc
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """DuckDB sums integers into HUGEINT, which Arrow carries as DECIMAL(38,0): make those plain
+    integers again, and keep real decimals (money) as exact Python Decimals."""
+    casts = {}
+    for i, arrow_field in enumerate(table.schema):
+        if pa.types.is_decimal(arrow_field.type) and arrow_field.type.scale == 0:
+            casts[i] = pa.field(arrow_field.name, pa.int64())
+    for i, arrow_field in casts.items():
+        table = table.set_column(i, arrow_field, table.column(i).cast(pa.int64()))
+    return table.to_pandas(date_as_object=False)
+
+
+def _fingerprint(data_dir: Path) -> tuple:
+    """Changes when any file in the data folder changes, so a replaced extract is revalidated."""
+    try:
+        entries = sorted(data_dir.rglob("*"))
+    except OSError:
+        return ()
+    out = []
+    for p in entries:
+        try:
+            s = p.stat()
+        except OSError:
+            continue
+        out.append((str(p.relative_to(data_dir)), s.st_size, s.st_mtime_ns))
+    return tuple(out)
+
+
+@st.cache_resource(show_spinner="Loading and checking the extracts…", max_entries=4)
+def _database(data_dir: str, fingerprint: tuple) -> Database:
+    return Database(Path(data_dir))
+
+
+def database() -> Database:
+    folder = config.data_dir()
+    return _database(str(folder), _fingerprint(folder))
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _cached_run(data_dir: str, fingerprint: tuple, name: str, params: tuple) -> pd.DataFrame:
+    return _database(data_dir, fingerprint).run(name, dict(params))
+
+
+def run_query(name: str, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql with bound parameters; cached per data folder, query and parameters."""
+    folder = config.data_dir()
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _cached_run(str(folder), _fingerprint(folder), name, frozen)

@@ -1,0 +1,142 @@
+"""Filters that travel: ward(s) and period, bound to the URL and kept across page switches.
+
+They are drawn once, in the entrypoint, before the page runs; pages read `current()`.
+Anything in the URL that is not a valid value is ignored and named in a notice, never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from onehalton import db
+
+KNOWN_PARAMS = ("ward", "from", "to", "fy", "month")
+SHOWN_IN_NOTICE = 60  # characters of a rejected value echoed back; hostile strings can be huge
+
+
+@dataclass(frozen=True)
+class Filters:
+    wards: tuple[str, ...]
+    ward_names: tuple[str, ...]
+    start: date
+    end: date
+
+    @property
+    def ward_param(self) -> list[str] | None:
+        """The `$wards` query parameter: NULL means all of Halton."""
+        return list(self.wards) or None
+
+    @property
+    def ward_level(self) -> bool:
+        """True when the view is cut by ward, so small numbers must be suppressed."""
+        return bool(self.wards)
+
+    @property
+    def area_label(self) -> str:
+        if not self.wards:
+            return "Halton"
+        if len(self.wards) == 1:
+            return self.ward_names[0]
+        return f"{len(self.wards)} wards"
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.start:%b %Y} to {self.end:%b %Y}"
+
+
+def shown(value: str) -> str:
+    """A rejected URL value made safe to echo: printable, short, and inert as markdown."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in value)
+    if len(text) > SHOWN_IN_NOTICE:
+        text = text[:SHOWN_IN_NOTICE] + "…"
+    return "`" + text.replace("`", "'") + "`" if text else "(empty)"
+
+
+def notice_rejected(param: str, values: list[str], what: str) -> None:
+    if values:
+        listed = ", ".join(shown(v) for v in values[:5]) + (f" and {len(values) - 5} more" if len(values) > 5 else "")
+        st.warning(f"Ignored {what} in the link (`{param}`): {listed}. Showing the rest of the view without it.",
+                   icon=":material/link_off:")
+
+
+def month_options() -> list[str]:
+    """Months the data folder covers, from the manifest; a sensible span if it says nothing."""
+    manifest = db.database().manifest
+    starts = [e.get("period_start") for e in manifest.values() if isinstance(e.get("period_start"), str)]
+    ends = [e.get("period_end") for e in manifest.values() if isinstance(e.get("period_end"), str)]
+    first = _parse_month(min(starts)) if starts else None
+    last = _parse_month(max(ends)) if ends else None
+    today = date.today()
+    last = last or date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    first = first or date(last.year - 5, last.month, 1)
+    first = max(first, date(2010, 1, 1))
+    months = []
+    current = first
+    while current <= last:
+        months.append(f"{current:%Y-%m}")
+        current = date(current.year + (current.month == 12), current.month % 12 + 1, 1)
+    return months
+
+
+def _parse_month(text: str) -> date | None:
+    if len(text) == 7:  # "YYYY-MM", as the URL carries months
+        text += "-01"
+    try:
+        parsed = date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+    return date(parsed.year, parsed.month, 1)
+
+
+def _ward_choices() -> dict[str, str]:
+    try:
+        wards = db.run_query("wards")
+    except (db.ExtractUnavailable, db.QueryError):
+        return {}
+    return dict(zip(wards["ward_code"], wards["ward_name"]))
+
+
+def sidebar() -> Filters:
+    """Draw the shared filters in the sidebar and return the current selection."""
+    unknown = sorted(k for k in st.query_params.keys() if k not in KNOWN_PARAMS)
+    notice_rejected("?", unknown, "unknown parameters")
+
+    choices = _ward_choices()
+    requested = st.query_params.get_all("ward")
+    notice_rejected("ward", [w for w in requested if w not in choices], "unknown ward codes")
+    months = month_options()
+    for param in ("from", "to"):
+        notice_rejected(param, [m for m in st.query_params.get_all(param) if m not in months], "months outside the data")
+
+    with st.sidebar:
+        st.header("Filters")
+        if choices:
+            wards = st.multiselect(
+                "Ward of residence", list(choices), format_func=lambda c: choices.get(c, c), key="ward",
+                bind="query-params", placeholder="All of Halton",
+                help="Filter to one or more electoral wards. Leave empty for all of Halton.")
+        else:
+            wards = []
+            st.caption("Ward filter unavailable: the ward reference table could not be loaded.")
+        label = _month_label
+        start = st.selectbox("From", months, index=0, format_func=label, key="from", bind="query-params")
+        end = st.selectbox("To", months, index=len(months) - 1, format_func=label, key="to", bind="query-params")
+    start_date, end_date = _parse_month(start or months[0]), _parse_month(end or months[-1])
+    if start_date > end_date:
+        st.warning("The period's start is after its end, so the two were swapped.", icon=":material/swap_horiz:")
+        start_date, end_date = end_date, start_date
+    valid = tuple(w for w in wards if w in choices)
+    return Filters(valid, tuple(choices[w] for w in valid), start_date, end_date)
+
+
+def _month_label(month: str) -> str:
+    parsed = _parse_month(month)
+    return f"{parsed:%b %Y}" if parsed else month
+
+
+def current() -> Filters:
+    """The selection drawn by the entrypoint on this run."""
+    return st.session_state["_filters"]

@@ -1,0 +1,338 @@
+"""Everything a page draws: headers and honesty banners, KPI tiles, charts, tables and downloads.
+
+Pages stay thin by calling these. Small-number suppression is applied here, in one place, so a
+table, a chart, a tile and a CSV download all show the same protected numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from onehalton import config, db, filters, spc, stats, suppression
+
+# NHS identity colours (NHS England brand guidelines). Improvement/concern follow Making Data
+# Count: blue for improvement, orange for concern, grey for common cause; never red/green alone.
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_WARM_YELLOW = "#FFB81C"
+NHS_AQUA_GREEN = "#00A499"
+NHS_PURPLE = "#330072"
+NHS_DARK_GREY = "#425563"
+NHS_MID_GREY = "#768692"
+NHS_ORANGE = "#ED8B00"
+NHS_PINK = "#AE2573"
+NHS_LIGHT_BLUE = "#41B6E6"
+SERIES_COLOURS = [NHS_BLUE, NHS_WARM_YELLOW, NHS_AQUA_GREEN, NHS_PURPLE, NHS_PINK, NHS_DARK_GREY, NHS_LIGHT_BLUE,
+                  NHS_ORANGE]
+AREA_COLOURS = {"England": NHS_DARK_GREY, "Halton": NHS_BLUE}
+POINT_COLOURS = {"improvement": NHS_LIGHT_BLUE, "concern": NHS_ORANGE, "neutral": NHS_PURPLE,
+                 "common cause": NHS_MID_GREY}
+VARIATION_ICONS = {
+    "improvement_high": ":material/trending_up:", "improvement_low": ":material/trending_down:",
+    "concern_high": ":material/trending_up:", "concern_low": ":material/trending_down:",
+    "neutral_high": ":material/trending_up:", "neutral_low": ":material/trending_down:",
+    "common_cause": ":material/trending_flat:",
+}
+ASSURANCE_ICONS = {"Consistently passing": ":material/verified:", "Consistently failing": ":material/error:",
+                   "Hit and miss": ":material/swap_vert:"}
+
+FORMATS = {
+    "count": lambda v: f"{v:,.0f}",
+    "pct": lambda v: f"{v:.1%}",
+    "rate": lambda v: f"{v:,.1f}",
+    "gbp": lambda v: f"£{v:,.0f}",
+    "value": lambda v: f"{v:,.1f}",
+}
+AXIS_FORMATS = {"count": ",.0f", "pct": ".0%", "rate": ",.1f", "gbp": "£,.0f", "value": ",.1f"}
+
+
+def fmt(value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return suppression.SUPPRESSED_LABEL
+    return FORMATS[kind](float(value))
+
+
+# ----------------------------------------------------------------------------------------------
+# Page frame
+
+
+def page(title: str, intro: str, tables: tuple[str, ...]) -> filters.Filters:
+    """Title, the honesty banner and extract notices for the tables this page reads."""
+    st.title(title)
+    st.caption(intro)
+    database = db.database()
+    synthetic = [database.statuses[t].title for t in tables if t in database.statuses and database.synthetic(t)]
+    if synthetic:
+        st.info("**Synthetic demo data.** " + ", ".join(synthetic) + (" is" if len(synthetic) == 1 else " are")
+                + " generated for demonstration, calibrated to published figures: not real patients or spending. "
+                "See *About the data*.", icon=":material/science:")
+    if database.manifest_problem:
+        st.warning(database.manifest_problem, icon=":material/help:")
+    for name in tables:
+        status = database.statuses.get(name)
+        if status is None:
+            continue
+        if not status.available:
+            st.error(status.summary() + " Everything else on this page still works.", icon=":material/block:")
+        elif status.rows_excluded:
+            st.warning(status.summary(), icon=":material/rule:")
+    return filters.current()
+
+
+def load(name: str, **params) -> pd.DataFrame | None:
+    """Run a query for the page; on failure say why in the page (the notice above names the extract)."""
+    try:
+        return db.run_query(name, **params)
+    except db.ExtractUnavailable:
+        return None  # already explained by the page's extract notice
+    except db.QueryError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def unavailable(what: str) -> None:
+    st.info(f"{what} cannot be shown: the data it needs is unavailable (see the notice above).",
+            icon=":material/block:")
+
+
+# ----------------------------------------------------------------------------------------------
+# Suppression
+
+
+@dataclass
+class Protected:
+    frame: pd.DataFrame  # numeric, suppressed cells NA: for charts and tiles
+    display: pd.DataFrame  # labelled, for tables and downloads
+    suppressed: int
+
+
+def protect(frame: pd.DataFrame, *, counts: list[str], derived: dict[str, list[str]] | None = None,
+            groups: list[str] | None = None, active: bool = True, rows: pd.Series | None = None) -> Protected:
+    """Suppress small ward-level numbers. `active` is False for Halton-wide figures, which are not
+    suppressed; `rows` limits suppression to ward rows in a frame that also holds Halton/England."""
+    if not active or frame.empty:
+        return Protected(frame, frame, 0)
+    if rows is not None and not rows.all():
+        ward_part = protect(frame[rows], counts=counts, derived=derived, groups=groups)
+        other = frame[~rows]
+        numeric = pd.concat([other, ward_part.frame]).loc[frame.index]
+        display = pd.concat([other.astype(object), ward_part.display]).loc[frame.index]
+        return Protected(numeric, display, ward_part.suppressed)
+    result = suppression.suppress(frame, counts=[c for c in counts if c in frame],
+                                  derived={k: v for k, v in (derived or {}).items() if k in frame},
+                                  groups=groups, threshold=config.suppression_threshold())
+    return Protected(result.frame, result.display(), int(result.primary + result.secondary))
+
+
+def suppression_legend(protected: Protected) -> None:
+    if protected.suppressed:
+        st.caption(f"{suppression.SUPPRESSED_LABEL} {suppression.SUPPRESSION_LEGEND}")
+
+
+# ----------------------------------------------------------------------------------------------
+# KPI tiles
+
+
+@dataclass
+class Kpi:
+    label: str
+    frame: pd.DataFrame  # one row per period, in order
+    value: str  # column holding the KPI
+    kind: str  # a FORMATS key
+    polarity: str = "high is good"
+    date: str = "month"
+    target: float | None = None
+    target_label: str | None = None
+    help: str | None = None
+
+
+def spc_for(kpi: Kpi, baseline_start=None) -> spc.SpcResult | None:
+    series = kpi.frame[[kpi.date, kpi.value]].dropna()
+    if len(series) != len(kpi.frame) or series.empty:
+        return None  # a suppressed or missing point would make any limits misleading
+    return spc.xmr(series[kpi.value].astype(float).to_numpy(), pd.to_datetime(series[kpi.date]).to_numpy(),
+                   polarity=kpi.polarity, target=kpi.target, baseline_start=baseline_start)
+
+
+def kpi_tile(kpi: Kpi, *, baseline_start=None) -> None:
+    frame = kpi.frame
+    with st.container(border=True):
+        if frame is None or frame.empty:
+            st.metric(kpi.label, "No data", help=kpi.help)
+            st.caption("No data for this selection.")
+            return
+        latest = frame.iloc[-1]
+        value = latest[kpi.value]
+        previous = frame.iloc[-2][kpi.value] if len(frame) > 1 else None
+        delta = None
+        if previous is not None and not pd.isna(previous) and not pd.isna(value):
+            change = float(value) - float(previous)
+            delta = (f"{change * 100:+.1f} pp" if kpi.kind == "pct" else f"{FORMATS[kpi.kind](change)}"
+                     if change < 0 else f"+{FORMATS[kpi.kind](change)}")
+        colour = {"high is good": "normal", "low is good": "inverse"}.get(kpi.polarity, "off")
+        spark = frame[kpi.value].astype(float).tolist()[-24:]
+        st.metric(kpi.label, fmt(value, kpi.kind), delta=delta, delta_color=colour, help=kpi.help,
+                  chart_data=spark, chart_type="line",
+                  delta_description=f"vs {_period_name(frame.iloc[-2][kpi.date])}" if delta else None)
+        when = _period_name(latest[kpi.date])
+        lines = [when]
+        if kpi.target is not None:
+            lines.append(f"Target {fmt(kpi.target, kpi.kind)}" + (f" ({kpi.target_label})" if kpi.target_label else ""))
+        st.caption(" · ".join(lines))
+        result = spc_for(kpi, baseline_start)
+        if result is None:
+            st.caption("SPC not shown: some values are suppressed or missing.")
+        elif not result.enough_points:
+            st.caption(result.variation)
+        else:
+            icon = VARIATION_ICONS.get(result.variation_icon or "", "")
+            text = f"{icon} {result.variation}"
+            if result.assurance:
+                text += f" · {ASSURANCE_ICONS.get(result.assurance, '')} {result.assurance}"
+            st.markdown(text)
+
+
+def _period_name(value) -> str:
+    if isinstance(value, str):
+        return value
+    stamp = pd.Timestamp(value)
+    return f"{stamp:%b %Y}"
+
+
+def kpi_row(kpis: list[Kpi], baseline_start=None) -> None:
+    for column, kpi in zip(st.columns(len(kpis)), kpis):
+        with column:
+            kpi_tile(kpi, baseline_start=baseline_start)
+
+
+# ----------------------------------------------------------------------------------------------
+# Charts and tables
+
+
+def _tooltip(field: str, title: str, kind: str) -> alt.Tooltip:
+    return alt.Tooltip(field, title=title, format=AXIS_FORMATS.get(kind, ""))
+
+
+def trend_chart(frame: pd.DataFrame, *, x: str, y: str, kind: str, title: str, color: str | None = None,
+                lower: str | None = None, upper: str | None = None, target: float | None = None,
+                x_title: str = "Month", y_title: str | None = None, height: int = 280) -> alt.Chart:
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:T", title=x_title))
+    enc_color = (alt.Color(f"{color}:N", title=None,
+                           scale=alt.Scale(range=SERIES_COLOURS), legend=alt.Legend(orient="bottom"))
+                 if color else alt.value(NHS_BLUE))
+    tips = [alt.Tooltip(f"{x}:T", title=x_title, format="%b %Y")]
+    if color:
+        tips.append(alt.Tooltip(f"{color}:N", title="Series"))
+    tips.append(_tooltip(y, y_title or title, kind))
+    layers = []
+    if lower and upper:
+        tips += [_tooltip(lower, "95% CI lower", kind), _tooltip(upper, "95% CI upper", kind)]
+        layers.append(base.mark_area(opacity=0.18).encode(y=f"{lower}:Q", y2=f"{upper}:Q", color=enc_color))
+    layers.append(base.mark_line(point=True).encode(
+        y=alt.Y(f"{y}:Q", title=y_title or title, axis=alt.Axis(format=AXIS_FORMATS.get(kind))),
+        color=enc_color, tooltip=tips))
+    if target is not None:
+        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+            color=NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
+            y="target:Q", tooltip=[_tooltip("target", "Target", kind)]))
+    return alt.layer(*layers).properties(title=title, height=height)
+
+
+def bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: str, title: str,
+              lower: str | None = None, upper: str | None = None, reference: float | None = None,
+              reference_label: str = "Halton", colour_by: str | None = None, height: int | None = None) -> alt.Chart:
+    sort = alt.EncodingSortField(field=value, order="descending")
+    base = alt.Chart(frame).encode(y=alt.Y(f"{category}:N", sort=sort, title=None))
+    tips = [alt.Tooltip(f"{category}:N"), _tooltip(value, title, kind)]
+    if lower and upper:
+        tips += [_tooltip(lower, "95% CI lower", kind), _tooltip(upper, "95% CI upper", kind)]
+    color = (alt.Color(f"{colour_by}:N", title=None, scale=alt.Scale(range=SERIES_COLOURS),
+                       legend=alt.Legend(orient="bottom")) if colour_by else alt.value(NHS_BLUE))
+    if colour_by:
+        tips.append(alt.Tooltip(f"{colour_by}:N"))
+    layers = [base.mark_bar().encode(x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=AXIS_FORMATS.get(kind))),
+                                     color=color, tooltip=tips)]
+    if lower and upper:
+        layers.append(base.mark_errorbar(color=NHS_DARK_GREY).encode(x=f"{lower}:Q", x2=f"{upper}:Q"))
+    if reference is not None:
+        layers.append(alt.Chart(pd.DataFrame({"ref": [reference], "label": [reference_label]})).mark_rule(
+            color=NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
+            x="ref:Q", tooltip=[alt.Tooltip("label:N", title="Reference"), _tooltip("ref", "Value", kind)]))
+    return alt.layer(*layers).properties(title=title, height=height or max(160, 22 * frame[category].nunique()))
+
+
+def spc_chart(result: spc.SpcResult, *, kind: str, title: str, target: float | None = None) -> alt.Chart:
+    points = result.points.copy()
+    base = alt.Chart(points).encode(x=alt.X("date:T", title="Month"))
+    y_axis = alt.Axis(format=AXIS_FORMATS.get(kind))
+    layers = [
+        base.mark_line(color=NHS_MID_GREY).encode(y=alt.Y("value:Q", title=title, axis=y_axis,
+                                                          scale=alt.Scale(zero=False))),
+        base.mark_line(color=NHS_DARK_GREY).encode(y="mean:Q"),
+        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y="upl:Q"),
+        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y="lpl:Q"),
+        base.mark_circle(size=45, opacity=1).encode(
+            y="value:Q",
+            color=alt.Color("point_type:N", title="Variation",
+                            scale=alt.Scale(domain=list(POINT_COLOURS), range=list(POINT_COLOURS.values())),
+                            legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("date:T", title="Month", format="%b %Y"), _tooltip("value", title, kind),
+                     _tooltip("mean", "Mean", kind), _tooltip("lpl", "Lower process limit", kind),
+                     _tooltip("upl", "Upper process limit", kind), alt.Tooltip("point_type:N", title="Variation"),
+                     alt.Tooltip("rule:N", title="Special cause rule")]),
+    ]
+    if target is not None:
+        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+            color=NHS_DARK_BLUE, strokeDash=[8, 4], strokeWidth=2).encode(
+            y="target:Q", tooltip=[_tooltip("target", "Target", kind)]))
+    return alt.layer(*layers).properties(title=f"{title}: XmR chart", height=300)
+
+
+def show_chart(chart: alt.Chart, data: pd.DataFrame, key: str) -> None:
+    """Draw a chart with a download of exactly the data it shows."""
+    st.altair_chart(chart, width="stretch")
+    download(data, key, label="Download chart data (CSV)")
+
+
+def show_table(display: pd.DataFrame, key: str, *, column_config: dict | None = None, height: str | int = "auto") -> None:
+    st.dataframe(display, hide_index=True, width="stretch", column_config=column_config, height=height)
+    download(display, key)
+
+
+def download(frame: pd.DataFrame, key: str, label: str = "Download table (CSV)") -> None:
+    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=f"{key}.csv",
+                       mime="text/csv", key=f"download-{key}", icon=":material/download:")
+
+
+def spc_section(kpi: Kpi, *, key: str, baseline_choice: bool = True) -> None:
+    """An XmR chart for a KPI with a choice of the date the limits are calculated from."""
+    frame = kpi.frame
+    if frame is None or frame.empty:
+        return
+    dates = pd.to_datetime(frame[kpi.date])
+    baseline = None
+    if baseline_choice and len(frame) >= 30:
+        options = ["All points"] + [f"{d:%b %Y}" for d in dates.iloc[:-14]]
+        chosen = st.selectbox("Calculate limits from", options, key=f"baseline-{key}",
+                              help="Recalculate the mean and limits from a later date, e.g. after the Covid drop.")
+        if chosen != "All points":
+            baseline = dates.iloc[options.index(chosen) - 1]
+    result = spc_for(kpi, baseline)
+    if result is None:
+        st.caption("SPC chart not shown: some values in this series are suppressed or missing.")
+        return
+    if not result.enough_points:
+        st.caption(f"{result.variation} ({len(frame)} points; Making Data Count needs at least 15).")
+        return
+    chart = spc_chart(result, kind=kpi.kind, title=kpi.label, target=kpi.target)
+    show_chart(chart, result.points, key=f"spc-{key}")
+
+
+def with_ci(frame: pd.DataFrame, *, count: str, denominator: str, method: str = "wilson",
+            multiplier: float = 1.0) -> pd.DataFrame:
+    return stats.with_ci(frame, count=count, denominator=denominator, method=method, multiplier=multiplier)

@@ -1,0 +1,80 @@
+"""About the data: where each extract comes from, how fresh it is, whether it passed its contract, and what the
+measures mean."""
+
+import pandas as pd
+import streamlit as st
+
+from onehalton import config, contract, db, ui
+
+ui.page("About the data", "Sources, freshness, validation and definitions for every extract the dashboard reads.",
+        contract.EXTRACTS)
+database = db.database()
+st.caption(f"Data folder: `{database.data_dir}`" + (" (the generated demo data)" if database.data_dir ==
+                                                     config.DEMO_DATA_DIR else f" (from `{config.DATA_DIR_ENV}`)"))
+
+st.subheader("Extracts and reference tables")
+rows = []
+for table in contract.TABLES:
+    status = database.statuses[table.name]
+    entry = database.manifest.get(table.name, {})
+    rows.append({
+        "table": table.name, "title": table.title, "role": table.role,
+        "synthetic": "yes" if database.synthetic(table.name) else "no",
+        "source": entry.get("source", "not stated"), "period": f"{entry.get('period_start', '?')} to "
+                                                               f"{entry.get('period_end', '?')}",
+        "as_of": entry.get("as_of", "not stated"), "validation": status.state,
+        "rows_accepted": status.rows_accepted if status.available else 0, "rows_excluded": status.rows_excluded,
+        "files": ", ".join(status.files) or "none",
+    })
+ui.show_table(pd.DataFrame(rows), key="about-extracts")
+
+st.subheader("Validation")
+for table in contract.TABLES:
+    status = database.statuses[table.name]
+    icon = {"valid": ":material/check_circle:", "rows excluded": ":material/rule:",
+            "unavailable": ":material/block:"}[status.state]
+    with st.expander(f"{table.title} (`{table.name}`): {status.state}", icon=icon,
+                     expanded=status.state != "valid"):
+        st.markdown(status.summary())
+        notes = database.manifest.get(table.name, {}).get("notes")
+        if notes:
+            st.caption(str(notes))
+        for problem in status.problems[:10]:
+            st.markdown("- " + problem.describe(table.name))
+            if problem.examples:
+                st.dataframe(pd.DataFrame(problem.examples), hide_index=True)
+
+st.subheader("Definitions")
+st.markdown("""
+- **Appointments per 1,000 residents**: appointments in the month at Halton practices for patients living in the
+  chosen wards and ages, per 1,000 resident population of those wards and ages.
+- **Did not attend (DNA) rate**: DNA ÷ (attended + DNA); appointments of unknown status are left out.
+- **Same-day share**: appointments booked and held the same day ÷ appointments with a known booking lead time.
+- **LD annual health check uptake**: checks done this financial year ÷ people aged 14+ on the learning disability
+  register (denominator + declined). Cumulative within the year; the ambition applies at year end (March).
+- **Cancer 28-day Faster Diagnosis Standard**: people told they have cancer, or that it is ruled out, within 28 days
+  of an urgent suspected-cancer, breast-symptomatic or screening referral ÷ all people told.
+- **Budget**: YTD actuals include prior-year invoices; M12 total = YTD actuals + accruals; variance = budget − M12 total.
+- **Confidence intervals**: 95%, Wilson score for proportions, Byar's method for rates and counts.
+- **Benchmarking**: *significantly better/worse* when the 95% interval lies wholly on one side of the comparator,
+  else *similar*; indicators with no judgement of polarity say *higher/lower*.
+- **Making Data Count (SPC)**: XmR charts, limits at mean ± 2.66 × mean moving range; special cause for a point
+  beyond the limits, 7 in a row on one side of the mean, 7 rising or falling, or 2 of 3 beyond two-sigma on one side.
+  At least 15 points are needed.
+- **Small numbers**: ward-level counts from 1 to the threshold (now {threshold}) and rates built on them are suppressed,
+  with secondary suppression so they cannot be worked out from totals. Halton-wide totals are not suppressed.
+""".format(threshold=config.suppression_threshold()))
+
+st.subheader("The data contract")
+st.caption("The same contract is in `docs/data-contract.md`. Point the dashboard at real extracts by setting "
+           f"`{config.DATA_DIR_ENV}` to a folder that follows it.")
+for table in contract.TABLES:
+    with st.expander(f"{table.title} (`{table.name}`)"):
+        st.markdown(f"Grain: {table.grain}. Key: {', '.join(table.key)}.")
+        st.dataframe(pd.DataFrame([{"column": c.name, "kind": c.kind, "description": c.description,
+                                    "nullable": c.nullable, "allowed": ", ".join(c.allowed or ()),
+                                    "references": c.references or ""} for c in table.columns]), hide_index=True)
+
+st.subheader("Queries")
+st.dataframe(pd.DataFrame([{"query": s.name, "purpose": s.purpose, "grain": s.grain, "tables": ", ".join(s.tables)}
+                           for s in database.specs.values()]), hide_index=True)

@@ -1,0 +1,79 @@
+"""Budget: the One Halton budget statement for a financial year as at a month, as the partnership reads it."""
+
+import calendar
+
+import altair as alt
+import streamlit as st
+
+from onehalton import budget, filters, ui
+
+ui.page("Budget", "The One Halton budget statement: budget, prior-year invoices, monthly actuals, year-to-date "
+        "actuals, accruals, forecast (M12 total) and variance, per line, per funding source and in total.",
+        ("budget_spend",))
+years = ui.load("budget_years")
+if years is None or years.empty:
+    ui.unavailable("The budget statement")
+    st.stop()
+
+year_options = years["financial_year"].tolist()
+filters.notice_rejected("fy", [v for v in st.query_params.get_all("fy") if v not in year_options],
+                        "financial years not in the data")
+month_options = [str(m) for m in range(1, 13)]
+filters.notice_rejected("month", [v for v in st.query_params.get_all("month") if v not in month_options],
+                        "months that are not financial months 1 to 12")
+
+left, right = st.columns(2)
+fy = left.selectbox("Financial year", year_options, index=len(year_options) - 1, key="fy", bind="query-params")
+latest_month = int(years.loc[years["financial_year"] == fy, "latest_month"].iloc[0])
+month = int(right.selectbox(
+    "As at month", month_options, index=latest_month - 1, key="month", bind="query-params",
+    format_func=lambda m: f"Month {m} ({calendar.month_name[(int(m) + 2) % 12 + 1]})"))
+if bool(years.loc[years["financial_year"] == fy, "is_synthetic"].iloc[0]):
+    st.warning(f"{fy} budget lines are **demo data**, invented for illustration. Only 2020/21 comes from a "
+               "published statement (One Halton Budget Statement, Month 5).", icon=":material/science:")
+if month > latest_month:
+    st.info(f"{fy} has entries up to month {latest_month}; months after that show no spend yet.")
+
+statement = ui.load("budget_statement", fy=fy, month=month)
+if statement is None or statement.empty:
+    ui.unavailable("The budget statement")
+    st.stop()
+
+total = statement[statement["row_type"] == "total"].iloc[0]
+cols = st.columns(5)
+for column, (label, field, help_text) in zip(cols, budget.HEADLINES):
+    column.metric(label, ui.fmt(total[field], "gbp"), help=help_text, border=True)
+
+st.subheader(f"Statement {fy}, as at month {month}")
+shown = budget.statement_for_display(statement, month)
+ui.show_table(shown, key=f"budget-statement-{fy.replace('/', '-')}-m{month}",
+              column_config=budget.column_config(shown), height=min(38 * (len(shown) + 1), 700))
+st.caption("Figures rounded to the pound, as the statement prints them; sums are exact in pence. "
+           "YTD actuals include prior-year invoices; M12 total = YTD actuals + accruals; variance = budget − M12 total.")
+
+spend = ui.load("budget_spend_by_month", fy=fy, month=month)
+subtotals = statement[statement["row_type"] == "subtotal"]
+left, right = st.columns(2)
+with left:
+    chart_data = budget.spend_against_budget(subtotals)
+    chart = alt.Chart(chart_data).mark_bar().encode(
+        y=alt.Y("funding_source:N", title=None), yOffset="measure:N",
+        x=alt.X("amount:Q", title="£", axis=alt.Axis(format="£,.0f")),
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(range=ui.SERIES_COLOURS),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=["funding_source:N", "measure:N", alt.Tooltip("amount:Q", format="£,.2f")],
+    ).properties(title="Spend against budget by funding source", height=260)
+    ui.show_chart(chart, chart_data, key=f"budget-by-source-{fy.replace('/', '-')}-m{month}")
+with right:
+    if spend is not None and not spend.empty:
+        spend = spend.astype({"actuals": float, "cumulative_actuals": float, "budget": float})
+        base = alt.Chart(spend).encode(x=alt.X("fy_month:O", title="Financial month (1 = April)"))
+        chart = alt.layer(
+            base.mark_bar(color=ui.NHS_BLUE).encode(
+                y=alt.Y("cumulative_actuals:Q", title="£", axis=alt.Axis(format="£,.0f")),
+                tooltip=["fy_month:O", alt.Tooltip("actuals:Q", format="£,.2f", title="Actuals in month"),
+                         alt.Tooltip("cumulative_actuals:Q", format="£,.2f", title="Cumulative actuals")]),
+            base.mark_rule(color=ui.NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
+                y="budget:Q", tooltip=[alt.Tooltip("budget:Q", format="£,.2f", title="Annual budget")]),
+        ).properties(title="Cumulative actuals against the annual budget", height=260)
+        ui.show_chart(chart, spend, key=f"budget-cumulative-{fy.replace('/', '-')}-m{month}")

@@ -1,0 +1,7 @@
+"""Wider Determinants: employment, education and living conditions."""
+
+from onehalton import sections, ui
+
+f = ui.page("Wider Determinants", "Employment, education and living conditions: the wider determinants of health.",
+            ("indicators", "wards"))
+sections.indicator_section("Wider Determinants", f)

@@ -1,0 +1,38 @@
+-- Purpose: General practice access by practice over the chosen period, for the chosen wards of residence.
+-- Grain: one row per practice.
+-- Parameters: $wards (VARCHAR[] or NULL), $start (DATE), $end (DATE)
+-- Tables: appointments, practices, pcns
+-- Columns: gp_code, gp_name, pcn_name, list_size, months, appointments, per_1000_per_month, dna, dna_rate, same_day_share, face_to_face_share
+WITH activity AS (
+    SELECT
+        gp_code,
+        count(DISTINCT appointment_month) AS months,
+        sum(count_of_appointments) AS appointments,
+        sum(count_of_appointments) FILTER (WHERE appt_status = 'Attended') AS attended,
+        sum(count_of_appointments) FILTER (WHERE appt_status = 'DNA') AS dna,
+        sum(count_of_appointments) FILTER (WHERE time_between_book_and_appt = 'Same Day') AS same_day,
+        sum(count_of_appointments) FILTER (WHERE time_between_book_and_appt NOT LIKE 'Unknown%') AS known_lead_time,
+        sum(count_of_appointments) FILTER (WHERE appt_mode = 'Face-to-Face') AS face_to_face,
+        sum(count_of_appointments) FILTER (WHERE appt_mode <> 'Unknown') AS known_mode
+    FROM appointments
+    WHERE appointment_month BETWEEN $start AND $end
+      AND ($wards IS NULL OR list_contains($wards, ward_code))
+    GROUP BY gp_code
+)
+SELECT
+    p.gp_code,
+    p.gp_name,
+    n.pcn_name,
+    p.list_size,
+    a.months,
+    a.appointments,
+    -- List size is the whole practice, so the rate is only meaningful unfiltered by ward.
+    a.appointments * 1000.0 / nullif(p.list_size, 0) / nullif(a.months, 0) AS per_1000_per_month,
+    coalesce(a.dna, 0) AS dna,
+    coalesce(a.dna, 0) / nullif(coalesce(a.attended, 0) + coalesce(a.dna, 0), 0) AS dna_rate,
+    coalesce(a.same_day, 0) / nullif(a.known_lead_time, 0) AS same_day_share,
+    coalesce(a.face_to_face, 0) / nullif(a.known_mode, 0) AS face_to_face_share
+FROM activity AS a
+JOIN practices AS p USING (gp_code)
+JOIN pcns AS n USING (pcn_code)
+ORDER BY a.appointments DESC, p.gp_name;

@@ -1,0 +1,39 @@
+-- Purpose: Where need is greatest: appointments per 1,000 residents and DNA rate for each ward over
+--          the chosen period and age bands, with deprivation, ranked by rate.
+-- Grain: one row per ward.
+-- Parameters: $age_bands (VARCHAR[] or NULL), $start (DATE), $end (DATE)
+-- Tables: appointments, wards, ward_population
+-- Columns: ward_code, ward_name, town, imd_score, population, months, appointments, per_1000_per_month, dna, dna_rate
+WITH activity AS (
+    SELECT
+        ward_code,
+        count(DISTINCT appointment_month) AS months,
+        sum(count_of_appointments) AS appointments,
+        sum(count_of_appointments) FILTER (WHERE appt_status = 'Attended') AS attended,
+        sum(count_of_appointments) FILTER (WHERE appt_status = 'DNA') AS dna
+    FROM appointments
+    WHERE appointment_month BETWEEN $start AND $end
+      AND ($age_bands IS NULL OR list_contains($age_bands, age_band))
+    GROUP BY ward_code
+),
+population AS (
+    SELECT ward_code, sum(population) AS population
+    FROM ward_population
+    WHERE ($age_bands IS NULL OR list_contains($age_bands, age_band))
+    GROUP BY ward_code
+)
+SELECT
+    w.ward_code,
+    w.ward_name,
+    w.town,
+    w.imd_score,
+    p.population,
+    a.months,
+    a.appointments,
+    a.appointments * 1000.0 / nullif(p.population, 0) / nullif(a.months, 0) AS per_1000_per_month,
+    coalesce(a.dna, 0) AS dna,
+    coalesce(a.dna, 0) / nullif(coalesce(a.attended, 0) + coalesce(a.dna, 0), 0) AS dna_rate
+FROM activity AS a
+JOIN wards AS w USING (ward_code)
+LEFT JOIN population AS p USING (ward_code)
+ORDER BY per_1000_per_month DESC NULLS LAST, w.ward_name;

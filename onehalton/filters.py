@@ -14,6 +14,7 @@ import streamlit as st
 from onehalton import db
 
 KNOWN_PARAMS = ("ward", "from", "to", "fy", "month")
+MONTHLY_EXTRACTS = ("appointments", "ld_health_checks", "cancer_fds")
 SHOWN_IN_NOTICE = 60  # characters of a rejected value echoed back; hostile strings can be huge
 
 
@@ -62,11 +63,50 @@ def notice_rejected(param: str, values: list[str], what: str) -> None:
                    icon=":material/link_off:")
 
 
+LINKED = "_link_"  # session-state prefix: what this session last wrote to the URL for a parameter
+
+
+def from_link(param: str, options: list[str], default, *, multi: bool = False) -> None:
+    """Seed a widget's state from the link before the widget is drawn (the widget then takes no index).
+
+    Widgets are synced with the URL here rather than by Streamlit's `bind="query-params"`, which writes
+    and reads only the label a `format_func` shows (a ward's name, "Jan 2024", "Month 5 (August)"), so
+    a link carrying a ward code or a YYYY-MM month was silently dropped. The link is applied on first
+    load and whenever it differs from what this session last wrote; a page switch drops unbound
+    parameters from the URL, so an absent parameter leaves the widget as it is.
+    """
+    requested = st.query_params.get_all(param)
+    valid = [v for v in dict.fromkeys(requested) if v in options]
+    current = st.session_state.get(param, default)
+    if requested and (requested != st.session_state.get(LINKED + param) or param not in st.session_state):
+        current = valid if multi else (valid[-1] if valid else current)
+    elif current == st.session_state.get(LINKED + "default-" + param, default):
+        current = default  # left at its default, it follows the default (the budget's month follows the year)
+    st.session_state[LINKED + "default-" + param] = default
+    if multi:
+        st.session_state[param] = [v for v in (current or []) if v in options]
+    else:
+        st.session_state[param] = current if current in options else default
+
+
+def to_link(param: str, value, default) -> None:
+    """Write a widget's value to the URL (repeated for several), or remove it when it is the default."""
+    values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+    if value == default or not values:
+        st.query_params.pop(param, None)
+        values = []
+    else:
+        st.query_params[param] = values
+    st.session_state[LINKED + param] = values
+
+
 def month_options() -> list[str]:
     """Months the data folder covers, from the manifest; a sensible span if it says nothing."""
     manifest = db.database().manifest
-    starts = [e.get("period_start") for e in manifest.values() if isinstance(e.get("period_start"), str)]
-    ends = [e.get("period_end") for e in manifest.values() if isinstance(e.get("period_end"), str)]
+    # Only the monthly extracts set the span: annual indicators reach back years before them.
+    monthly = [manifest.get(name, {}) for name in MONTHLY_EXTRACTS]
+    starts = [e.get("period_start") for e in monthly if isinstance(e.get("period_start"), str)]
+    ends = [e.get("period_end") for e in monthly if isinstance(e.get("period_end"), str)]
     first = _parse_month(min(starts)) if starts else None
     last = _parse_month(max(ends)) if ends else None
     today = date.today()
@@ -114,16 +154,22 @@ def sidebar() -> Filters:
     with st.sidebar:
         st.header("Filters")
         if choices:
+            from_link("ward", list(choices), [], multi=True)
             wards = st.multiselect(
                 "Ward of residence", list(choices), format_func=lambda c: choices.get(c, c), key="ward",
-                bind="query-params", placeholder="All of Halton",
+                placeholder="All of Halton",
                 help="Filter to one or more electoral wards. Leave empty for all of Halton.")
+            to_link("ward", wards, [])
         else:
             wards = []
             st.caption("Ward filter unavailable: the ward reference table could not be loaded.")
         label = _month_label
-        start = st.selectbox("From", months, index=0, format_func=label, key="from", bind="query-params")
-        end = st.selectbox("To", months, index=len(months) - 1, format_func=label, key="to", bind="query-params")
+        from_link("from", months, months[0])
+        start = st.selectbox("From", months, format_func=label, key="from")
+        to_link("from", start, months[0])
+        from_link("to", months, months[-1])
+        end = st.selectbox("To", months, format_func=label, key="to")
+        to_link("to", end, months[-1])
     start_date, end_date = _parse_month(start or months[0]), _parse_month(end or months[-1])
     if start_date > end_date:
         st.warning("The period's start is after its end, so the two were swapped.", icon=":material/swap_horiz:")

@@ -223,9 +223,19 @@ def ld_kpi(f: Filters, target_table: pd.DataFrame | None) -> tuple[ui.Kpi, pd.Da
     if frame is None or frame.empty:
         return None
     target, label = target_on(target_table, "ld_health_check_uptake", frame["month"].iloc[-1])
+    latest = frame.iloc[-1]
+    projected = latest["projected_year_end"]
+    if pd.isna(projected):
+        note = "Cumulative in-year measure: SPC not applicable. Not enough history to project the year end."
+    else:
+        verdict = ("on track" if target is not None and projected >= target else
+                   "not on track" if target is not None else "no target")
+        note = (f"Cumulative in-year measure: SPC not applicable. Projected year end "
+                f"{ui.fmt(projected, 'pct')}: **{verdict}**.")
     kpi = ui.Kpi("LD annual health checks (14+), year to date", frame, "uptake", "pct", target=target,
                  target_label=label, help="Checks done this financial year ÷ people on the LD register aged 14+ "
-                 "(denominator + declined). Cumulative: it rises through the year and resets in April.")
+                 "(denominator + declined). Cumulative: it rises through the year and resets in April.",
+                 spc=False, note=note)
     return kpi, frame
 
 

@@ -121,12 +121,35 @@ def protect(frame: pd.DataFrame, *, counts: list[str], derived: dict[str, list[s
         ward_part = protect(frame[rows], counts=counts, derived=derived, groups=groups)
         other = frame[~rows]
         numeric = pd.concat([other, ward_part.frame]).loc[frame.index]
-        display = pd.concat([other.astype(object), ward_part.display]).loc[frame.index]
+        display = pd.concat([other, ward_part.display]).loc[frame.index]
+        for column in display.columns:
+            values = display[column]
+            if values.map(lambda v: isinstance(v, str)).any() and pd.api.types.is_numeric_dtype(frame[column]):
+                display[column] = [v if isinstance(v, str) or v is None else
+                                   (None if pd.isna(v) else _as_text(v)) for v in values]
         return Protected(numeric, display, ward_part.suppressed)
     result = suppression.suppress(frame, counts=[c for c in counts if c in frame],
                                   derived={k: v for k, v in (derived or {}).items() if k in frame},
                                   groups=groups, threshold=config.suppression_threshold())
-    return Protected(result.frame, result.display(), int(result.primary + result.secondary))
+    return Protected(result.frame, _display(frame, result), int(result.primary + result.secondary))
+
+
+def _display(original: pd.DataFrame, result: suppression.Suppressed) -> pd.DataFrame:
+    """The labelled frame, typed so tables can still sort and format: columns with a suppressed
+    cell become text (Arrow cannot mix numbers and labels); the rest keep their original type."""
+    labelled = result.display()
+    display = original.copy()
+    for column in original.columns:
+        if result.mask[column].any():
+            display[column] = [_as_text(v) for v in labelled[column]]
+    return display
+
+
+def _as_text(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    number = float(value)
+    return f"{int(number)}" if number.is_integer() else f"{number:.4f}".rstrip("0").rstrip(".")
 
 
 def suppression_legend(protected: Protected) -> None:
@@ -149,6 +172,10 @@ class Kpi:
     target: float | None = None
     target_label: str | None = None
     help: str | None = None
+    # False for measures SPC cannot judge (a year-to-date count that resets every April);
+    # `note` then says what stands in its place.
+    spc: bool = True
+    note: str | None = None
 
 
 def spc_for(kpi: Kpi, baseline_start=None) -> spc.SpcResult | None:
@@ -184,6 +211,9 @@ def kpi_tile(kpi: Kpi, *, baseline_start=None) -> None:
         if kpi.target is not None:
             lines.append(f"Target {fmt(kpi.target, kpi.kind)}" + (f" ({kpi.target_label})" if kpi.target_label else ""))
         st.caption(" · ".join(lines))
+        if not kpi.spc:
+            st.markdown(kpi.note or "SPC not applicable to this measure.")
+            return
         result = spc_for(kpi, baseline_start)
         if result is None:
             st.caption("SPC not shown: some values are suppressed or missing.")

@@ -11,11 +11,13 @@ import streamlit as st
 from onehalton import stats, ui
 from onehalton.filters import Filters
 
-APPOINTMENT_COUNTS = ["appointments", "attended", "dna", "home_visits", "face_to_face", "same_day"]
+APPOINTMENT_COUNTS = ["appointments", "attended", "dna", "home_visits", "face_to_face", "same_day",
+                      "known_lead_time"]
 APPOINTMENT_DERIVED = {
-    "per_1000": ["appointments"],
-    "dna_rate": ["dna", "attended"],
-    "same_day_share": ["same_day"],
+    "per_1000": ["appointments"], "per_1000_lower": ["appointments"], "per_1000_upper": ["appointments"],
+    "dna_rate": ["dna", "attended"], "dna_rate_lower": ["dna", "attended"], "dna_rate_upper": ["dna", "attended"],
+    "same_day_share": ["same_day", "known_lead_time"], "same_day_share_lower": ["same_day", "known_lead_time"],
+    "same_day_share_upper": ["same_day", "known_lead_time"],
     "face_to_face_share": ["face_to_face"],
 }
 
@@ -39,7 +41,21 @@ def appointments_monthly(f: Filters, age_bands: list[str] | None) -> ui.Protecte
     frame = ui.load("appointments_by_month", wards=f.ward_param, age_bands=age_bands, start=f.start, end=f.end)
     if frame is None:
         return None
-    return ui.protect(frame, counts=APPOINTMENT_COUNTS, derived=APPOINTMENT_DERIVED, active=f.ward_level)
+    return ui.protect(with_appointment_cis(frame), counts=APPOINTMENT_COUNTS, derived=APPOINTMENT_DERIVED,
+                      active=f.ward_level)
+
+
+def with_appointment_cis(frame: pd.DataFrame) -> pd.DataFrame:
+    """95% limits for every rate shown: Byar's for the rate per 1,000, Wilson for the shares."""
+    out = frame.copy()
+    lower, upper = stats.byar_ci(out["appointments"])
+    out["per_1000_lower"] = lower / out["population"] * 1000
+    out["per_1000_upper"] = upper / out["population"] * 1000
+    known_status = out["attended"] + out["dna"]
+    out["dna_rate_lower"], out["dna_rate_upper"] = stats.wilson_ci(out["dna"], known_status)
+    out["same_day_share_lower"], out["same_day_share_upper"] = stats.wilson_ci(out["same_day"],
+                                                                                 out["known_lead_time"])
+    return out
 
 
 def appointment_kpis(protected: ui.Protected, who: str, *, home_visits: bool = False) -> list[ui.Kpi]:
@@ -48,8 +64,10 @@ def appointment_kpis(protected: ui.Protected, who: str, *, home_visits: bool = F
         ui.Kpi(f"Appointments ({who})", frame, "appointments", "count", polarity="no judgement",
                help="Appointments in the month at Halton practices, by patients' ward of residence."),
         ui.Kpi(f"Per 1,000 residents ({who})", frame, "per_1000", "rate", polarity="no judgement",
+               lower="per_1000_lower", upper="per_1000_upper",
                help="Appointments in the month per 1,000 resident population of the selected wards and ages."),
         ui.Kpi(f"Did not attend ({who})", frame, "dna_rate", "pct", polarity="low is good",
+               lower="dna_rate_lower", upper="dna_rate_upper",
                help="DNA / (attended + DNA). Appointments of unknown status are left out."),
     ]
     if home_visits:
@@ -57,6 +75,7 @@ def appointment_kpis(protected: ui.Protected, who: str, *, home_visits: bool = F
                            help="Appointments whose mode is Home Visit."))
     else:
         kpis.append(ui.Kpi(f"Same-day share ({who})", frame, "same_day_share", "pct", polarity="no judgement",
+                           lower="same_day_share_lower", upper="same_day_share_upper",
                            help="Share of appointments booked and held on the same day (known lead times only)."))
     return kpis
 
@@ -90,10 +109,15 @@ def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, k
     with tab_table:
         ui.show_table(protected.display, key=f"{key}-monthly", column_config={
             "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-            "per_1000": st.column_config.NumberColumn("Per 1,000", format="%.1f"),
-            "dna_rate": st.column_config.NumberColumn("DNA rate", format="percent"),
-            "same_day_share": st.column_config.NumberColumn("Same day", format="percent"),
-            "face_to_face_share": st.column_config.NumberColumn("Face to face", format="percent"),
+            **{c: st.column_config.NumberColumn(label, format="%.1f")
+               for c, label in (("per_1000", "Per 1,000"), ("per_1000_lower", "Per 1,000: 95% CI lower"),
+                                ("per_1000_upper", "Per 1,000: 95% CI upper"))},
+            **{c: st.column_config.NumberColumn(label, format="percent")
+               for c, label in (("dna_rate", "DNA rate"), ("dna_rate_lower", "DNA rate: 95% CI lower"),
+                                ("dna_rate_upper", "DNA rate: 95% CI upper"), ("same_day_share", "Same day"),
+                                ("same_day_share_lower", "Same day: 95% CI lower"),
+                                ("same_day_share_upper", "Same day: 95% CI upper"),
+                                ("face_to_face_share", "Face to face"))},
         })
 
 
@@ -163,7 +187,7 @@ def _indicator_block(indicator_id: int, rows: pd.DataFrame, display: pd.DataFram
         eng_same = england[england["time_period"] == latest["time_period"]]
         words = benchmark_words(latest, eng_same.iloc[0] if not eng_same.empty else None, "England")
         halton_kpi = ui.Kpi(f"Halton, {latest['time_period']}", halton, "value", "value",
-                            polarity=first["polarity"], date="period_start")
+                            polarity=first["polarity"], date="period_start", lower="lower_ci", upper="upper_ci")
         columns = st.columns([1, 1, 2]) if not wards.empty else st.columns([1, 3])
         with columns[0]:
             ui.kpi_tile(halton_kpi)
@@ -174,7 +198,8 @@ def _indicator_block(indicator_id: int, rows: pd.DataFrame, display: pd.DataFram
                                          else None, "Halton")
             with columns[1]:
                 ui.kpi_tile(ui.Kpi(f"{f.area_label}, {last_ward['time_period']}", wards, "value", "value",
-                                   polarity=first["polarity"], date="period_start"))
+                                   polarity=first["polarity"], date="period_start", lower="lower_ci",
+                                   upper="upper_ci"))
                 st.markdown(f"{f.area_label} is **{ward_words}**.")
         with columns[-1]:
             has_ci = rows["lower_ci"].notna().any()
@@ -232,7 +257,10 @@ def ld_kpi(f: Filters, target_table: pd.DataFrame | None) -> tuple[ui.Kpi, pd.Da
                    "not on track" if target is not None else "no target")
         note = (f"Cumulative in-year measure: SPC not applicable. Projected year end "
                 f"{ui.fmt(projected, 'pct')}: **{verdict}**.")
+    frame = frame.copy()
+    frame["uptake_lower"], frame["uptake_upper"] = stats.wilson_ci(frame["checks"], frame["register"])
     kpi = ui.Kpi("LD annual health checks (14+), year to date", frame, "uptake", "pct", target=target,
+                 lower="uptake_lower", upper="uptake_upper",
                  target_label=label, help="Checks done this financial year ÷ people on the LD register aged 14+ "
                  "(denominator + declined). Cumulative: it rises through the year and resets in April.",
                  spc=False, note=note)
@@ -244,7 +272,10 @@ def fds_kpi(f: Filters, target_table: pd.DataFrame | None) -> ui.Kpi | None:
     if frame is None or frame.empty:
         return None
     target, label = target_on(target_table, "cancer_fds", frame["month"].iloc[-1])
+    frame = frame.copy()
+    frame["performance_lower"], frame["performance_upper"] = stats.wilson_ci(frame["within_standard"], frame["total"])
     return ui.Kpi("Cancer 28-day Faster Diagnosis", frame, "performance", "pct", target=target, target_label=label,
+                  lower="performance_lower", upper="performance_upper",
                   help="People told they have cancer, or that it is ruled out, within 28 days of referral ÷ all told.")
 
 

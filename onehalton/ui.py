@@ -176,6 +176,8 @@ class Kpi:
     # `note` then says what stands in its place.
     spc: bool = True
     note: str | None = None
+    lower: str | None = None  # columns holding the latest value's 95% confidence limits
+    upper: str | None = None
 
 
 def spc_for(kpi: Kpi, baseline_start=None) -> spc.SpcResult | None:
@@ -208,6 +210,8 @@ def kpi_tile(kpi: Kpi, *, baseline_start=None) -> None:
                   delta_description=f"vs {_period_name(frame.iloc[-2][kpi.date])}" if delta else None)
         when = _period_name(latest[kpi.date])
         lines = [when]
+        if kpi.lower and kpi.upper and not pd.isna(latest[kpi.lower]) and not pd.isna(latest[kpi.upper]):
+            lines.append(f"95% CI {fmt(latest[kpi.lower], kpi.kind)} to {fmt(latest[kpi.upper], kpi.kind)}")
         if kpi.target is not None:
             lines.append(f"Target {fmt(kpi.target, kpi.kind)}" + (f" ({kpi.target_label})" if kpi.target_label else ""))
         st.caption(" · ".join(lines))

@@ -3,7 +3,7 @@
 -- Grain: one row per month.
 -- Parameters: $wards (VARCHAR[] or NULL), $age_bands (VARCHAR[] or NULL), $start (DATE), $end (DATE)
 -- Tables: appointments, ward_population
--- Columns: month, appointments, attended, dna, home_visits, face_to_face, same_day, population, per_1000, dna_rate, same_day_share, face_to_face_share
+-- Columns: month, appointments, attended, dna, home_visits, face_to_face, same_day, known_lead_time, population, per_1000, dna_rate, same_day_share, face_to_face_share
 WITH monthly AS (
     SELECT
         appointment_month AS month,
@@ -35,6 +35,7 @@ SELECT
     coalesce(m.home_visits, 0) AS home_visits,
     coalesce(m.face_to_face, 0) AS face_to_face,
     coalesce(m.same_day, 0) AS same_day,
+    coalesce(m.known_lead_time, 0) AS known_lead_time,
     p.population,
     m.appointments * 1000.0 / nullif(p.population, 0) AS per_1000,
     -- Unknown status is left out of the DNA rate, as NHS England reports it.

@@ -185,4 +185,17 @@ def _month_label(month: str) -> str:
 
 def current() -> Filters:
     """The selection drawn by the entrypoint on this run."""
+    if "_filters" not in st.session_state:
+        _rerun_through_the_entrypoint()
     return st.session_state["_filters"]
+
+
+def _rerun_through_the_entrypoint() -> None:
+    """A page ran without dashboard.py, so without the filters. Streamlit does that on a fresh server
+    whose first request is a deep link (`/budget?fy=...`): a `pages/` folder beside the entrypoint
+    starts it in the old pages-directory mode until some run calls `st.navigation`. Leave that mode, as
+    `st.navigation` would, and run again through the entrypoint."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()

@@ -23,11 +23,15 @@ filters.notice_rejected("month", [v for v in st.query_params.get_all("month") if
                         "months that are not financial months 1 to 12")
 
 left, right = st.columns(2)
-fy = left.selectbox("Financial year", year_options, index=len(year_options) - 1, key="fy", bind="query-params")
+filters.from_link("fy", year_options, year_options[-1])
+fy = left.selectbox("Financial year", year_options, key="fy")
+filters.to_link("fy", fy, year_options[-1])
 latest_month = int(years.loc[years["financial_year"] == fy, "latest_month"].iloc[0])
+filters.from_link("month", month_options, str(latest_month))
 month = int(right.selectbox(
-    "As at month", month_options, index=latest_month - 1, key="month", bind="query-params",
+    "As at month", month_options, key="month",
     format_func=lambda m: f"Month {m} ({calendar.month_name[(int(m) + 2) % 12 + 1]})"))
+filters.to_link("month", str(month), str(latest_month))
 if bool(years.loc[years["financial_year"] == fy, "is_synthetic"].iloc[0]):
     st.warning(f"{fy} budget lines are **demo data**, invented for illustration. Only 2020/21 comes from a "
                "published statement (One Halton Budget Statement, Month 5).", icon=":material/science:")

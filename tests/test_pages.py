@@ -1,0 +1,198 @@
+"""Every page renders, in Streamlit's AppTest, with its key elements: on the hand-made fixture (numbers
+known, see tests/fixtures.py and tests/test_queries.py), unfiltered and filtered to a ward through the
+URL, and once on the generated demo data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import APP_TIMEOUT, DASHBOARD, charts, metrics, page_problems, texts, use_data_dir
+from fixtures import WARD_A, WARD_B
+
+BANNER = "Synthetic demo data"
+WARD_A_NAME = "Norton South & Preston Brook"
+
+
+@dataclass
+class Expect:
+    title: str
+    banner: bool = True  # the fixture's manifest marks everything synthetic except the published budget
+    metrics: dict[str, str] = field(default_factory=dict)  # label -> shown value, exactly
+    min_metrics: int = 0
+    charts: bool = True  # at least one Altair chart (False: none required)
+    sparklines: bool = False  # KPI tiles with their sparkline charts
+    downloads: bool = True  # at least one CSV download (False: none required)
+    infos: tuple[str, ...] = ()  # text some st.info on the page contains
+    captions: tuple[str, ...] = ()  # text some caption contains
+
+
+HALTON_TILES = {"Per 1,000 residents (all ages)": "16.5",  # Sep 2024: 182 / 11,000 residents
+                "Did not attend (all ages)": "8.2%",  # 15 / (167 + 15)
+                "LD annual health checks (14+), year to date": "30.0%",  # 36 / 120
+                "Cancer 28-day Faster Diagnosis": "78.0%"}  # 39 / 50
+WARD_A_TILES = {**HALTON_TILES, "Per 1,000 residents (all ages)": "22.0",  # 110 / 5,000
+                "Did not attend (all ages)": "9.1%"}  # 10 / 110
+BUDGET_TILES = {"Annual budget": "£776,123", "YTD actuals": "£51,197", "Accruals": "£180,796",
+                "M12 total (forecast)": "£231,993", "Variance": "£544,130"}
+
+EXPECTED: dict[tuple[str, str], Expect] = {
+    ("overview", "halton"): Expect(
+        "One Halton: overview", metrics={**HALTON_TILES, "Budget 2020/21": "£776,123",
+                                         "Forecast spend (M12) at month 5": "£231,993",
+                                         "Starting Well: Year 6: prevalence of obesity": "30.0 %"},
+        charts=False, sparklines=True, downloads=False, captions=("Halton · Apr 2023 to Sep 2024",)),
+    ("overview", "ward"): Expect(
+        "One Halton: overview", metrics={**WARD_A_TILES, "Budget 2020/21": "£776,123"},
+        charts=False, sparklines=True, downloads=False, captions=(f"{WARD_A_NAME} · Apr 2023 to Sep 2024",)),
+    # The fixture has no under-18s' appointments: the page says so and still shows its indicator.
+    ("starting_well", "halton"): Expect(
+        "Starting Well", metrics={"Halton, 2023/24": "30.0"},
+        infos=("No appointments in the chosen period and wards.",)),
+    # Ward A's Year 6 obesity count is 3: suppressed.
+    ("starting_well", "ward"): Expect(
+        "Starting Well", metrics={"Halton, 2023/24": "30.0", f"{WARD_A_NAME}, 2023/24": "*"},
+        infos=("No appointments in the chosen period and wards.",)),
+    ("living_well", "halton"): Expect(
+        "Living Well", metrics={**HALTON_TILES, "Appointments (all ages)": "182", "Register (14+)": "120",
+                                "Projected year end": "60.0%", "Same-day share (all ages)": "67.0%"}),
+    ("living_well", "ward"): Expect(
+        "Living Well", metrics={**WARD_A_TILES, "Appointments (all ages)": "110", "Register (14+)": "120"},
+        captions=("Practice-level extract: shown for all of Halton whatever wards are chosen.",)),
+    ("ageing_well", "halton"): Expect(
+        "Ageing Well", metrics={"Appointments (65+)": "72", "Per 1,000 residents (65+)": "40.0",  # 72 / 1,800
+                                "Home visits (65+)": "50"},
+        infos=("No Ageing Well indicators in the data.",)),
+    # Ward A has no residents' appointments at 65+, and the fixture no Ageing Well indicators.
+    ("ageing_well", "ward"): Expect(
+        "Ageing Well", charts=False, downloads=False,
+        infos=("No appointments in the chosen period and wards.", "No Ageing Well indicators in the data.")),
+    ("ageing_well", "ward-b"): Expect(
+        "Ageing Well", metrics={"Appointments (65+)": "72", "Per 1,000 residents (65+)": "72.0",  # 72 / 1,000
+                                "Home visits (65+)": "50"}),
+    ("wider_determinants", "halton"): Expect("Wider Determinants", metrics={"Halton, 2023/24": "70.0"}),
+    ("wider_determinants", "ward"): Expect("Wider Determinants", metrics={"Halton, 2023/24": "70.0"}),
+    ("budget", "halton"): Expect("Budget", banner=False, metrics=BUDGET_TILES),
+    ("budget", "ward"): Expect("Budget", banner=False, metrics=BUDGET_TILES),
+    ("ward_profile", "halton"): Expect(
+        "Ward profile", infos=("Choose one or more wards in the sidebar",)),
+    ("ward_profile", "ward"): Expect(
+        "Ward profile", metrics={"Area": WARD_A_NAME, "Residents": "5,000",
+                                 "Deprivation rank (1 = most deprived)": "2", "Town": "Runcorn"}),
+    ("about", "halton"): Expect("About the data", charts=False),
+    ("about", "ward"): Expect("About the data", charts=False),
+}
+VARIANTS = {"halton": {}, "ward": {"ward": WARD_A}, "ward-b": {"ward": WARD_B}}
+
+
+def navigation_pages() -> list[str]:
+    """The page files dashboard.py's st.navigation lists, in order."""
+    return re.findall(r'st\.Page\("pages/(\w+)\.py"', DASHBOARD.read_text(encoding="utf-8"))
+
+
+PAGES = ["overview", "starting_well", "living_well", "ageing_well", "wider_determinants", "budget",
+         "ward_profile", "about"]
+
+
+def test_the_navigation_lists_every_page():
+    assert navigation_pages() == PAGES
+    assert {page for page, _ in EXPECTED} == set(PAGES)
+
+
+def check_page(at, expect: Expect, where: str) -> None:
+    assert page_problems(at) == [], f"{where}: the page shows exceptions or errors"
+    assert texts(at.title) == [expect.title], where
+    banners = [t for t in texts(at.info) if BANNER in t]
+    assert bool(banners) == expect.banner, f"{where}: synthetic-data banner {'missing' if expect.banner else 'shown'}"
+    shown = metrics(at)
+    assert len(at.metric) >= max(expect.min_metrics, len(expect.metrics)), where
+    for m in at.metric:
+        assert str(m.value).strip(), f"{where}: metric {m.label!r} has no value"
+    for label, value in expect.metrics.items():
+        assert label in shown, f"{where}: no metric {label!r}; shown {sorted(shown)}"
+        assert shown[label] == value, f"{where}: {label} shows {shown[label]!r}, expected {value!r}"
+    if expect.charts:
+        assert charts(at), f"{where}: no charts"
+    if expect.sparklines:
+        assert any(len(m.proto.chart_data) > 1 for m in at.metric), f"{where}: KPI tiles without sparklines"
+    if expect.downloads:
+        assert at.download_button, f"{where}: no download buttons"
+        assert all(b.label.startswith("Download") for b in at.download_button)
+    infos = " | ".join(texts(at.info))
+    for text in expect.infos:
+        assert text in infos, f"{where}: no notice saying {text!r}"
+    captions = " | ".join(texts(at.caption))
+    for text in expect.captions:
+        assert text in captions, f"{where}: no caption saying {text!r}"
+
+
+@pytest.mark.parametrize("page, variant", list(EXPECTED), ids=[f"{p}-{v}" for p, v in EXPECTED])
+def test_page_renders_on_the_fixture(make_app, fixture_dir, page, variant):
+    at = make_app(fixture_dir, query=VARIANTS[variant], page=f"pages/{page}.py")
+    check_page(at, EXPECTED[(page, variant)], f"{page} ({variant})")
+    if variant != "halton":
+        # The ward chosen in the link is the one the sidebar filter shows.
+        assert at.multiselect(key="ward").value == [VARIANTS[variant]["ward"]]
+        assert at.query_params.get("ward") == VARIANTS[variant]["ward"]
+    assert not at.warning, f"{page} ({variant}): unexpected warnings {texts(at.warning)}"
+
+
+def test_a_deep_link_as_the_first_request_of_a_fresh_server(monkeypatch, fixture_dir):
+    """No `make_app` here: AppTest starts each run as a fresh server does, in the old pages-directory mode
+    (there is a `pages/` folder beside dashboard.py), which runs the linked page without the entrypoint.
+    The page must still come up through the entrypoint, with the link's filters."""
+    use_data_dir(monkeypatch, fixture_dir)
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT)
+    at.query_params["ward"] = WARD_A
+    at.switch_page("pages/ward_profile.py")  # before the first run: the link is the first request
+    at.run()
+    assert page_problems(at) == []
+    assert texts(at.title) == ["Ward profile"]
+    assert at.multiselect(key="ward").value == [WARD_A]
+    assert metrics(at)["Area"] == WARD_A_NAME
+
+
+# ------------------------------------------------------------------------------------------------
+# The generated demo data (onehalton/demo_data.py): every page, once.
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    if importlib.util.find_spec("onehalton.demo_data") is None:
+        pytest.skip("onehalton/demo_data.py (the demo generator) is not there yet")
+    from onehalton.demo_data import generate
+
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    generate(folder, scale=1, end_month=datetime.date(2026, 10, 1))
+    return folder
+
+
+@pytest.mark.slow
+def test_every_page_renders_on_the_demo_data(make_app, demo_dir):
+    at = make_app(demo_dir, query={"ward": WARD_A})
+    for page in PAGES:
+        at.switch_page(f"pages/{page}.py").run()
+        where = f"{page} on demo data"
+        assert page_problems(at) == [], where
+        assert len(at.title) == 1, where
+        assert any(BANNER in t for t in texts(at.info)), f"{where}: no synthetic-data banner"
+        assert at.multiselect(key="ward").value == [WARD_A], f"{where}: the ward filter was lost"
+        for m in at.metric:
+            assert str(m.value).strip(), f"{where}: metric {m.label!r} has no value"
+        if page not in ("about",):
+            assert at.metric, f"{where}: no KPI tiles"
+        if page not in ("overview", "about"):
+            assert charts(at), f"{where}: no charts"
+        if page != "overview":
+            assert at.download_button, f"{where}: no download buttons"
+        assert not at.warning or page == "budget", f"{where}: warnings {texts(at.warning)}"
+    # Demo budget years say so on the budget page.
+    at.switch_page("pages/budget.py").run()
+    assert any("demo data" in t for t in texts(at.warning))

@@ -3,10 +3,16 @@
 -- Parameters: $wards (VARCHAR[] or NULL), $start (DATE), $end (DATE)
 -- Tables: appointments, practices, pcns
 -- Columns: gp_code, gp_name, pcn_name, list_size, months, appointments, per_1000_per_month, dna, dna_rate, same_day_share, face_to_face_share
-WITH activity AS (
+WITH period AS (
+    -- Months in the extract within the period: a ward or practice with a month of no activity
+    -- must still have that month in its average.
+    SELECT count(DISTINCT appointment_month) AS months
+    FROM appointments
+    WHERE appointment_month BETWEEN $start AND $end
+),
+activity AS (
     SELECT
         gp_code,
-        count(DISTINCT appointment_month) AS months,
         sum(count_of_appointments) AS appointments,
         sum(count_of_appointments) FILTER (WHERE appt_status = 'Attended') AS attended,
         sum(count_of_appointments) FILTER (WHERE appt_status = 'DNA') AS dna,
@@ -24,10 +30,10 @@ SELECT
     p.gp_name,
     n.pcn_name,
     p.list_size,
-    a.months,
+    period.months,
     a.appointments,
     -- List size is the whole practice, so the rate is only meaningful unfiltered by ward.
-    a.appointments * 1000.0 / nullif(p.list_size, 0) / nullif(a.months, 0) AS per_1000_per_month,
+    a.appointments * 1000.0 / nullif(p.list_size, 0) / nullif(period.months, 0) AS per_1000_per_month,
     coalesce(a.dna, 0) AS dna,
     coalesce(a.dna, 0) / nullif(coalesce(a.attended, 0) + coalesce(a.dna, 0), 0) AS dna_rate,
     coalesce(a.same_day, 0) / nullif(a.known_lead_time, 0) AS same_day_share,
@@ -35,4 +41,5 @@ SELECT
 FROM activity AS a
 JOIN practices AS p USING (gp_code)
 JOIN pcns AS n USING (pcn_code)
+CROSS JOIN period
 ORDER BY a.appointments DESC, p.gp_name;

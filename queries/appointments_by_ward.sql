@@ -4,10 +4,16 @@
 -- Parameters: $age_bands (VARCHAR[] or NULL), $start (DATE), $end (DATE)
 -- Tables: appointments, wards, ward_population
 -- Columns: ward_code, ward_name, town, imd_score, population, months, appointments, per_1000_per_month, dna, dna_rate
-WITH activity AS (
+WITH period AS (
+    -- Months in the extract within the period: a ward or practice with a month of no activity
+    -- must still have that month in its average.
+    SELECT count(DISTINCT appointment_month) AS months
+    FROM appointments
+    WHERE appointment_month BETWEEN $start AND $end
+),
+activity AS (
     SELECT
         ward_code,
-        count(DISTINCT appointment_month) AS months,
         sum(count_of_appointments) AS appointments,
         sum(count_of_appointments) FILTER (WHERE appt_status = 'Attended') AS attended,
         sum(count_of_appointments) FILTER (WHERE appt_status = 'DNA') AS dna
@@ -28,12 +34,13 @@ SELECT
     w.town,
     w.imd_score,
     p.population,
-    a.months,
+    period.months,
     a.appointments,
-    a.appointments * 1000.0 / nullif(p.population, 0) / nullif(a.months, 0) AS per_1000_per_month,
+    a.appointments * 1000.0 / nullif(p.population, 0) / nullif(period.months, 0) AS per_1000_per_month,
     coalesce(a.dna, 0) AS dna,
     coalesce(a.dna, 0) / nullif(coalesce(a.attended, 0) + coalesce(a.dna, 0), 0) AS dna_rate
 FROM activity AS a
 JOIN wards AS w USING (ward_code)
 LEFT JOIN population AS p USING (ward_code)
+CROSS JOIN period
 ORDER BY per_1000_per_month DESC NULLS LAST, w.ward_name;

@@ -3,8 +3,9 @@
 This module is the single source of truth. `docs/data-contract.md` is rendered from it
 (`make docs`), the validator (`onehalton.validate`) enforces it when the data loads, and the
 demo generator writes to it. Column names are the national publications' names in
-snake_case (`APPT_MODE` -> `appt_mode`); category values are the national values verbatim,
-so a real extract maps onto the contract by lower-casing its header and nothing else.
+snake_case (`APPT_MODE` -> `appt_mode`, `ORG CODE` -> `org_code`); a few are renamed where the
+national name is a sentence (the mapping for each is in docs/data-contract.md). Category values
+are the national values verbatim, so real extracts need no recoding.
 """
 
 from __future__ import annotations

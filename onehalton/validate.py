@@ -22,6 +22,12 @@ from onehalton import contract
 from onehalton.contract import Table
 
 EXAMPLES_PER_PROBLEM = 3
+# The name of the column read_parquet adds for the file a row came from. Not `filename`, its default,
+# because an extract may carry a column of that name, and extra columns must be accepted.
+SOURCE_FILE = "onehalton_source_file"
+# Kinds whose canonical type is narrower than some accepted physical types (DECIMAL(38,2) money,
+# UBIGINT or HUGEINT counts): a value that does not fit would fail every query, so its row is excluded.
+RANGE_CHECKED = ("integer", "count", "money")
 
 CANONICAL_TYPES = {
     "text": "VARCHAR",
@@ -124,7 +130,7 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
             raise ValueError(f"`{empty.name}` is an empty file (0 bytes)")
         con.execute(
             f"CREATE OR REPLACE VIEW {raw} AS SELECT * FROM read_parquet({file_list}, "
-            "filename = true, file_row_number = true, union_by_name = true)"
+            f"filename = '{SOURCE_FILE}', file_row_number = true, union_by_name = true)"
         )
         found = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {raw})").fetchall())
         status.rows_read = int(con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0])
@@ -162,7 +168,7 @@ def _first_line(exc: Exception) -> str:
 
 def _check_schema(table: Table, found: dict[str, str]) -> list[Problem]:
     problems = []
-    present = {k for k in found if k not in ("filename", "file_row_number")}
+    present = {k for k in found if k not in (SOURCE_FILE, "file_row_number")}
     for column in table.columns:
         if column.name not in found:
             extra = sorted(present - set(table.column_names))
@@ -203,6 +209,10 @@ def _row_checks(table: Table) -> list[tuple[str, str | None, str, dict]]:
                            f"{name} IS NOT NULL AND {name} NOT IN (SELECT {ref_col} FROM {ref_table})", {}))
         if col.not_future:
             checks.append(("date in the future", name, f"CAST({name} AS DATE) > current_date", {}))
+        if col.kind in RANGE_CHECKED:
+            canonical = CANONICAL_TYPES[col.kind]
+            checks.append((f"value too large for {canonical}", name,
+                           f"{name} IS NOT NULL AND TRY_CAST({name} AS {canonical}) IS NULL", {}))
     for rule in table.rules:
         checks.append((rule.name, ", ".join(rule.columns), rule.bad_when, {}))
     return checks
@@ -217,8 +227,7 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> None:
         flags.append(f"coalesce(({predicate}), false) AS bad_{n}")
     key = ", ".join(table.key)
     flag_names = [f"bad_{n}" for n in range(len(checks))]
-    duplicated = con.execute(
-        f"SELECT count(*) FROM (SELECT {key} FROM {raw} GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+    duplicated = _count_duplicated_keys(con, table, raw, status.rows_read)
     if duplicated:
         # Every copy is excluded, because nothing says which copy is right. The window is only
         # paid for when duplicates exist; PARTITION BY groups null key parts together.
@@ -227,7 +236,7 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> None:
     excluded = f"excluded_{table.name}"
     con.execute(
         f"CREATE OR REPLACE TABLE {excluded} AS SELECT * FROM ("
-        f"SELECT filename, file_row_number, {', '.join(table.column_names)}, {', '.join(flags)} FROM {raw}"
+        f"SELECT {SOURCE_FILE}, file_row_number, {', '.join(table.column_names)}, {', '.join(flags)} FROM {raw}"
         f") WHERE {' OR '.join(flag_names)}",
         params,
     )
@@ -238,9 +247,11 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> None:
         labelled = [(c[0], c[1]) for c in checks] + [("duplicated key", key)] * bool(duplicated)
         for (rule, column), flag, rows in zip(labelled, flag_names, sums):
             if rows:
+                # As text, so examples show values as the file holds them: exact money, plain dates.
+                shown = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in table.column_names)
                 examples = con.execute(
-                    f"SELECT file_row_number + 1 AS row_in_file, {', '.join(table.column_names)} "
-                    f"FROM {excluded} WHERE {flag} ORDER BY filename, file_row_number LIMIT {EXAMPLES_PER_PROBLEM}"
+                    f"SELECT file_row_number + 1 AS row_in_file, {shown} "
+                    f"FROM {excluded} WHERE {flag} ORDER BY {SOURCE_FILE}, file_row_number LIMIT {EXAMPLES_PER_PROBLEM}"
                 ).df()
                 status.problems.append(Problem(rule, column, int(rows), _records(examples)))
 
@@ -248,10 +259,33 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> None:
     if status.rows_excluded:
         con.execute(
             f"CREATE OR REPLACE VIEW {table.name} AS SELECT {select} FROM {raw} r "
-            f"ANTI JOIN {excluded} x ON r.filename = x.filename AND r.file_row_number = x.file_row_number")
+            f"ANTI JOIN {excluded} x ON r.{SOURCE_FILE} = x.{SOURCE_FILE} AND r.file_row_number = x.file_row_number")
     else:
         # The common case pays nothing for validation at query time.
         con.execute(f"CREATE OR REPLACE VIEW {table.name} AS SELECT {select} FROM {raw}")
+
+
+# Above this many rows the key check runs one period at a time: grouping 100 million rows by an
+# eight-column key at once needs gigabytes, one month of them a few megabytes.
+PARTITIONED_KEY_CHECK_ROWS = 5_000_000
+
+
+def _count_duplicated_keys(con, table: Table, raw: str, rows: int) -> int:
+    """How many key values occur more than once (0 in a healthy extract)."""
+    key = ", ".join(table.key)
+    period = next((c for c in table.key if table.column(c).kind == "date"), None)
+    if rows <= PARTITIONED_KEY_CHECK_ROWS or period is None:
+        return int(con.execute(
+            f"SELECT count(*) FROM (SELECT {key} FROM {raw} GROUP BY ALL HAVING count(*) > 1)").fetchone()[0])
+    total = 0
+    periods = [row[0] for row in con.execute(f"SELECT DISTINCT {period} FROM {raw}").fetchall()]
+    for value in periods:
+        if value is None:
+            continue  # null keys are caught, and excluded, by their own rule
+        total += int(con.execute(
+            f"SELECT count(*) FROM (SELECT {key} FROM {raw} WHERE {period} = $period "
+            "GROUP BY ALL HAVING count(*) > 1)", {"period": value}).fetchone()[0])
+    return total
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,14 +95,16 @@ class Database:
         self.specs = query_specs()
         self.manifest, self.manifest_problem = read_manifest(data_dir)
         self._lock = threading.Lock()
-        self.con = self._connect(data_dir)
+        # DuckDB spills here past its memory limit; the folder goes when the Database does.
+        spill = Path(tempfile.mkdtemp(prefix="onehalton-duckdb-"))
+        weakref.finalize(self, shutil.rmtree, spill, True)
+        self.con = self._connect(data_dir, spill)
         self.statuses: dict[str, TableStatus] = {}
         for table in contract.TABLES:
             self.statuses[table.name] = load_table(self.con, table, data_dir, self.statuses)
 
     @staticmethod
-    def _connect(data_dir: Path):
-        spill = Path(tempfile.mkdtemp(prefix="onehalton-duckdb-"))
+    def _connect(data_dir: Path, spill: Path):
         con = duckdb.connect(":memory:", config={
             "threads": config.DUCKDB_THREADS,
             "memory_limit": config.DUCKDB_MEMORY_LIMIT,
@@ -108,6 +112,9 @@ class Database:
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
         })
+        # The progress bar is a client setting DuckDB refuses in `config` (and once locked): set it here, and
+        # cursors inherit it. Left on, every query over ~2 s draws bars into the server's log.
+        con.execute("SET enable_progress_bar = false")
         # DuckDB refuses to change allowed_directories once external access is off, and
         # refuses every change once the configuration is locked: this order is the only one.
         folders = [str(data_dir) + "/", str(spill) + "/"]

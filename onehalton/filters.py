@@ -100,6 +100,14 @@ def to_link(param: str, value, default) -> None:
     st.session_state[LINKED + param] = values
 
 
+def notice_repeated(params: tuple[str, ...]) -> None:
+    """A single-valued parameter given several times: the last wins, and the user is told so."""
+    for param in params:
+        values = st.query_params.get_all(param)
+        if len(values) > 1:
+            notice_rejected(param, values[:-1], f"extra values (only the last, {shown(values[-1])}, is used)")
+
+
 def month_options() -> list[str]:
     """Months the data folder covers, from the manifest; a sensible span if it says nothing."""
     manifest = db.database().manifest
@@ -150,6 +158,7 @@ def sidebar() -> Filters:
     months = month_options()
     for param in ("from", "to"):
         notice_rejected(param, [m for m in st.query_params.get_all(param) if m not in months], "months outside the data")
+    notice_repeated(("from", "to", "fy", "month"))
 
     with st.sidebar:
         st.header("Filters")

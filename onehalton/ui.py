@@ -6,10 +6,12 @@ table, a chart, a tile and a CSV download all show the same protected numbers.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -51,6 +53,27 @@ FORMATS = {
 AXIS_FORMATS = {"count": ",.0f", "pct": ".0%", "rate": ",.1f", "gbp": "£,.0f", "value": ",.1f"}
 
 
+def _digest(obj) -> bytes:
+    """A cache key for a DataFrame or Series from its values, ~5x cheaper than Streamlit's default (pandas'
+    hash_pandas_object, column by column: 4-7 ms for a 20-80 row frame with text columns, most of what caching
+    the work saves). Equal values give equal keys whatever the memory layout; pickle would not."""
+    frame = obj.to_frame() if isinstance(obj, pd.Series) else obj
+    digest = hashlib.md5(usedforsecurity=False)
+    digest.update(repr((frame.shape, [str(c) for c in frame.columns], [str(t) for t in frame.dtypes])).encode())
+    digest.update(repr(frame.index.tolist()).encode())
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
+        array = values.to_numpy() if values.dtype.kind in "biufcmM" else None
+        if array is not None and array.dtype != object:  # object arrays' bytes are pointers, not values
+            digest.update(np.ascontiguousarray(array).tobytes())
+        else:
+            digest.update("\x1f".join(map(repr, values.tolist())).encode())
+    return digest.digest()
+
+
+FAST_HASH = {pd.DataFrame: _digest, pd.Series: _digest}
+
+
 def fmt(value, kind: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return suppression.SUPPRESSED_LABEL
@@ -61,11 +84,16 @@ def fmt(value, kind: str) -> str:
 # Page frame
 
 
+NOTICED = "_noticed_extract_faults"
+
+
 def page(title: str, intro: str, tables: tuple[str, ...]) -> filters.Filters:
     """Title, the honesty banner and extract notices for the tables this page reads."""
     st.title(title)
     st.caption(intro)
     database = db.database()
+    # Extract faults shown on this run, so `load` can name any the page did not declare.
+    st.session_state[NOTICED] = set(tables)
     synthetic = [database.statuses[t].title for t in tables if t in database.statuses and database.synthetic(t)]
     if synthetic:
         st.info("**Synthetic demo data.** " + ", ".join(synthetic) + (" is" if len(synthetic) == 1 else " are")
@@ -88,8 +116,13 @@ def load(name: str, **params) -> pd.DataFrame | None:
     """Run a query for the page; on failure say why in the page (the notice above names the extract)."""
     try:
         return db.run_query(name, **params)
-    except db.ExtractUnavailable:
-        return None  # already explained by the page's extract notice
+    except db.ExtractUnavailable as exc:
+        noticed = st.session_state.setdefault(NOTICED, set())
+        for status in exc.statuses:
+            if status.name not in noticed:
+                noticed.add(status.name)
+                st.error(status.summary() + " Everything else on this page still works.", icon=":material/block:")
+        return None
     except db.QueryError as exc:
         st.error(str(exc), icon=":material/error:")
         return None
@@ -117,8 +150,25 @@ def protect(frame: pd.DataFrame, *, counts: list[str], derived: dict[str, list[s
     suppressed; `rows` limits suppression to ward rows in a frame that also holds Halton/England."""
     if not active or frame.empty:
         return Protected(frame, frame, 0)
+    return _protect(frame, tuple(counts), tuple((k, tuple(v)) for k, v in (derived or {}).items()),
+                    None if groups is None else tuple(groups), rows, config.suppression_threshold())
+
+
+@st.cache_data(show_spinner=False, max_entries=4096, hash_funcs=FAST_HASH)
+def _protect(frame: pd.DataFrame, counts: tuple, derived: tuple, groups: tuple | None, rows: pd.Series | None,
+             threshold: int) -> Protected:
+    """`protect`, once per distinct input: tables, tiles and charts ask for it on every rerun (performance)."""
+    return _protect_uncached(frame, counts=list(counts), derived={k: list(v) for k, v in derived},
+                             groups=None if groups is None else list(groups), rows=rows, threshold=threshold)
+
+
+def _protect_uncached(frame: pd.DataFrame, *, counts: list[str], derived: dict[str, list[str]],
+                      groups: list[str] | None, rows: pd.Series | None, threshold: int) -> Protected:
+    if frame.empty:
+        return Protected(frame, frame, 0)
     if rows is not None and not rows.all():
-        ward_part = protect(frame[rows], counts=counts, derived=derived, groups=groups)
+        ward_part = _protect_uncached(frame[rows], counts=counts, derived=derived, groups=groups, rows=None,
+                                      threshold=threshold)
         other = frame[~rows]
         numeric = pd.concat([other, ward_part.frame]).loc[frame.index]
         display = pd.concat([other, ward_part.display]).loc[frame.index]
@@ -130,7 +180,7 @@ def protect(frame: pd.DataFrame, *, counts: list[str], derived: dict[str, list[s
         return Protected(numeric, display, ward_part.suppressed)
     result = suppression.suppress(frame, counts=[c for c in counts if c in frame],
                                   derived={k: v for k, v in (derived or {}).items() if k in frame},
-                                  groups=groups, threshold=config.suppression_threshold())
+                                  groups=groups, threshold=threshold)
     return Protected(result.frame, _display(frame, result), int(result.primary + result.secondary))
 
 
@@ -184,8 +234,14 @@ def spc_for(kpi: Kpi, baseline_start=None) -> spc.SpcResult | None:
     series = kpi.frame[[kpi.date, kpi.value]].dropna()
     if len(series) != len(kpi.frame) or series.empty:
         return None  # a suppressed or missing point would make any limits misleading
-    return spc.xmr(series[kpi.value].astype(float).to_numpy(), pd.to_datetime(series[kpi.date]).to_numpy(),
-                   polarity=kpi.polarity, target=kpi.target, baseline_start=baseline_start)
+    return _xmr(series[kpi.value].astype(float).to_numpy(), pd.to_datetime(series[kpi.date]).to_numpy(),
+                kpi.polarity, kpi.target, baseline_start)
+
+
+@st.cache_data(show_spinner=False, max_entries=4096)
+def _xmr(values, dates, polarity: str, target: float | None, baseline_start) -> spc.SpcResult:
+    """spc.xmr, once per distinct series: every tile on every rerun asks for it (performance)."""
+    return spc.xmr(values, dates, polarity=polarity, target=target, baseline_start=baseline_start)
 
 
 def kpi_tile(kpi: Kpi, *, baseline_start=None) -> None:
@@ -252,9 +308,60 @@ def _tooltip(field: str, title: str, kind: str) -> alt.Tooltip:
     return alt.Tooltip(field, title=title, format=AXIS_FORMATS.get(kind, ""))
 
 
+class ChartRecipe:
+    """An Altair chart held as its builder and inputs, so `show_chart` builds it and turns it into Vega-Lite
+    once per distinct input (st.cache_data) rather than on every rerun: Altair validates the whole spec against
+    the Vega-Lite schema each time, tens of milliseconds a chart. Any other attribute is the built chart's."""
+
+    __slots__ = ("builder", "frame", "options")
+
+    def __init__(self, builder: str, frame: pd.DataFrame, options: dict):
+        self.builder, self.frame, self.options = builder, frame, tuple(sorted(options.items()))
+
+    def chart(self) -> alt.TopLevelMixin:
+        return _BUILDERS[self.builder](self.frame, **dict(self.options))
+
+    def __getattr__(self, name: str):
+        return getattr(self.chart(), name)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024, hash_funcs=FAST_HASH)
+def _vega_lite_spec(builder: str, frame: pd.DataFrame, options: tuple) -> dict:
+    # Streamlit's own conversion, as st.altair_chart does it (data as Arrow datasets), done once per input.
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return _convert_altair_to_vega_lite_spec(_BUILDERS[builder](frame, **dict(options)))
+
+
+def draw_chart(chart: ChartRecipe | alt.TopLevelMixin) -> None:
+    if isinstance(chart, ChartRecipe):
+        st.vega_lite_chart(spec=_vega_lite_spec(chart.builder, chart.frame, chart.options), width="stretch")
+    else:
+        st.altair_chart(chart, width="stretch")
+
+
 def trend_chart(frame: pd.DataFrame, *, x: str, y: str, kind: str, title: str, color: str | None = None,
                 lower: str | None = None, upper: str | None = None, target: float | None = None,
-                x_title: str = "Month", y_title: str | None = None, height: int = 280) -> alt.Chart:
+                x_title: str = "Month", y_title: str | None = None, height: int = 280) -> ChartRecipe:
+    return ChartRecipe("trend", frame, dict(x=x, y=y, kind=kind, title=title, color=color, lower=lower, upper=upper,
+                                            target=target, x_title=x_title, y_title=y_title, height=height))
+
+
+def bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: str, title: str,
+              lower: str | None = None, upper: str | None = None, reference: float | None = None,
+              reference_label: str = "Halton", colour_by: str | None = None, height: int | None = None) -> ChartRecipe:
+    return ChartRecipe("bar", frame, dict(category=category, value=value, kind=kind, title=title, lower=lower,
+                                          upper=upper, reference=reference, reference_label=reference_label,
+                                          colour_by=colour_by, height=height))
+
+
+def spc_chart(result: spc.SpcResult, *, kind: str, title: str, target: float | None = None) -> ChartRecipe:
+    return ChartRecipe("spc", result.points, dict(kind=kind, title=title, target=target))
+
+
+def _build_trend_chart(frame: pd.DataFrame, *, x: str, y: str, kind: str, title: str, color: str | None = None,
+                       lower: str | None = None, upper: str | None = None, target: float | None = None,
+                       x_title: str = "Month", y_title: str | None = None, height: int = 280) -> alt.LayerChart:
     base = alt.Chart(frame).encode(x=alt.X(f"{x}:T", title=x_title))
     enc_color = (alt.Color(f"{color}:N", title=None,
                            scale=alt.Scale(range=SERIES_COLOURS), legend=alt.Legend(orient="bottom"))
@@ -277,9 +384,10 @@ def trend_chart(frame: pd.DataFrame, *, x: str, y: str, kind: str, title: str, c
     return alt.layer(*layers).properties(title=title, height=height)
 
 
-def bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: str, title: str,
-              lower: str | None = None, upper: str | None = None, reference: float | None = None,
-              reference_label: str = "Halton", colour_by: str | None = None, height: int | None = None) -> alt.Chart:
+def _build_bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: str, title: str,
+                     lower: str | None = None, upper: str | None = None, reference: float | None = None,
+                     reference_label: str = "Halton", colour_by: str | None = None,
+                     height: int | None = None) -> alt.LayerChart:
     sort = alt.EncodingSortField(field=value, order="descending")
     base = alt.Chart(frame).encode(y=alt.Y(f"{category}:N", sort=sort, title=None))
     tips = [alt.Tooltip(f"{category}:N"), _tooltip(value, title, kind)]
@@ -300,8 +408,8 @@ def bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: str, titl
     return alt.layer(*layers).properties(title=title, height=height or max(160, 22 * frame[category].nunique()))
 
 
-def spc_chart(result: spc.SpcResult, *, kind: str, title: str, target: float | None = None) -> alt.Chart:
-    points = result.points.copy()
+def _build_spc_chart(points: pd.DataFrame, *, kind: str, title: str, target: float | None = None) -> alt.LayerChart:
+    points = points.copy()
     base = alt.Chart(points).encode(x=alt.X("date:T", title="Month"))
     y_axis = alt.Axis(format=AXIS_FORMATS.get(kind))
     layers = [
@@ -327,9 +435,12 @@ def spc_chart(result: spc.SpcResult, *, kind: str, title: str, target: float | N
     return alt.layer(*layers).properties(title=f"{title}: XmR chart", height=300)
 
 
-def show_chart(chart: alt.Chart, data: pd.DataFrame, key: str) -> None:
+_BUILDERS = {"trend": _build_trend_chart, "bar": _build_bar_chart, "spc": _build_spc_chart}
+
+
+def show_chart(chart: ChartRecipe | alt.TopLevelMixin, data: pd.DataFrame, key: str) -> None:
     """Draw a chart with a download of exactly the data it shows."""
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart)
     download(data, key, label="Download chart data (CSV)")
 
 

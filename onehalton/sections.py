@@ -131,6 +131,12 @@ def add_ci(frame: pd.DataFrame) -> pd.DataFrame:
     """95% confidence limits per row, by each indicator's own method and multiplier."""
     if frame.empty:
         return frame.assign(lower_ci=pd.Series(dtype=float), upper_ci=pd.Series(dtype=float))
+    return _add_ci(frame)
+
+
+@st.cache_data(show_spinner=False, max_entries=4096, hash_funcs=ui.FAST_HASH)
+def _add_ci(frame: pd.DataFrame) -> pd.DataFrame:
+    """`add_ci`, once per distinct frame: every indicator block asks for it on every rerun (performance)."""
     parts = []
     for (method, multiplier), part in frame.groupby(["ci_method", "multiplier"], sort=False):
         with_limits = stats.with_ci(part.drop(columns=["value"]), count="count", denominator="denominator",
@@ -218,8 +224,9 @@ def _ward_comparison(indicator_id: int, by_ward: pd.DataFrame, halton_latest: pd
     if wards.empty:
         return
     wards = add_ci(wards)
+    # groups=[]: the wards add up to Halton's count for the period, which the trend above publishes.
     protected = ui.protect(wards, counts=["count"], derived={"value": ["count"], "lower_ci": ["count"],
-                                                            "upper_ci": ["count"]})
+                                                            "upper_ci": ["count"]}, groups=[])
     shown = protected.frame.copy()
     halton_value = wards["halton_value"].dropna()
     reference = float(halton_value.iloc[0]) if not halton_value.empty else None
@@ -232,7 +239,7 @@ def _ward_comparison(indicator_id: int, by_ward: pd.DataFrame, halton_latest: pd
         chart = ui.bar_chart(shown, category="ward_name", value="value", kind="value",
                              title=str(wards["unit"].iloc[0]), lower="lower_ci", upper="upper_ci",
                              reference=reference)
-        st.altair_chart(chart, width="stretch")
+        ui.draw_chart(chart)
         ui.show_table(display[["ward_name", "imd_score", "time_period", "count", "denominator", "value",
                                "lower_ci", "upper_ci", "compared_with_halton"]],
                       key=f"indicator-{indicator_id}-wards")

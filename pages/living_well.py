@@ -19,18 +19,23 @@ by_practice = ui.load("appointments_by_practice", wards=f.ward_param, start=f.st
 left, right = st.columns(2)
 with left:
     if by_pcn is not None and not by_pcn.empty:
+        # The PCNs of a month add up to the month's appointments, which the monthly table publishes.
         pcn = ui.protect(by_pcn, counts=["appointments"], derived={"per_1000": ["appointments"]},
-                         active=f.ward_level)
+                         groups=["month"], active=f.ward_level)
         measure = "appointments" if f.ward_level else "per_1000"
         chart = ui.trend_chart(pcn.frame, x="month", y=measure, kind="count" if f.ward_level else "rate",
                                color="pcn_name", title="By primary care network",
                                y_title="Appointments" if f.ward_level else "Per 1,000 registered patients")
         ui.show_chart(chart, pcn.display, key="living-well-pcn")
+        ui.suppression_legend(pcn)
 with right:
     if by_practice is not None and not by_practice.empty:
+        # Every rate here is built on (a part of) the practice's appointments; the practices add up
+        # to the period's appointments, which the monthly table publishes.
         practice = ui.protect(by_practice, counts=["appointments", "dna"],
-                              derived={"per_1000_per_month": ["appointments"], "dna_rate": ["dna"]},
-                              active=f.ward_level)
+                              derived={"per_1000_per_month": ["appointments"], "dna_rate": ["dna", "appointments"],
+                                       "same_day_share": ["appointments"], "face_to_face_share": ["appointments"]},
+                              groups=[], active=f.ward_level)
         st.markdown("**By practice**, " + f.period_label + (f", patients living in {f.area_label}" if f.ward_level
                                                              else ""))
         ui.show_table(practice.display, key="living-well-practices", height=320, column_config={

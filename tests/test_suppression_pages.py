@@ -1,0 +1,443 @@
+"""Issue 3's acceptance test: every page, filtered to every ward, shows no count from 1 to the
+suppression threshold (7) in any table, chart, KPI tile or CSV download.
+
+How it reads what a page shows (Streamlit AppTest, 1.67):
+
+* tables: ``at.dataframe`` (the frame handed to ``st.dataframe``);
+* tiles: ``at.metric`` (the shown text, and the sparkline's numbers for count tiles);
+* charts: the data sets of every chart (``vega_lite_chart`` elements, Arrow-encoded; the suppressed
+  cells there are empty, so charts get the small-count check only);
+* downloads: AppTest only exposes a download button's mock URL, not its bytes, so the payload is
+  recorded on the way in, by wrapping ``streamlit.elements.widgets.button.marshall_file`` (every
+  ``st.download_button`` call, however it is reached, goes through it).
+
+What counts as a count: columns named in ``COUNT_COLUMNS`` (appointments and their breakdowns,
+indicator counts, residents and denominators: a tiny population identifies as surely as a tiny count),
+and tiles whose value is a bare whole number (the dashboard's count format). Rates, shares and CIs
+cannot be judged by size, so instead: in every labelled table or download, a row whose count is
+suppressed must have the rates built on it suppressed too (``DERIVED``). Where a table's rows add up
+to a total the dashboard publishes, no count column may hide a single cell alone (it could be worked
+out by subtraction: secondary suppression).
+
+Not ward-level, so not checked (the page says so in a caption): the learning-disability health-check
+extract is practice-level and cancer faster diagnosis is sub-ICB; both are shown for all of Halton
+whatever wards are chosen (``HALTON_ONLY_COLUMNS``). Halton and England rows beside a ward's rows are
+Halton-wide totals and are not suppressed either.
+
+Data: the demo generator with end_month October 2026 (91 months from April 2019: the realistic span,
+and more months give more chances of a small ward count), built once for this module (per xdist
+worker, ~5 s). One AppTest per ward renders every page in turn; each ward is a test of its own. The
+whole file is ~2 min of CPU (~2.5-4.5 min wall on a shared 2-core machine: --dist loadfile keeps the
+file on one worker).
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import io
+import json
+import re
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import conftest  # tests/conftest.py: shared-folder registry, cache hygiene, AppTest helpers
+from conftest import DASHBOARD, clear_streamlit_caches, page_problems
+from streamlit.testing.v1 import AppTest
+
+from onehalton import config, demo_data, suppression
+
+END_MONTH = datetime.date(2026, 10, 1)
+APP_TIMEOUT = 120
+LABEL = suppression.SUPPRESSED_LABEL
+
+# The generator's wards (E05013169 upwards, in alphabetical order): known before any data is built,
+# so each ward is a test id of its own. test_the_generated_wards_are_the_ones_tested checks the match.
+WARDS = [(f"E05{demo_data.WARD_CODE_FIRST + i:06d}", w[0]) for i, w in enumerate(demo_data.HALTON_WARDS)]
+
+# Columns holding counts of people or events (or the populations they are counted in).
+COUNT_COLUMNS = {
+    "appointments", "attended", "dna", "home_visits", "face_to_face", "same_day", "known_lead_time",
+    "count", "ward_count", "denominator", "population",
+    "checks", "register", "declined", "total", "within_standard", "breaches",
+}
+# Practice-level (LD health checks) and sub-ICB (cancer FDS) extracts: no ward dimension, shown for
+# all of Halton whatever the filter. A frame holding one of these column sets is one of those.
+HALTON_ONLY_SIGNATURES = ({"checks", "register"}, {"within_standard", "total"})
+HALTON_ONLY_COLUMNS = {"checks", "register", "declined", "total", "within_standard", "breaches"}
+HALTON_ONLY_DOWNLOADS = ("ld-trajectory.csv", "ld-practices.csv", "fds-by-type.csv", "spc-fds.csv")
+HALTON_ONLY_TILES = {"Register (14+)"}  # the LD register, practice-level extract, all Halton
+NOT_COUNT_TILES = {"Deprivation rank (1 = most deprived)"}  # a rank among 18 wards, not a count
+# Rows for Halton or England beside a ward's rows: Halton-wide totals, never suppressed.
+HALTON_WIDE_AREAS = {"Halton", "England", "Local authority"}
+
+# Rates and shares built on a count: hidden whenever the count is. Every appointment rate is built
+# on a subset of the appointments, so a hidden appointments count hides them all.
+APPOINTMENT_RATES = ["per_1000", "per_1000_lower", "per_1000_upper", "per_1000_per_month", "share",
+                     "dna_rate", "dna_rate_lower", "dna_rate_upper", "same_day_share", "same_day_share_lower",
+                     "same_day_share_upper", "face_to_face_share"]
+DERIVED = {
+    "appointments": APPOINTMENT_RATES,
+    "dna": ["dna_rate", "dna_rate_lower", "dna_rate_upper"],
+    "attended": ["dna_rate", "dna_rate_lower", "dna_rate_upper"],
+    "same_day": ["same_day_share", "same_day_share_lower", "same_day_share_upper"],
+    "known_lead_time": ["same_day_share", "same_day_share_lower", "same_day_share_upper"],
+    "face_to_face": ["face_to_face_share"],
+    "count": ["value", "lower_ci", "upper_ci"],
+    "ward_count": ["ward_value"],
+}
+# Downloads whose rows add up to a total the dashboard also publishes (the ward's or Halton's),
+# with the columns that identify each group of rows adding up to one total ([] = the whole table).
+PUBLISHED_TOTALS = {
+    "*-modes.csv": ["month"],  # modes of a month add up to the month's appointments
+    "living-well-pcn.csv": ["month"],  # PCNs of a month add up to the month's appointments
+    "living-well-practices.csv": [],  # practices add up to the period's appointments
+    "indicator-*-wards.csv": [],  # wards add up to Halton's count for the period
+    "ward-ranking.csv": [],  # wards add up to Halton's appointments for the period
+    "ward-population.csv": [],  # age bands add up to the residents tile
+}
+
+
+def threshold() -> int:
+    return config.suppression_threshold()
+
+
+# ------------------------------------------------------------------------------------------------
+# Fixtures
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    """The demo data, generated once for this module (per xdist worker); Streamlit's caches cleared
+    on the way in and out, as the app switches data folders."""
+    folder = tmp_path_factory.mktemp("suppression-demo") / "data"
+    started = time.perf_counter()
+    demo_data.generate(folder, scale=1, end_month=END_MONTH)
+    print(f"demo data generated in {time.perf_counter() - started:.1f}s")
+    shared = str(folder.resolve())
+    conftest._SHARED_DIRS.add(shared)  # conftest's cache hygiene: keep warm caches between wards
+    clear_streamlit_caches()
+    yield folder
+    conftest._SHARED_DIRS.discard(shared)
+    clear_streamlit_caches()
+
+
+class Downloads(list):
+    """(file_name, bytes) of every st.download_button drawn since the last clear()."""
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> Downloads:
+    from streamlit.elements.widgets import button
+
+    recorded = Downloads()
+    original = button.marshall_file
+
+    def recording(coordinates, data, proto, mimetype, file_name=None, **kwargs):
+        payload = data() if callable(data) else data
+        recorded.append((file_name, payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)))
+        return original(coordinates, data, proto, mimetype, file_name, **kwargs)
+
+    monkeypatch.setattr(button, "marshall_file", recording)
+    return recorded
+
+
+@pytest.fixture
+def app(monkeypatch, demo_folder, _server_like_navigation, downloads):
+    """`app(query)`: an AppTest of dashboard.py on the demo data, not yet run."""
+
+    def make(query: dict | None = None):
+        monkeypatch.setenv(config.DATA_DIR_ENV, str(demo_folder))
+        at = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT)
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        return at
+
+    return make
+
+
+def navigation_pages() -> list[str]:
+    """The page files dashboard.py's st.navigation lists, in order."""
+    return re.findall(r'st\.Page\("(pages/\w+\.py)"', DASHBOARD.read_text(encoding="utf-8"))
+
+
+PAGES = navigation_pages()
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading what a page shows
+
+
+def chart_frames(at) -> list[tuple[str, pd.DataFrame]]:
+    """Every data set of every Altair chart on the page, named by chart title and position."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    found = []
+    for n, chart in enumerate(at.get("vega_lite_chart")):
+        proto = chart.proto
+        spec = json.loads(proto.spec) if proto.spec else {}
+        title = spec.get("title") or next((layer.get("title") for layer in spec.get("layer", [])
+                                           if isinstance(layer, dict) and layer.get("title")), None)
+        name = f"chart {n + 1} ({title})" if title else f"chart {n + 1}"
+        if proto.data.data:
+            found.append((name, convert_arrow_bytes_to_pandas_df(proto.data.data)))
+        for dataset in proto.datasets:
+            found.append((f"{name} data set {dataset.name}", convert_arrow_bytes_to_pandas_df(dataset.data.data)))
+        for key, values in (spec.get("datasets") or {}).items():  # inline data, if any
+            found.append((f"{name} inline data set {key}", pd.DataFrame(values)))
+    return found
+
+
+def csv_frame(payload: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False)
+
+
+def count_columns(frame: pd.DataFrame) -> list[str]:
+    columns = set(frame.columns)
+    wanted = COUNT_COLUMNS & columns
+    if any(signature <= columns for signature in HALTON_ONLY_SIGNATURES):
+        wanted -= HALTON_ONLY_COLUMNS
+    return sorted(wanted)
+
+
+def ward_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop Halton and England rows (Halton-wide totals) from a frame that mixes them with wards."""
+    keep = pd.Series(True, index=frame.index)
+    for column in ("area_name", "area_type"):
+        if column in frame.columns:
+            keep &= ~frame[column].astype(str).isin(HALTON_WIDE_AREAS)
+    return frame[keep]
+
+
+def always_ward_level(frame: pd.DataFrame) -> bool:
+    """Tables of wards (ranked, indicator values by ward) are ward-level whatever the filter."""
+    return bool({"ward_name", "ward_code"} & set(frame.columns))
+
+
+def small_count_problems(frame: pd.DataFrame, where: str, limit: int) -> list[str]:
+    columns = count_columns(frame)
+    if not columns:
+        return []
+    try:
+        suppression.assert_no_small_counts(ward_rows(frame), threshold=limit, columns=columns)
+    except AssertionError as exc:
+        return [f"{where}: {exc}"]
+    return []
+
+
+def is_label(value) -> bool:
+    return isinstance(value, str) and value.strip() == LABEL
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        not isinstance(value, str) and pd.isna(value))
+
+
+def derived_problems(frame: pd.DataFrame, where: str) -> list[str]:
+    """In a labelled table: a rate shown in a row whose count is suppressed."""
+    problems = []
+    for count, rates in DERIVED.items():
+        if count not in frame.columns:
+            continue
+        hidden = frame[count].map(is_label).to_numpy(dtype=bool)
+        for rate in (r for r in rates if r in frame.columns):
+            shown = ~frame[rate].map(lambda v: is_label(v) or is_blank(v)).to_numpy(dtype=bool)
+            for i in np.flatnonzero(hidden & shown)[:3]:
+                problems.append(f"{where}: row {i} (0-based), {rate!r} shows {frame[rate].iloc[i]!r} but the "
+                                f"{count!r} it is built on is suppressed")
+    return problems
+
+
+def secondary_problems(frame: pd.DataFrame, where: str, groups: list[str]) -> list[str]:
+    """A count hidden alone among rows that add up to a published total can be worked out."""
+    problems = []
+    parts = frame.groupby(groups, sort=False) if groups else [((), frame)]
+    for key, part in parts:
+        if len(part) < 2:
+            continue
+        for column in count_columns(part):
+            hidden = part[column].map(is_label)
+            if int(hidden.sum()) == 1:
+                problems.append(f"{where}: group {key!r}: {column!r} hides one cell alone (row "
+                                f"{hidden[hidden].index[0]}, 0-based), so it is the published "
+                                "total minus the rest")
+    return problems
+
+
+def parse_count(text: str) -> float | None:
+    """The number a tile shows if it is in count format (a bare whole number), else None."""
+    text = str(text).strip()
+    return float(text.replace(",", "")) if re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", text) else None
+
+
+def inspect_page(at, page: str, area: str, recorded: Downloads, *, ward_view: bool) -> list[str]:
+    """Everything on a rendered page that shows a small count. In a Halton-wide view only tables of
+    wards are ward-level; in a ward view every table, chart and tile is."""
+    limit = threshold()
+    problems = []
+    where = f"{page} [{area}]"
+
+    for n, element in enumerate(at.dataframe):
+        frame = element.value
+        if ward_view or always_ward_level(frame):
+            name = f"{where} table {n + 1} (columns {list(frame.columns)[:6]}...)"
+            problems += small_count_problems(frame, name, limit)
+            problems += derived_problems(frame, name)
+
+    for name, frame in chart_frames(at):
+        if ward_view or always_ward_level(frame):
+            problems += small_count_problems(frame, f"{where} {name}", limit)
+
+    for file_name, payload in recorded:
+        if file_name in HALTON_ONLY_DOWNLOADS:
+            continue
+        frame = csv_frame(payload)
+        if not (ward_view or always_ward_level(frame)):
+            continue
+        name = f"{where} download {file_name}"
+        problems += small_count_problems(frame, name, limit)
+        problems += derived_problems(frame, name)
+        for pattern, groups in PUBLISHED_TOTALS.items():
+            if fnmatch.fnmatch(file_name, pattern):
+                problems += secondary_problems(frame, name, groups)
+
+    if ward_view:
+        for tile in at.metric:
+            label, value = str(tile.label), str(tile.value)
+            if label in HALTON_ONLY_TILES or label in NOT_COUNT_TILES:
+                continue
+            number = parse_count(value)
+            if number is not None and 1 <= number <= limit:
+                problems.append(f"{where} tile {label!r}: shows the count {value!r}")
+            if number is not None or is_label(value):  # a count tile: its sparkline shows counts too
+                spark = [v for v in tile.proto.chart_data if not np.isnan(v)]
+                small = [v for v in spark if 1 <= v <= limit and float(v).is_integer()]
+                if small:
+                    problems.append(f"{where} tile {label!r}: sparkline shows counts {small[:5]}")
+            if label.startswith("Halton,") and is_label(value):
+                problems.append(f"{where} tile {label!r}: a Halton-wide figure is suppressed")
+    return problems
+
+
+def render_all(at, recorded: Downloads, area: str, *, ward: str | None) -> tuple[list[str], dict[str, float]]:
+    """Run the app, then every page in turn; inspect each. Returns the problems and seconds per page."""
+    problems, seconds = [], {}
+    for page in PAGES:
+        recorded.clear()
+        started = time.perf_counter()
+        if page == PAGES[0]:
+            at.run()  # the first run draws the default page, the overview, with the filter
+        else:
+            at.switch_page(page).run()
+        seconds[page] = round(time.perf_counter() - started, 2)
+        shown = page_problems(at)
+        assert not shown, f"{page} [{area}]: the page shows exceptions or errors: {shown}"
+        assert len(at.title) == 1, f"{page} [{area}]: expected one page title, got {[t.value for t in at.title]}"
+        chosen = at.session_state["_filters"].wards
+        assert chosen == ((ward,) if ward else ()), f"{page} [{area}]: the ward filter is {chosen}, not {ward}"
+        # The inspection sees everything: every download's bytes and every chart's data.
+        assert len(recorded) == len(at.get("download_button")), f"{page} [{area}]: a download was not recorded"
+        charted = {name.split(" (")[0].split(" data set")[0] for name, frame in chart_frames(at) if len(frame.columns)}
+        assert len(charted) == len(at.get("vega_lite_chart")), f"{page} [{area}]: a chart's data was not read"
+        problems += inspect_page(at, page, area, recorded, ward_view=ward is not None)
+    return problems, seconds
+
+
+def report(problems: list[str]) -> str:
+    return f"{len(problems)} suppression problem(s):\n  " + "\n  ".join(problems[:40])
+
+
+# ------------------------------------------------------------------------------------------------
+# The acceptance test
+
+
+def test_the_navigation_lists_eight_pages():
+    assert len(PAGES) == 8, PAGES
+    assert PAGES[0].endswith("overview.py")
+
+
+def test_the_generated_wards_are_the_ones_tested(demo_folder):
+    wards = pd.read_parquet(demo_folder / "wards.parquet")
+    assert sorted(zip(wards["ward_code"], wards["ward_name"])) == sorted(WARDS)
+    assert len(WARDS) == 18
+
+
+@pytest.mark.parametrize("ward, name", WARDS, ids=[f"{c}-{re.sub(r'[^A-Za-z]+', '_', n)}" for c, n in WARDS])
+def test_every_page_filtered_to_a_ward_shows_no_small_count(app, downloads, ward, name):
+    at = app({"ward": [ward]})
+    problems, seconds = render_all(at, downloads, f"{ward} {name}", ward=ward)
+    print(f"{ward} {name}: {sum(seconds.values()):.1f}s {seconds}")
+    assert not problems, report(problems)
+
+
+def test_halton_wide_views_are_not_suppressed_but_ward_tables_are(app, downloads):
+    """No ward chosen: tables of wards are still protected; Halton's own figures are not hidden."""
+    at = app()
+    problems, seconds = render_all(at, downloads, "Halton", ward=None)
+    print(f"Halton: {sum(seconds.values()):.1f}s {seconds}")
+    assert not problems, report(problems)
+
+    at.switch_page("pages/overview.py").run()
+    tiles = {m.label: str(m.value) for m in at.metric}
+    for label in ("Per 1,000 residents (all ages)", "Did not attend (all ages)"):
+        assert label in tiles, f"overview [Halton]: no tile {label!r}; tiles {sorted(tiles)}"
+        assert re.fullmatch(r"[\d,]+(\.\d+)?%?", tiles[label]), f"overview [Halton]: {label} shows {tiles[label]!r}"
+    assert not any(c.value.startswith(LABEL) for c in at.caption), "overview [Halton]: a suppression legend"
+
+    downloads.clear()
+    at.switch_page("pages/living_well.py").run()
+    tiles = {m.label: str(m.value) for m in at.metric}
+    assert parse_count(tiles.get("Appointments (all ages)", "")), f"living well [Halton]: tiles {tiles}"
+    monthly = dict(downloads)["living-well-monthly.csv"].decode("utf-8")
+    assert LABEL not in monthly, "living well [Halton]: the Halton-wide monthly table is suppressed"
+
+
+# ------------------------------------------------------------------------------------------------
+# Negative controls: the test can fail
+
+
+def test_the_checker_finds_small_counts_in_an_unsuppressed_frame():
+    frame = pd.DataFrame({"ward_name": ["A", "B", "C"], "appointments": [120, 3, 0],
+                          "per_1000": [40.0, 1.2, 0.0]})
+    found = small_count_problems(frame, "unsuppressed", threshold())
+    assert found and "'appointments'" in found[0] and ": 3" in found[0]
+    labelled = frame.astype(object)
+    labelled.loc[1, "appointments"] = LABEL
+    assert derived_problems(labelled, "rate left showing"), "a rate on a suppressed count went unnoticed"
+    labelled.loc[1, "per_1000"] = LABEL
+    assert small_count_problems(labelled, "suppressed", threshold()) == []
+    assert derived_problems(labelled, "suppressed") == []
+    assert secondary_problems(labelled, "lone", []), "a lone suppressed cell went unnoticed"
+    assert parse_count("5") == 5 and parse_count("1,254") == 1254
+    assert parse_count("4.9%") is None and parse_count("957.3") is None and parse_count("£5") is None
+
+
+def _ward_with_small_indicator_counts(folder) -> tuple[str, str]:
+    """A ward and the page of a domain where the ward has indicator counts of 2 to 7 (data-driven)."""
+    indicators = pd.read_parquet(folder / "indicators.parquet")
+    definitions = pd.read_parquet(folder / "indicator_definitions.parquet")
+    rows = indicators[(indicators["area_type"] == "Ward") & (indicators["sex"] == "Persons")
+                      & indicators["count"].between(2, 7)].merge(definitions, on="indicator_id")
+    assert not rows.empty, "the demo data has no small ward counts: the negative control has nothing to find"
+    row = rows.sort_values(["domain", "area_code"]).iloc[0]
+    return row["area_code"], "pages/" + row["domain"].lower().replace(" ", "_") + ".py"
+
+
+def test_with_the_threshold_at_1_the_checker_finds_small_counts(app, downloads, demo_folder, monkeypatch):
+    """Lower the app's threshold to 1 and the same inspection (judged at 7) must catch the counts
+    2 to 7 it then shows: in the indicator trend's download and in the by-ward table."""
+    ward, page = _ward_with_small_indicator_counts(demo_folder)
+    monkeypatch.setenv(config.THRESHOLD_ENV, "1")
+    at = app({"ward": [ward]})
+    at.run()
+    downloads.clear()
+    at.switch_page(page).run()
+    assert not page_problems(at)
+    monkeypatch.setenv(config.THRESHOLD_ENV, "7")  # judge by the policy threshold
+    found = inspect_page(at, page, ward, downloads, ward_view=True)
+    assert any("download indicator-" in p for p in found), report(found)
+    assert any(" table " in p for p in found), report(found)

@@ -362,7 +362,7 @@ def spc_chart(result: spc.SpcResult, *, kind: str, title: str, target: float | N
 def _build_trend_chart(frame: pd.DataFrame, *, x: str, y: str, kind: str, title: str, color: str | None = None,
                        lower: str | None = None, upper: str | None = None, target: float | None = None,
                        x_title: str = "Month", y_title: str | None = None, height: int = 280) -> alt.LayerChart:
-    base = alt.Chart(frame).encode(x=alt.X(f"{x}:T", title=x_title))
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%b %Y", labelAngle=0)))
     enc_color = (alt.Color(f"{color}:N", title=None,
                            scale=alt.Scale(range=SERIES_COLOURS), legend=alt.Legend(orient="bottom"))
                  if color else alt.value(NHS_BLUE))
@@ -410,7 +410,7 @@ def _build_bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: st
 
 def _build_spc_chart(points: pd.DataFrame, *, kind: str, title: str, target: float | None = None) -> alt.LayerChart:
     points = points.copy()
-    base = alt.Chart(points).encode(x=alt.X("date:T", title="Month"))
+    base = alt.Chart(points).encode(x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)))
     y_axis = alt.Axis(format=AXIS_FORMATS.get(kind))
     layers = [
         base.mark_line(color=NHS_MID_GREY).encode(y=alt.Y("value:Q", title=title, axis=y_axis,

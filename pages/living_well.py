@@ -71,7 +71,8 @@ else:
             st.caption(f"{latest['financial_year']}: {verdict} the {ui.fmt(kpi.target, 'pct')} ambition.")
     trajectory = frame.assign(financial_year=frame["financial_year"].astype(str))
     chart = ui.trend_chart(trajectory.tail(36), x="month", y="uptake", kind="pct", color="financial_year",
-                           title="In-year trajectory (cumulative uptake by financial year)", target=kpi.target)
+                           title="In-year trajectory (cumulative uptake by financial year)", target=kpi.target,
+                           y_title="Uptake, year to date")
     ui.show_chart(chart, trajectory.tail(36), key="ld-trajectory")
     ld_practice = ui.load("ld_health_checks_by_practice", end=f.end)
     if ld_practice is not None and not ld_practice.empty:

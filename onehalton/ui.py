@@ -445,7 +445,10 @@ def show_chart(chart: ChartRecipe | alt.TopLevelMixin, data: pd.DataFrame, key: 
 
 
 def show_table(display: pd.DataFrame, key: str, *, column_config: dict | None = None, height: str | int = "auto") -> None:
-    st.dataframe(display, hide_index=True, width="stretch", column_config=column_config, height=height)
+    # Headers people can read ("List size", not list_size); the CSV keeps the contract's names.
+    headers = {c: str(c).replace("_", " ").capitalize() for c in display.columns}
+    st.dataframe(display, hide_index=True, width="stretch", column_config={**headers, **(column_config or {})},
+                 height=height)
     download(display, key)
 
 

@@ -63,6 +63,11 @@ def notice_rejected(param: str, values: list[str], what: str) -> None:
                    icon=":material/link_off:")
 
 
+def notice_unknown(param: str, options, what: str) -> None:
+    """Name the link's values for `param` that are not among `options` (the one check every linked widget needs)."""
+    notice_rejected(param, [v for v in st.query_params.get_all(param) if v not in options], what)
+
+
 LINKED = "_link_"  # session-state prefix: what this session last wrote to the URL for a parameter
 
 
@@ -153,11 +158,10 @@ def sidebar() -> Filters:
     notice_rejected("?", unknown, "unknown parameters")
 
     choices = _ward_choices()
-    requested = st.query_params.get_all("ward")
-    notice_rejected("ward", [w for w in requested if w not in choices], "unknown ward codes")
+    notice_unknown("ward", choices, "unknown ward codes")
     months = month_options()
     for param in ("from", "to"):
-        notice_rejected(param, [m for m in st.query_params.get_all(param) if m not in months], "months outside the data")
+        notice_unknown(param, months, "months outside the data")
     notice_repeated(("from", "to", "fy", "month"))
 
     with st.sidebar:

@@ -16,11 +16,9 @@ if years is None or years.empty:
     st.stop()
 
 year_options = years["financial_year"].tolist()
-filters.notice_rejected("fy", [v for v in st.query_params.get_all("fy") if v not in year_options],
-                        "financial years not in the data")
+filters.notice_unknown("fy", year_options, "financial years not in the data")
 month_options = [str(m) for m in range(1, 13)]
-filters.notice_rejected("month", [v for v in st.query_params.get_all("month") if v not in month_options],
-                        "months that are not financial months 1 to 12")
+filters.notice_unknown("month", month_options, "months that are not financial months 1 to 12")
 
 left, right = st.columns(2)
 filters.from_link("fy", year_options, year_options[-1])

@@ -7,6 +7,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = PROJECT_ROOT / "queries"
+# Summaries the data layer builds once, at load, from the validated extracts; queries read them like tables.
+SUMMARIES_DIR = QUERIES_DIR / "summaries"
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
 
 DATA_DIR_ENV = "ONE_HALTON_DATA_DIR"

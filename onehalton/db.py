@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,11 @@ def query_specs() -> dict[str, QuerySpec]:
     return {p.stem: _parse_spec(p) for p in sorted(config.QUERIES_DIR.glob("*.sql"))}
 
 
+def summary_specs() -> dict[str, QuerySpec]:
+    """Every summary file, by name: tables built once at load, which queries read like extracts."""
+    return {p.stem: _parse_spec(p) for p in sorted(config.SUMMARIES_DIR.glob("*.sql"))}
+
+
 def read_manifest(data_dir: Path) -> tuple[dict[str, dict], str]:
     """The manifest entries by table, and a problem message ('' when it read cleanly)."""
     path = data_dir / contract.MANIFEST_FILE
@@ -100,9 +106,34 @@ class Database:
         spill = Path(tempfile.mkdtemp(prefix="onehalton-duckdb-"))
         weakref.finalize(self, shutil.rmtree, spill, True)
         self.con = self._connect(data_dir, spill)
+        started = time.perf_counter()
         self.statuses: dict[str, TableStatus] = {}
         for table in contract.TABLES:
             self.statuses[table.name] = load_table(self.con, table, data_dir, self.statuses)
+        validated = time.perf_counter()
+        self.summaries = summary_specs()
+        self.summary_statuses: dict[str, TableStatus] = {}
+        for name, spec in self.summaries.items():
+            self.summary_statuses[name] = self._build_summary(spec)
+        # Seconds spent checking the extracts and building the summaries, for the About page and the benchmark.
+        self.load_seconds = {"validate": validated - started, "summaries": time.perf_counter() - validated}
+
+    def _build_summary(self, spec: QuerySpec) -> TableStatus:
+        """Performance: the appointment queries would otherwise scan every extract row on each new filter (120
+        million at 100x the demo volume, seconds a query); a summary is one such scan, paid once at load."""
+        status = TableStatus(spec.name, f"Summary `{spec.name}` ({spec.grain.rstrip('.').lower()})",
+                             [f"queries/summaries/{spec.path.name}"])
+        if self.unavailable(spec.tables):
+            status.reason = "an extract it is built from could not be loaded."
+            return status
+        try:
+            self.con.execute(f"CREATE TABLE {spec.name} AS {spec.sql.rstrip().rstrip(';')}")
+            status.rows_read = int(self.con.execute(f"SELECT count(*) FROM {spec.name}").fetchone()[0])
+        except duckdb.Error as exc:
+            status.reason = f"queries/summaries/{spec.path.name} failed: {str(exc).splitlines()[0]}"
+            return status
+        status.available = True
+        return status
 
     @staticmethod
     def _connect(data_dir: Path, spill: Path):
@@ -128,8 +159,24 @@ class Database:
         """True unless the manifest says plainly that the table is not synthetic."""
         return self.manifest.get(table, {}).get("synthetic", True) is not False
 
+    def sources(self, tables: tuple[str, ...]) -> tuple[str, ...]:
+        """The extracts behind `tables`: a summary stands for the extracts it is built from."""
+        out: list[str] = []
+        for table in tables:
+            spec = self.summaries.get(table)
+            for source in (spec.tables if spec else (table,)):
+                if source not in out:
+                    out.append(source)
+        return tuple(out)
+
     def unavailable(self, tables: tuple[str, ...]) -> list[TableStatus]:
-        return [self.statuses[t] for t in tables if t in self.statuses and not self.statuses[t].available]
+        """Why `tables` cannot be read: the extracts at fault, named by file (or a summary that failed to build)."""
+        blocked = [self.statuses[t] for t in self.sources(tables)
+                   if t in self.statuses and not self.statuses[t].available]
+        if blocked:
+            return blocked
+        built = self.summary_statuses
+        return [built[t] for t in tables if t in built and not built[t].available]
 
     def run(self, name: str, params: dict) -> pd.DataFrame:
         spec = self.specs.get(name)

@@ -1,16 +1,33 @@
 -- Purpose: Mode mix (face-to-face, telephone, video/online, home visit) per month, for a stacked chart.
--- Grain: one row per month and appointment mode.
+-- Grain: one row per month and appointment mode (modes with no appointments in a month are left out).
 -- Parameters: $wards (VARCHAR[] or NULL), $age_bands (VARCHAR[] or NULL), $start (DATE), $end (DATE)
--- Tables: appointments
+-- Tables: appointments_ward_month
 -- Columns: month, appt_mode, appointments, share
+WITH monthly AS (
+    -- The summary holds one column per mode; the names here are the national APPT_MODE values.
+    SELECT
+        appointment_month AS month,
+        sum(face_to_face) AS "Face-to-Face",
+        sum(home_visit) AS "Home Visit",
+        sum(telephone) AS "Telephone",
+        sum(unknown_mode) AS "Unknown",
+        sum(video_online) AS "Video Conference/Online"
+    FROM appointments_ward_month
+    WHERE appointment_month BETWEEN $start AND $end
+      AND ($wards IS NULL OR list_contains($wards, ward_code))
+      AND ($age_bands IS NULL OR list_contains($age_bands, age_band))
+    GROUP BY appointment_month
+),
+by_mode AS (
+    UNPIVOT monthly
+    ON "Face-to-Face", "Home Visit", "Telephone", "Unknown", "Video Conference/Online"
+    INTO NAME appt_mode VALUE appointments
+)
 SELECT
-    appointment_month AS month,
+    month,
     appt_mode,
-    sum(count_of_appointments) AS appointments,
-    sum(count_of_appointments) / sum(sum(count_of_appointments)) OVER (PARTITION BY appointment_month) AS share
-FROM appointments
-WHERE appointment_month BETWEEN $start AND $end
-  AND ($wards IS NULL OR list_contains($wards, ward_code))
-  AND ($age_bands IS NULL OR list_contains($age_bands, age_band))
-GROUP BY appointment_month, appt_mode
+    appointments,
+    appointments / sum(appointments) OVER (PARTITION BY month) AS share
+FROM by_mode
+WHERE appointments > 0
 ORDER BY month, appt_mode;

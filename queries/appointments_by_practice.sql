@@ -1,26 +1,26 @@
 -- Purpose: General practice access by practice over the chosen period, for the chosen wards of residence.
 -- Grain: one row per practice.
 -- Parameters: $wards (VARCHAR[] or NULL), $start (DATE), $end (DATE)
--- Tables: appointments, practices, pcns
+-- Tables: appointments_practice_month, practices, pcns
 -- Columns: gp_code, gp_name, pcn_name, list_size, months, appointments, per_1000_per_month, dna, dna_rate, same_day_share, face_to_face_share
 WITH period AS (
     -- Months in the extract within the period: a ward or practice with a month of no activity
     -- must still have that month in its average.
     SELECT count(DISTINCT appointment_month) AS months
-    FROM appointments
+    FROM appointments_practice_month
     WHERE appointment_month BETWEEN $start AND $end
 ),
 activity AS (
     SELECT
         gp_code,
-        sum(count_of_appointments) AS appointments,
-        sum(count_of_appointments) FILTER (WHERE appt_status = 'Attended') AS attended,
-        sum(count_of_appointments) FILTER (WHERE appt_status = 'DNA') AS dna,
-        sum(count_of_appointments) FILTER (WHERE time_between_book_and_appt = 'Same Day') AS same_day,
-        sum(count_of_appointments) FILTER (WHERE time_between_book_and_appt NOT LIKE 'Unknown%') AS known_lead_time,
-        sum(count_of_appointments) FILTER (WHERE appt_mode = 'Face-to-Face') AS face_to_face,
-        sum(count_of_appointments) FILTER (WHERE appt_mode <> 'Unknown') AS known_mode
-    FROM appointments
+        sum(appointments) AS appointments,
+        sum(attended) AS attended,
+        sum(dna) AS dna,
+        sum(same_day) AS same_day,
+        sum(known_lead_time) AS known_lead_time,
+        sum(face_to_face) AS face_to_face,
+        sum(known_mode) AS known_mode
+    FROM appointments_practice_month
     WHERE appointment_month BETWEEN $start AND $end
       AND ($wards IS NULL OR list_contains($wards, ward_code))
     GROUP BY gp_code
@@ -34,10 +34,10 @@ SELECT
     a.appointments,
     -- List size is the whole practice, so the rate is only meaningful unfiltered by ward.
     a.appointments * 1000.0 / nullif(p.list_size, 0) / nullif(period.months, 0) AS per_1000_per_month,
-    coalesce(a.dna, 0) AS dna,
-    coalesce(a.dna, 0) / nullif(coalesce(a.attended, 0) + coalesce(a.dna, 0), 0) AS dna_rate,
-    coalesce(a.same_day, 0) / nullif(a.known_lead_time, 0) AS same_day_share,
-    coalesce(a.face_to_face, 0) / nullif(a.known_mode, 0) AS face_to_face_share
+    a.dna,
+    a.dna / nullif(a.attended + a.dna, 0) AS dna_rate,
+    a.same_day / nullif(a.known_lead_time, 0) AS same_day_share,
+    a.face_to_face / nullif(a.known_mode, 0) AS face_to_face_share
 FROM activity AS a
 JOIN practices AS p USING (gp_code)
 JOIN pcns AS n USING (pcn_code)

@@ -2,22 +2,22 @@
 --          the chosen period and age bands, with deprivation, ranked by rate.
 -- Grain: one row per ward.
 -- Parameters: $age_bands (VARCHAR[] or NULL), $start (DATE), $end (DATE)
--- Tables: appointments, wards, ward_population
+-- Tables: appointments_ward_month, wards, ward_population
 -- Columns: ward_code, ward_name, town, imd_score, population, months, appointments, per_1000_per_month, dna, dna_rate
 WITH period AS (
     -- Months in the extract within the period: a ward or practice with a month of no activity
     -- must still have that month in its average.
     SELECT count(DISTINCT appointment_month) AS months
-    FROM appointments
+    FROM appointments_ward_month
     WHERE appointment_month BETWEEN $start AND $end
 ),
 activity AS (
     SELECT
         ward_code,
-        sum(count_of_appointments) AS appointments,
-        sum(count_of_appointments) FILTER (WHERE appt_status = 'Attended') AS attended,
-        sum(count_of_appointments) FILTER (WHERE appt_status = 'DNA') AS dna
-    FROM appointments
+        sum(appointments) AS appointments,
+        sum(attended) AS attended,
+        sum(dna) AS dna
+    FROM appointments_ward_month
     WHERE appointment_month BETWEEN $start AND $end
       AND ($age_bands IS NULL OR list_contains($age_bands, age_band))
     GROUP BY ward_code
@@ -37,8 +37,8 @@ SELECT
     period.months,
     a.appointments,
     a.appointments * 1000.0 / nullif(p.population, 0) / nullif(period.months, 0) AS per_1000_per_month,
-    coalesce(a.dna, 0) AS dna,
-    coalesce(a.dna, 0) / nullif(coalesce(a.attended, 0) + coalesce(a.dna, 0), 0) AS dna_rate
+    a.dna AS dna,
+    a.dna / nullif(a.attended + a.dna, 0) AS dna_rate
 FROM activity AS a
 JOIN wards AS w USING (ward_code)
 LEFT JOIN population AS p USING (ward_code)

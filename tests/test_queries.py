@@ -22,10 +22,11 @@ from pytest import approx
 
 from fixtures import MONTHS, PRACTICE_A, PRACTICE_B, WARD_A, WARD_B
 from onehalton import config, contract
-from onehalton.db import QueryError, query_specs
+from onehalton.db import QueryError, query_specs, summary_specs
 
 FIRST, LAST = MONTHS[0], MONTHS[-1]  # 2023-04-01, 2024-09-01
 SPECS = query_specs()
+SUMMARIES = summary_specs()
 
 DEFAULTS = {
     "wards": None,
@@ -81,11 +82,41 @@ def test_every_query_file_has_the_header_lines(path):
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
     # Declared parameters are exactly the ones the SQL binds.
     assert set(spec.params) == set(re.findall(r"\$(\w+)", body)), path.name
-    # Declared tables are contract tables, and each one is read by the SQL.
+    # Declared tables are contract tables or summaries built from them, and each one is read by the SQL.
     assert spec.tables, path.name
     for table in spec.tables:
-        assert table in contract.TABLES_BY_NAME, f"{path.name} declares unknown table {table}"
+        assert table in contract.TABLES_BY_NAME or table in SUMMARIES, f"{path.name} declares unknown table {table}"
         assert re.search(rf"\b(FROM|JOIN)\s+{table}\b", body), f"{path.name} declares {table} but does not read it"
+
+
+@pytest.mark.parametrize("path", sorted(config.SUMMARIES_DIR.glob("*.sql")), ids=lambda p: p.stem)
+def test_every_summary_builds_on_the_fixture_with_its_declared_columns(fixture_db, path):
+    spec = SUMMARIES[path.stem]
+    assert not spec.params, f"summaries are built once at load and take no parameters: {path.name}"
+    assert spec.tables and all(t in contract.TABLES_BY_NAME for t in spec.tables), spec.tables
+    assert fixture_db.summary_statuses[spec.name].available, fixture_db.summary_statuses[spec.name].reason
+    columns = tuple(r[0] for r in fixture_db.con.execute(f"DESCRIBE {spec.name}").fetchall())
+    assert columns == spec.columns
+
+
+@pytest.mark.parametrize("summary", sorted(SUMMARIES))
+def test_every_summary_keeps_every_appointment(fixture_db, summary):
+    """Nothing is lost in summarising: the same totals, overall and per status, mode and lead time."""
+    measures = {"appointments": "true", "attended": "appt_status = 'Attended'", "dna": "appt_status = 'DNA'",
+                "same_day": "time_between_book_and_appt = 'Same Day'",
+                "known_lead_time": "time_between_book_and_appt NOT LIKE 'Unknown%'",
+                "face_to_face": "appt_mode = 'Face-to-Face'", "known_mode": "appt_mode <> 'Unknown'",
+                "telephone": "appt_mode = 'Telephone'", "home_visit": "appt_mode = 'Home Visit'",
+                "video_online": "appt_mode = 'Video Conference/Online'", "unknown_mode": "appt_mode = 'Unknown'"}
+    present = [m for m in measures if m in SUMMARIES[summary].columns]
+    assert {"appointments", "attended", "dna", "same_day", "face_to_face"} <= set(present)
+    con = fixture_db.con
+    summed = con.execute(f"SELECT {', '.join(f'sum({m})' for m in present)} FROM {summary}").fetchone()
+    raw = con.execute("SELECT " + ", ".join(f"coalesce(sum(count_of_appointments) FILTER (WHERE {measures[m]}), 0)"
+                                            for m in present) + " FROM appointments").fetchone()
+    assert dict(zip(present, summed)) == dict(zip(present, raw))
+    # Worked out from the fixture's docstring: 18 months of 110 (ward A) + 55 + i (ward B), i = 0..17.
+    assert dict(zip(present, summed))["appointments"] == 18 * 165 + sum(range(18))
 
 
 @pytest.mark.parametrize("name, overrides", list(_runs()))

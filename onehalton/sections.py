@@ -93,32 +93,43 @@ def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, k
     kpis = appointment_kpis(protected, who, home_visits=home_visits)
     ui.kpi_row(kpis)
     ui.suppression_legend(protected)
-    tab_spc, tab_mode, tab_table = st.tabs(["Rate per 1,000: SPC", "Mode mix", "Monthly table"])
-    with tab_spc:
-        ui.spc_section(kpis[1], key=f"{key}-per1000")
-    with tab_mode:
-        modes = ui.load("appointments_by_mode_month", wards=f.ward_param, age_bands=age_bands, start=f.start,
-                        end=f.end)
-        if modes is not None:
-            shown = ui.protect(modes, counts=["appointments"], derived={"share": ["appointments"]},
-                               groups=["month"], active=f.ward_level)
-            chart = ui.trend_chart(shown.frame, x="month", y="share", kind="pct", color="appt_mode",
-                                   title=f"Mode of appointment ({who})", y_title="Share of appointments")
-            ui.show_chart(chart, shown.display, key=f"{key}-modes")
-            ui.suppression_legend(shown)
-    with tab_table:
-        ui.show_table(protected.display, key=f"{key}-monthly", column_config={
-            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-            **{c: st.column_config.NumberColumn(label, format="%.1f")
-               for c, label in (("per_1000", "Per 1,000"), ("per_1000_lower", "Per 1,000: 95% CI lower"),
-                                ("per_1000_upper", "Per 1,000: 95% CI upper"))},
-            **{c: st.column_config.NumberColumn(label, format="percent")
-               for c, label in (("dna_rate", "DNA rate"), ("dna_rate_lower", "DNA rate: 95% CI lower"),
-                                ("dna_rate_upper", "DNA rate: 95% CI upper"), ("same_day_share", "Same day"),
-                                ("same_day_share_lower", "Same day: 95% CI lower"),
-                                ("same_day_share_upper", "Same day: 95% CI upper"),
-                                ("face_to_face_share", "Face to face"))},
-        })
+    tab_spc, tab_mode, tab_table = ui.lazy_tabs(["Rate per 1,000: SPC", "Mode mix", "Monthly table"], key=key)
+    if tab_spc.open:
+        with tab_spc:
+            ui.spc_section(kpis[1], key=f"{key}-per1000")
+    if tab_mode.open:
+        with tab_mode:
+            _mode_mix(f, age_bands=age_bands, who=who, key=key)
+    if tab_table.open:
+        with tab_table:
+            _monthly_table(protected, key=key)
+
+
+def _mode_mix(f: Filters, *, age_bands: list[str] | None, who: str, key: str) -> None:
+    modes = ui.load("appointments_by_mode_month", wards=f.ward_param, age_bands=age_bands, start=f.start,
+                    end=f.end)
+    if modes is not None:
+        shown = ui.protect(modes, counts=["appointments"], derived={"share": ["appointments"]},
+                           groups=["month"], active=f.ward_level)
+        chart = ui.trend_chart(shown.frame, x="month", y="share", kind="pct", color="appt_mode",
+                               title=f"Mode of appointment ({who})", y_title="Share of appointments")
+        ui.show_chart(chart, shown.display, key=f"{key}-modes")
+        ui.suppression_legend(shown)
+
+
+def _monthly_table(protected: ui.Protected, *, key: str) -> None:
+    ui.show_table(protected.display, key=f"{key}-monthly", column_config={
+        "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+        **{c: st.column_config.NumberColumn(label, format="%.1f")
+           for c, label in (("per_1000", "Per 1,000"), ("per_1000_lower", "Per 1,000: 95% CI lower"),
+                            ("per_1000_upper", "Per 1,000: 95% CI upper"))},
+        **{c: st.column_config.NumberColumn(label, format="percent")
+           for c, label in (("dna_rate", "DNA rate"), ("dna_rate_lower", "DNA rate: 95% CI lower"),
+                            ("dna_rate_upper", "DNA rate: 95% CI upper"), ("same_day_share", "Same day"),
+                            ("same_day_share_lower", "Same day: 95% CI lower"),
+                            ("same_day_share_upper", "Same day: 95% CI upper"),
+                            ("face_to_face_share", "Face to face"))},
+    })
 
 
 # ----------------------------------------------------------------------------------------------
@@ -223,6 +234,10 @@ def _ward_comparison(indicator_id: int, by_ward: pd.DataFrame, halton_latest: pd
     wards = by_ward[by_ward["indicator_id"] == indicator_id]
     if wards.empty:
         return
+    expander = ui.lazy_expander(f"By ward, {wards['time_period'].iloc[0]}: where need is greatest",
+                                key=f"indicator-{indicator_id}-wards")
+    if not expander.open:
+        return
     wards = add_ci(wards)
     # groups=[]: the wards add up to Halton's count for the period, which the trend above publishes.
     protected = ui.protect(wards, counts=["count"], derived={"value": ["count"], "lower_ci": ["count"],
@@ -235,7 +250,7 @@ def _ward_comparison(indicator_id: int, by_ward: pd.DataFrame, halton_latest: pd
         if reference is not None and not pd.isna(r.value) else "not compared (suppressed)"
         for r in shown.itertuples()]
     display = protected.display.assign(compared_with_halton=shown["compared_with_halton"])
-    with st.expander(f"By ward, {wards['time_period'].iloc[0]}: where need is greatest"):
+    with expander:
         chart = ui.bar_chart(shown, category="ward_name", value="value", kind="value",
                              title=str(wards["unit"].iloc[0]), lower="lower_ci", upper="upper_ci",
                              reference=reference)

@@ -7,6 +7,7 @@ table, a chart, a tile and a CSV download all show the same protected numbers.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 
@@ -305,7 +306,8 @@ def kpi_row(kpis: list[Kpi], baseline_start=None) -> None:
 
 
 def _tooltip(field: str, title: str, kind: str) -> alt.Tooltip:
-    return alt.Tooltip(field, title=title, format=AXIS_FORMATS.get(kind, ""))
+    # Typed, not inferred: charts are built once per shape from a frame with no rows (`_template`).
+    return alt.Tooltip(f"{field}:Q", title=title, format=AXIS_FORMATS.get(kind, ""))
 
 
 class ChartRecipe:
@@ -327,10 +329,33 @@ class ChartRecipe:
 
 @st.cache_data(show_spinner=False, max_entries=1024, hash_funcs=FAST_HASH)
 def _vega_lite_spec(builder: str, frame: pd.DataFrame, options: tuple) -> dict:
-    # Streamlit's own conversion, as st.altair_chart does it (data as Arrow datasets), done once per input.
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    """The chart's Vega-Lite spec with `frame` as its data, as st.altair_chart would send it.
 
-    return _convert_altair_to_vega_lite_spec(_BUILDERS[builder](frame, **dict(options)))
+    Performance: building and validating the Altair chart is most of the cost, and depends only on the
+    builder, the options and the frame's columns and types, never on its values. So the chart is built once
+    per shape, with no rows (`_template`), and each frame's Arrow bytes take the place of that empty dataset.
+    The dataset is named by a hash of its bytes, Streamlit's own naming, so the browser sees new data as new."""
+    from streamlit.elements.vega_charts import _to_arrow_dataset
+
+    template, empty_name, other_datasets = _template(builder, frame.iloc[:0], options)
+    datasets: dict = {}
+    name = _to_arrow_dataset(frame, datasets)["name"]
+    spec = json.loads(template.replace(json.dumps(empty_name), json.dumps(name)))
+    spec["datasets"] = {**other_datasets, **datasets}
+    return spec
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=FAST_HASH)
+def _template(builder: str, empty: pd.DataFrame, options: tuple) -> tuple[str, str, dict]:
+    """The chart built with no rows: (its spec as JSON without datasets, the name of its empty main dataset,
+    the other datasets it carries, such as a target line's one row)."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec, _to_arrow_dataset
+
+    # Streamlit's own conversion, as st.altair_chart does it (data as Arrow datasets, Altair validating the spec).
+    spec = _convert_altair_to_vega_lite_spec(_BUILDERS[builder](empty, **dict(options)))
+    empty_name = _to_arrow_dataset(empty, {})["name"]
+    others = {k: v for k, v in spec.pop("datasets", {}).items() if k != empty_name}
+    return json.dumps(spec), empty_name, others
 
 
 def draw_chart(chart: ChartRecipe | alt.TopLevelMixin) -> None:
@@ -352,7 +377,7 @@ def bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: str, titl
               reference_label: str = "Halton", colour_by: str | None = None, height: int | None = None) -> ChartRecipe:
     return ChartRecipe("bar", frame, dict(category=category, value=value, kind=kind, title=title, lower=lower,
                                           upper=upper, reference=reference, reference_label=reference_label,
-                                          colour_by=colour_by, height=height))
+                                          colour_by=colour_by, height=height or max(160, 22 * frame[category].nunique())))
 
 
 def spc_chart(result: spc.SpcResult, *, kind: str, title: str, target: float | None = None) -> ChartRecipe:
@@ -387,7 +412,7 @@ def _build_trend_chart(frame: pd.DataFrame, *, x: str, y: str, kind: str, title:
 def _build_bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: str, title: str,
                      lower: str | None = None, upper: str | None = None, reference: float | None = None,
                      reference_label: str = "Halton", colour_by: str | None = None,
-                     height: int | None = None) -> alt.LayerChart:
+                     height: int = 160) -> alt.LayerChart:
     sort = alt.EncodingSortField(field=value, order="descending")
     base = alt.Chart(frame).encode(y=alt.Y(f"{category}:N", sort=sort, title=None))
     tips = [alt.Tooltip(f"{category}:N"), _tooltip(value, title, kind)]
@@ -405,7 +430,7 @@ def _build_bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: st
         layers.append(alt.Chart(pd.DataFrame({"ref": [reference], "label": [reference_label]})).mark_rule(
             color=NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
             x="ref:Q", tooltip=[alt.Tooltip("label:N", title="Reference"), _tooltip("ref", "Value", kind)]))
-    return alt.layer(*layers).properties(title=title, height=height or max(160, 22 * frame[category].nunique()))
+    return alt.layer(*layers).properties(title=title, height=height)
 
 
 def _build_spc_chart(points: pd.DataFrame, *, kind: str, title: str, target: float | None = None) -> alt.LayerChart:
@@ -453,8 +478,21 @@ def show_table(display: pd.DataFrame, key: str, *, column_config: dict | None = 
 
 
 def download(frame: pd.DataFrame, key: str, label: str = "Download table (CSV)") -> None:
-    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=f"{key}.csv",
-                       mime="text/csv", key=f"download-{key}", icon=":material/download:")
+    # Performance: the CSV is written when someone clicks, not on every run of every page (deferred data);
+    # "ignore" keeps the page as it is rather than rerunning it for a download.
+    st.download_button(label, lambda: frame.to_csv(index=False).encode("utf-8"), file_name=f"{key}.csv",
+                       mime="text/csv", key=f"download-{key}", icon=":material/download:", on_click="ignore")
+
+
+def lazy_tabs(labels: list[str], key: str):
+    """Tabs that draw only the open one: callers draw a tab's content under `if tab.open:`. Switching tabs
+    reruns the page (from cache, quickly) instead of building every tab's charts and tables on every run."""
+    return st.tabs(labels, key=f"tabs-{key}", on_change="rerun")
+
+
+def lazy_expander(label: str, key: str):
+    """An expander whose content is drawn only while it is open: callers draw under `if expander.open:`."""
+    return st.expander(label, key=f"expander-{key}", on_change="rerun")
 
 
 def spc_section(kpi: Kpi, *, key: str, baseline_choice: bool = True) -> None:

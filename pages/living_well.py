@@ -74,11 +74,12 @@ else:
                            title="In-year trajectory (cumulative uptake by financial year)", target=kpi.target,
                            y_title="Uptake, year to date")
     ui.show_chart(chart, trajectory.tail(36), key="ld-trajectory")
-    ld_practice = ui.load("ld_health_checks_by_practice", end=f.end)
+    by_practice_part = ui.lazy_expander("By practice", key="ld-practices")
+    ld_practice = ui.load("ld_health_checks_by_practice", end=f.end) if by_practice_part.open else None
     if ld_practice is not None and not ld_practice.empty:
-        with st.expander("By practice"):
+        with by_practice_part:
             ld_practice = stats.with_ci(ld_practice, count="checks", denominator="register",
-                                                 method="wilson", multiplier=1.0)
+                                        method="wilson", multiplier=1.0)
             ui.show_table(ld_practice, key="ld-practices", column_config={
                 "uptake": st.column_config.NumberColumn("Uptake", format="percent"),
                 "value": None,

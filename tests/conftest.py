@@ -128,6 +128,44 @@ def app_test(monkeypatch, data_dir: Path | str, *, query: dict | None = None, pa
     return at
 
 
+def lazy_parts(at: AppTest) -> tuple[list[str], dict[str, list[str]]]:
+    """The page's lazy parts (ui.lazy_expander, ui.lazy_tabs): (expander keys, {tabs key: tab labels}).
+    Their element ids end in the widget key Streamlit was given."""
+    expanders: list[str] = []
+    tabs: dict[str, list[str]] = {}
+
+    def key_of(element_id: str) -> str:
+        return element_id.split("-", 2)[2] if element_id.count("-") >= 2 else ""
+
+    def walk(node) -> None:
+        kind = getattr(node, "type", None)
+        if kind == "expander" and key_of(node.proto.id).startswith("expander-"):
+            expanders.append(key_of(node.proto.id))
+        elif kind == "tab_container" and key_of(node.proto.id).startswith("tabs-"):
+            tabs[key_of(node.proto.id)] = [child.label for child in node.children.values()]
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return expanders, tabs
+
+
+def open_lazy_views(at: AppTest):
+    """Rerun the page with every lazy expander open and each tab in turn (tab i of every tab set at once),
+    yielding a description of each view after its run: lazy parts are only drawn when open, and a test
+    that inspects a page must see them too."""
+    expanders, tabs = lazy_parts(at)
+    if not expanders and not tabs:
+        return
+    for i in range(max((len(labels) for labels in tabs.values()), default=1)):
+        for key in expanders:
+            at.session_state[key] = True
+        for key, labels in tabs.items():
+            at.session_state[key] = labels[min(i, len(labels) - 1)]
+        at.run()
+        yield f"expanders open, tab {i + 1} of each tab set open"
+
+
 @pytest.fixture
 def make_app(monkeypatch, _server_like_navigation):
     """`make_app(data_dir, query=..., page=...)`: app_test() bound to this test's monkeypatch."""

@@ -14,7 +14,8 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP_TIMEOUT, DASHBOARD, charts, metrics, page_problems, texts, use_data_dir
+from conftest import (APP_TIMEOUT, DASHBOARD, charts, lazy_parts, metrics, open_lazy_views, page_problems, texts,
+                      use_data_dir)
 from fixtures import WARD_A, WARD_B
 
 BANNER = "Synthetic demo data"
@@ -142,6 +143,34 @@ def test_page_renders_on_the_fixture(make_app, fixture_dir, page, variant):
         assert at.multiselect(key="ward").value == [VARIANTS[variant]["ward"]]
         assert at.query_params.get("ward") == VARIANTS[variant]["ward"]
     assert not at.warning, f"{page} ({variant}): unexpected warnings {texts(at.warning)}"
+
+
+# Lazy parts (ui.lazy_expander, ui.lazy_tabs) each page draws on the fixture, in the ward whose data fills
+# them: (expanders, tab sets). Ward B is the one with appointments aged 65+.
+LAZY = {"starting_well": (1, 0), "living_well": (1, 1), "ageing_well": (0, 1)}
+LAZY_WARD = {"ageing_well": "ward-b"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_lazy_tab_and_expander_opens_and_draws(make_app, fixture_dir, page):
+    """Lazy parts draw nothing until opened; opened, each draws its charts, tables and downloads without error."""
+    variant = LAZY_WARD.get(page, "ward")
+    at = make_app(fixture_dir, query=VARIANTS[variant], page=f"pages/{page}.py")
+    expanders, tabs = lazy_parts(at)
+    assert (len(expanders), len(tabs)) == LAZY.get(page, (0, 0)), f"{page}: lazy expanders {expanders}, tabs {tabs}"
+    closed = len(at.download_button)
+    views = 0
+    for view in open_lazy_views(at):
+        views += 1
+        assert page_problems(at) == [], f"{page}, {view}: exceptions or errors"
+        assert at.multiselect(key="ward").value == [VARIANTS[variant]["ward"]], f"{page}, {view}: filter lost"
+        assert len(at.download_button) > 0, f"{page}, {view}: nothing to download"
+    if expanders or tabs:
+        assert views == max((len(t) for t in tabs.values()), default=1)
+        for key in expanders:
+            assert at.session_state[key] is True
+        # Everything open draws more than the page as first shown.
+        assert len(at.download_button) > closed or tabs, f"{page}: opening its expanders drew nothing"
 
 
 def test_a_deep_link_as_the_first_request_of_a_fresh_server(monkeypatch, fixture_dir):

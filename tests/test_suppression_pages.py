@@ -323,6 +323,19 @@ def inspect_page(at, page: str, area: str, recorded: Downloads, *, ward_view: bo
     return problems
 
 
+def inspect_view(at, page: str, area: str, recorded: Downloads, ward: str | None) -> list[str]:
+    shown = page_problems(at)
+    assert not shown, f"{page} [{area}]: the page shows exceptions or errors: {shown}"
+    assert len(at.title) == 1, f"{page} [{area}]: expected one page title, got {[t.value for t in at.title]}"
+    chosen = at.session_state["_filters"].wards
+    assert chosen == ((ward,) if ward else ()), f"{page} [{area}]: the ward filter is {chosen}, not {ward}"
+    # The inspection sees everything: every download's bytes and every chart's data.
+    assert len(recorded) == len(at.get("download_button")), f"{page} [{area}]: a download was not recorded"
+    charted = {name.split(" (")[0].split(" data set")[0] for name, frame in chart_frames(at) if len(frame.columns)}
+    assert len(charted) == len(at.get("vega_lite_chart")), f"{page} [{area}]: a chart's data was not read"
+    return inspect_page(at, page, area, recorded, ward_view=ward is not None)
+
+
 def render_all(at, recorded: Downloads, area: str, *, ward: str | None) -> tuple[list[str], dict[str, float]]:
     """Run the app, then every page in turn; inspect each. Returns the problems and seconds per page."""
     problems, seconds = [], {}
@@ -334,16 +347,12 @@ def render_all(at, recorded: Downloads, area: str, *, ward: str | None) -> tuple
         else:
             at.switch_page(page).run()
         seconds[page] = round(time.perf_counter() - started, 2)
-        shown = page_problems(at)
-        assert not shown, f"{page} [{area}]: the page shows exceptions or errors: {shown}"
-        assert len(at.title) == 1, f"{page} [{area}]: expected one page title, got {[t.value for t in at.title]}"
-        chosen = at.session_state["_filters"].wards
-        assert chosen == ((ward,) if ward else ()), f"{page} [{area}]: the ward filter is {chosen}, not {ward}"
-        # The inspection sees everything: every download's bytes and every chart's data.
-        assert len(recorded) == len(at.get("download_button")), f"{page} [{area}]: a download was not recorded"
-        charted = {name.split(" (")[0].split(" data set")[0] for name, frame in chart_frames(at) if len(frame.columns)}
-        assert len(charted) == len(at.get("vega_lite_chart")), f"{page} [{area}]: a chart's data was not read"
-        problems += inspect_page(at, page, area, recorded, ward_view=ward is not None)
+        problems += inspect_view(at, page, area, recorded, ward)
+        recorded.clear()
+        # Lazy expanders and tabs draw only when open: open each, so every table and chart is inspected.
+        for view in conftest.open_lazy_views(at):
+            problems += inspect_view(at, page, f"{area}, {view}", recorded, ward)
+            recorded.clear()
     return problems, seconds
 
 
@@ -388,10 +397,12 @@ def test_halton_wide_views_are_not_suppressed_but_ward_tables_are(app, downloads
         assert re.fullmatch(r"[\d,]+(\.\d+)?%?", tiles[label]), f"overview [Halton]: {label} shows {tiles[label]!r}"
     assert not any(c.value.startswith(LABEL) for c in at.caption), "overview [Halton]: a suppression legend"
 
-    downloads.clear()
     at.switch_page("pages/living_well.py").run()
     tiles = {m.label: str(m.value) for m in at.metric}
     assert parse_count(tiles.get("Appointments (all ages)", "")), f"living well [Halton]: tiles {tiles}"
+    downloads.clear()
+    at.session_state["tabs-living-well"] = "Monthly table"  # a lazy tab: drawn once open
+    at.run()
     monthly = dict(downloads)["living-well-monthly.csv"].decode("utf-8")
     assert LABEL not in monthly, "living well [Halton]: the Halton-wide monthly table is suppressed"
 
@@ -439,5 +450,12 @@ def test_with_the_threshold_at_1_the_checker_finds_small_counts(app, downloads, 
     assert not page_problems(at)
     monkeypatch.setenv(config.THRESHOLD_ENV, "7")  # judge by the policy threshold
     found = inspect_page(at, page, ward, downloads, ward_view=True)
+    monkeypatch.setenv(config.THRESHOLD_ENV, "1")
+    downloads.clear()
+    for view in conftest.open_lazy_views(at):  # the by-ward tables sit in lazy expanders
+        monkeypatch.setenv(config.THRESHOLD_ENV, "7")
+        found += inspect_page(at, page, f"{ward}, {view}", downloads, ward_view=True)
+        monkeypatch.setenv(config.THRESHOLD_ENV, "1")
+        downloads.clear()
     assert any("download indicator-" in p for p in found), report(found)
     assert any(" table " in p for p in found), report(found)

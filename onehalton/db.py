@@ -256,9 +256,24 @@ def _freeze_start_up_objects() -> None:
         gc.freeze()
 
 
+# Performance: listing and stat-ing the data folder on every query call added up (every page calls several,
+# every session every run). A changed extract is still noticed within this many seconds.
+FINGERPRINT_TTL_S = 1.0
+_fingerprints: dict[str, tuple[float, tuple]] = {}
+
+
+def _current_fingerprint(folder: Path) -> tuple:
+    now = time.monotonic()
+    seen = _fingerprints.get(str(folder))
+    if seen is None or now - seen[0] > FINGERPRINT_TTL_S:
+        seen = (now, _fingerprint(folder))
+        _fingerprints[str(folder)] = seen
+    return seen[1]
+
+
 def database() -> Database:
     folder = config.data_dir()
-    return _database(str(folder), _fingerprint(folder))
+    return _database(str(folder), _current_fingerprint(folder))
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
@@ -270,4 +285,4 @@ def run_query(name: str, **params) -> pd.DataFrame:
     """Run queries/<name>.sql with bound parameters; cached per data folder, query and parameters."""
     folder = config.data_dir()
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached_run(str(folder), _fingerprint(folder), name, frozen)
+    return _cached_run(str(folder), _current_fingerprint(folder), name, frozen)

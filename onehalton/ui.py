@@ -358,11 +358,8 @@ def _template(builder: str, empty: pd.DataFrame, options: tuple) -> tuple[str, s
     return json.dumps(spec), empty_name, others
 
 
-def draw_chart(chart: ChartRecipe | alt.TopLevelMixin) -> None:
-    if isinstance(chart, ChartRecipe):
-        st.vega_lite_chart(spec=_vega_lite_spec(chart.builder, chart.frame, chart.options), width="stretch")
-    else:
-        st.altair_chart(chart, width="stretch")
+def draw_chart(chart: ChartRecipe) -> None:
+    st.vega_lite_chart(spec=_vega_lite_spec(chart.builder, chart.frame, chart.options), width="stretch")
 
 
 def trend_chart(frame: pd.DataFrame, *, x: str, y: str, kind: str, title: str, color: str | None = None,
@@ -460,10 +457,50 @@ def _build_spc_chart(points: pd.DataFrame, *, kind: str, title: str, target: flo
     return alt.layer(*layers).properties(title=f"{title}: XmR chart", height=300)
 
 
-_BUILDERS = {"trend": _build_trend_chart, "bar": _build_bar_chart, "spc": _build_spc_chart}
+def grouped_bar_chart(frame: pd.DataFrame, *, category: str, group: str, value: str, kind: str, title: str,
+                      height: int = 260) -> ChartRecipe:
+    """Horizontal bars of `value` per `category`, one bar per `group` side by side (spend against budget)."""
+    return ChartRecipe("grouped_bar", frame, dict(category=category, group=group, value=value, kind=kind,
+                                                  title=title, height=height))
 
 
-def show_chart(chart: ChartRecipe | alt.TopLevelMixin, data: pd.DataFrame, key: str) -> None:
+def cumulative_chart(frame: pd.DataFrame, *, x: str, x_title: str, value: tuple[str, str], cumulative: tuple[str, str],
+                     limit: tuple[str, str], kind: str, title: str, height: int = 260) -> ChartRecipe:
+    """Bars of a running total per period, with a dashed rule at the limit it is measured against. `value`,
+    `cumulative` and `limit` are (column, title in the tooltip)."""
+    return ChartRecipe("cumulative", frame, dict(x=x, x_title=x_title, value=value, cumulative=cumulative,
+                                                 limit=limit, kind=kind, title=title, height=height))
+
+
+def _build_grouped_bar_chart(frame: pd.DataFrame, *, category: str, group: str, value: str, kind: str, title: str,
+                             height: int) -> alt.Chart:
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y(f"{category}:N", title=None), yOffset=f"{group}:N",
+        x=alt.X(f"{value}:Q", title=None, axis=alt.Axis(format=AXIS_FORMATS.get(kind))),
+        color=alt.Color(f"{group}:N", title=None, scale=alt.Scale(range=SERIES_COLOURS),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{group}:N"), _tooltip(value, "Amount", kind)],
+    ).properties(title=title, height=height)
+
+
+def _build_cumulative_chart(frame: pd.DataFrame, *, x: str, x_title: str, value: tuple[str, str],
+                            cumulative: tuple[str, str], limit: tuple[str, str], kind: str, title: str,
+                            height: int) -> alt.LayerChart:
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:O", title=x_title))
+    return alt.layer(
+        base.mark_bar(color=NHS_BLUE).encode(
+            y=alt.Y(f"{cumulative[0]}:Q", title=None, axis=alt.Axis(format=AXIS_FORMATS.get(kind))),
+            tooltip=[alt.Tooltip(f"{x}:O", title=x_title), _tooltip(*value, kind), _tooltip(*cumulative, kind)]),
+        base.mark_rule(color=NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
+            y=f"{limit[0]}:Q", tooltip=[_tooltip(*limit, kind)]),
+    ).properties(title=title, height=height)
+
+
+_BUILDERS = {"trend": _build_trend_chart, "bar": _build_bar_chart, "spc": _build_spc_chart,
+             "grouped_bar": _build_grouped_bar_chart, "cumulative": _build_cumulative_chart}
+
+
+def show_chart(chart: ChartRecipe, data: pd.DataFrame, key: str) -> None:
     """Draw a chart with a download of exactly the data it shows."""
     draw_chart(chart)
     download(data, key, label="Download chart data (CSV)")

@@ -2,7 +2,6 @@
 
 import calendar
 
-import altair as alt
 import streamlit as st
 
 from onehalton import budget, filters, ui
@@ -58,24 +57,15 @@ subtotals = statement[statement["row_type"] == "subtotal"]
 left, right = st.columns(2)
 with left:
     chart_data = budget.spend_against_budget(subtotals)
-    chart = alt.Chart(chart_data).mark_bar().encode(
-        y=alt.Y("funding_source:N", title=None), yOffset="measure:N",
-        x=alt.X("amount:Q", title="£", axis=alt.Axis(format="£,.0f")),
-        color=alt.Color("measure:N", title=None, scale=alt.Scale(range=ui.SERIES_COLOURS),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=["funding_source:N", "measure:N", alt.Tooltip("amount:Q", format="£,.2f")],
-    ).properties(title="Spend against budget by funding source", height=260)
+    chart = ui.grouped_bar_chart(chart_data, category="funding_source", group="measure", value="amount", kind="gbp",
+                                 title="Spend against budget by funding source")
     ui.show_chart(chart, chart_data, key=f"budget-by-source-{fy.replace('/', '-')}-m{month}")
 with right:
     if spend is not None and not spend.empty:
-        spend = spend.astype({"actuals": float, "cumulative_actuals": float, "budget": float})
-        base = alt.Chart(spend).encode(x=alt.X("fy_month:O", title="Financial month (1 = April)"))
-        chart = alt.layer(
-            base.mark_bar(color=ui.NHS_BLUE).encode(
-                y=alt.Y("cumulative_actuals:Q", title="£", axis=alt.Axis(format="£,.0f")),
-                tooltip=["fy_month:O", alt.Tooltip("actuals:Q", format="£,.2f", title="Actuals in month"),
-                         alt.Tooltip("cumulative_actuals:Q", format="£,.2f", title="Cumulative actuals")]),
-            base.mark_rule(color=ui.NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
-                y="budget:Q", tooltip=[alt.Tooltip("budget:Q", format="£,.2f", title="Annual budget")]),
-        ).properties(title="Cumulative actuals against the annual budget", height=260)
+        chart = ui.cumulative_chart(spend.astype({"actuals": float, "cumulative_actuals": float, "budget": float}),
+                                    x="fy_month", x_title="Financial month (1 = April)",
+                                    value=("actuals", "Actuals in month"),
+                                    cumulative=("cumulative_actuals", "Cumulative actuals"),
+                                    limit=("budget", "Annual budget"), kind="gbp",
+                                    title="Cumulative actuals against the annual budget")
         ui.show_chart(chart, spend, key=f"budget-cumulative-{fy.replace('/', '-')}-m{month}")

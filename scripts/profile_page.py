@@ -1,5 +1,5 @@
-"""Profile one page's renders on a running server with py-spy: `python -m scripts.profile_page PATH [--warm]
-[--scale N] [--runs N] [--out FILE]`.
+"""Profile one page's renders on a running server with py-spy: `python -m scripts.profile_page PATH [--warm |
+--load] [--scale N] [--runs N] [--out FILE]`.
 
 Starts the dashboard the way the benchmark does (start-up done before serving, agent API on), records the
 server with py-spy while the page is rendered `--runs` times, cold (st.cache_data emptied before each
@@ -17,13 +17,14 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.bench import BENCH_DIR, DASHBOARD, Agent, Server, ensure_data
+from scripts.bench import BENCH_DIR, DASHBOARD, Agent, Server, ensure_data, halton_ward_names, load_test
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.profile_page")
     parser.add_argument("path", help="the page's URL path, '' for the Overview")
     parser.add_argument("--warm", action="store_true")
+    parser.add_argument("--load", action="store_true", help="profile the benchmark's 25-session ward-change load")
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", default="/tmp/onehalton-profile.txt")
@@ -40,9 +41,11 @@ def main() -> None:
         session = first.get("session_id")
         raw = work / "profile.raw"
         recorder = subprocess.Popen([spy, "record", "--pid", str(server.process.pid), "--format", "raw",
-                                     "--output", str(raw), "--rate", "200", "--nonblocking", "--nolineno"])
+                                     "--output", str(raw), "--rate", "200", "--nonblocking", "--nolineno", "--gil"])
         time.sleep(1.0)
-        for _ in range(args.runs):
+        if args.load:
+            load_test(server, args.path, "ward", halton_ward_names(Path(data["folder"])), as_list=True)
+        for _ in range(0 if args.load else args.runs):
             if args.warm:
                 agent.interact({"session_id": session})
             else:

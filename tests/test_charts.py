@@ -41,6 +41,15 @@ RECIPES = {
     "bar-by-town": lambda values: ui.bar_chart(_bars(values), category="ward_name", value="value", kind="count",
                                                title="Appointments", colour_by="town"),
     "spc": _spc,
+    "grouped-bar": lambda values: ui.grouped_bar_chart(
+        pd.DataFrame({"source": ["A", "A", "B", "B"], "measure": ["Budget", "Spent"] * 2,
+                      "amount": [values[0] * 1000, values[1] * 1000, values[2] * 1000, values[3] * 1000]}),
+        category="source", group="measure", value="amount", kind="gbp", title="Spend"),
+    "cumulative": lambda values: ui.cumulative_chart(
+        pd.DataFrame({"fy_month": range(1, 6), "actuals": values[:5], "cumulative": pd.Series(values[:5]).cumsum(),
+                      "budget": [10.0] * 5}),
+        x="fy_month", x_title="Month", value=("actuals", "In month"), cumulative=("cumulative", "Cumulative"),
+        limit=("budget", "Budget"), kind="gbp", title="Cumulative"),
 }
 SERIES = [[0.40 + 0.01 * i for i in range(20)], [0.9 - 0.02 * i for i in range(17)]]
 

@@ -78,3 +78,13 @@ for table in contract.TABLES:
 st.subheader("Queries")
 st.dataframe(pd.DataFrame([{"query": s.name, "purpose": s.purpose, "grain": s.grain, "tables": ", ".join(s.tables)}
                            for s in database.specs.values()]), hide_index=True)
+
+st.subheader("Summaries built at load")
+st.caption("Built once from the validated extracts when the data loads, so the appointment queries read a few "
+           "thousand summed rows rather than every row of the extract. Rows excluded from an extract are excluded "
+           "from its summaries too.")
+built = database.summary_statuses
+st.dataframe(pd.DataFrame([{"summary": s.name, "purpose": s.purpose, "grain": s.grain, "built from": ", ".join(s.tables),
+                            "rows": built[s.name].rows_read if built[s.name].available else None,
+                            "state": "built" if built[s.name].available else built[s.name].reason}
+                           for s in database.summaries.values()]), hide_index=True)

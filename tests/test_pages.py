@@ -225,3 +225,15 @@ def test_every_page_renders_on_the_demo_data(make_app, demo_dir):
     # Demo budget years say so on the budget page.
     at.switch_page("pages/budget.py").run()
     assert any("demo data" in t for t in texts(at.warning))
+
+
+def test_the_about_page_lists_the_summaries_built_at_load(make_app, fixture_dir):
+    at = make_app(fixture_dir, page="pages/about.py")
+    tables = [d.value for d in at.dataframe]
+    summaries = next((t for t in tables if "summary" in t.columns), None)
+    assert summaries is not None, "the About page shows no table of summaries"
+    assert sorted(summaries["summary"]) == ["appointments_practice_month", "appointments_ward_month"]
+    assert (summaries["state"] == "built").all()
+    # 18 months of ward A (one age band) and ward B (one age band): 36 rows by ward; one practice each: 36.
+    assert summaries.set_index("summary")["rows"].to_dict() == {"appointments_practice_month": 36,
+                                                                "appointments_ward_month": 36}

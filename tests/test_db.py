@@ -1,0 +1,46 @@
+"""The data layer's own machinery: summaries built at load, and how often the data folder is looked at."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fixtures import MONTHS
+from onehalton import config, db
+from onehalton.db import Database, ExtractUnavailable
+
+ALL = {"wards": None, "age_bands": None, "start": MONTHS[0], "end": MONTHS[-1]}
+
+
+def test_a_summary_that_fails_to_build_blocks_only_the_queries_that_read_it(fixture_dir, tmp_path, monkeypatch):
+    summaries = tmp_path / "summaries"
+    shutil.copytree(config.SUMMARIES_DIR, summaries)
+    broken = summaries / "appointments_ward_month.sql"
+    broken.write_text(broken.read_text().replace("sum(count_of_appointments) AS BIGINT) AS appointments,",
+                                                 "sum(no_such_column) AS BIGINT) AS appointments,"))
+    monkeypatch.setattr(config, "SUMMARIES_DIR", summaries)
+    database = Database(fixture_dir)
+    status = database.summary_statuses["appointments_ward_month"]
+    assert not status.available
+    assert "queries/summaries/appointments_ward_month.sql failed" in status.reason and "no_such_column" in status.reason
+    with pytest.raises(ExtractUnavailable, match="appointments_ward_month"):
+        database.run("appointments_by_month", ALL)
+    # The other summary, and the queries that read it, are unaffected.
+    assert database.summary_statuses["appointments_practice_month"].available
+    assert len(database.run("appointments_by_practice", {"wards": None, "start": MONTHS[0], "end": MONTHS[-1]})) == 2
+
+
+def test_the_data_folder_is_looked_at_again_after_a_second(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "wards.parquet").write_bytes(b"one")
+    clock = [1000.0]
+    monkeypatch.setattr(db.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(db, "_fingerprints", {})
+    first = db._current_fingerprint(folder)
+    (folder / "wards.parquet").write_bytes(b"replaced, longer")
+    assert db._current_fingerprint(folder) == first, "looked at the folder again within the second"
+    clock[0] += db.FINGERPRINT_TTL_S + 0.01
+    assert db._current_fingerprint(folder) != first, "a replaced extract was not noticed after the second"

@@ -395,14 +395,16 @@ def _build_trend_chart(frame: pd.DataFrame, *, x: str, y: str, kind: str, title:
     layers = []
     if lower and upper:
         tips += [_tooltip(lower, "95% CI lower", kind), _tooltip(upper, "95% CI upper", kind)]
-        layers.append(base.mark_area(opacity=0.18).encode(y=f"{lower}:Q", y2=f"{upper}:Q", color=enc_color))
+        # The band carries the line's axis title, or Vega-Lite joins the two ("lower_ci, Share").
+        layers.append(base.mark_area(opacity=0.18).encode(y=alt.Y(f"{lower}:Q", title=y_title or title),
+                                                          y2=f"{upper}:Q", color=enc_color))
     layers.append(base.mark_line(point=True).encode(
         y=alt.Y(f"{y}:Q", title=y_title or title, axis=alt.Axis(format=AXIS_FORMATS.get(kind))),
         color=enc_color, tooltip=tips))
     if target is not None:
         layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
             color=NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
-            y="target:Q", tooltip=[_tooltip("target", "Target", kind)]))
+            y=alt.Y("target:Q", title=y_title or title), tooltip=[_tooltip("target", "Target", kind)]))
     return alt.layer(*layers).properties(title=title, height=height)
 
 
@@ -422,11 +424,13 @@ def _build_bar_chart(frame: pd.DataFrame, *, category: str, value: str, kind: st
     layers = [base.mark_bar().encode(x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=AXIS_FORMATS.get(kind))),
                                      color=color, tooltip=tips)]
     if lower and upper:
-        layers.append(base.mark_errorbar(color=NHS_DARK_GREY).encode(x=f"{lower}:Q", x2=f"{upper}:Q"))
+        # The same axis title as the bars', or Vega-Lite joins the two ("%, lower_ci").
+        layers.append(base.mark_errorbar(color=NHS_DARK_GREY).encode(x=alt.X(f"{lower}:Q", title=title),
+                                                                      x2=f"{upper}:Q"))
     if reference is not None:
         layers.append(alt.Chart(pd.DataFrame({"ref": [reference], "label": [reference_label]})).mark_rule(
             color=NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
-            x="ref:Q", tooltip=[alt.Tooltip("label:N", title="Reference"), _tooltip("ref", "Value", kind)]))
+            x=alt.X("ref:Q", title=title), tooltip=[alt.Tooltip("label:N", title="Reference"), _tooltip("ref", "Value", kind)]))
     return alt.layer(*layers).properties(title=title, height=height)
 
 
@@ -437,11 +441,11 @@ def _build_spc_chart(points: pd.DataFrame, *, kind: str, title: str, target: flo
     layers = [
         base.mark_line(color=NHS_MID_GREY).encode(y=alt.Y("value:Q", title=title, axis=y_axis,
                                                           scale=alt.Scale(zero=False))),
-        base.mark_line(color=NHS_DARK_GREY).encode(y="mean:Q"),
-        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y="upl:Q"),
-        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y="lpl:Q"),
+        base.mark_line(color=NHS_DARK_GREY).encode(y=alt.Y("mean:Q", title=title)),
+        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y=alt.Y("upl:Q", title=title)),
+        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y=alt.Y("lpl:Q", title=title)),
         base.mark_circle(size=45, opacity=1).encode(
-            y="value:Q",
+            y=alt.Y("value:Q", title=title),
             color=alt.Color("point_type:N", title="Variation",
                             scale=alt.Scale(domain=list(POINT_COLOURS), range=list(POINT_COLOURS.values())),
                             legend=alt.Legend(orient="bottom")),
@@ -453,7 +457,7 @@ def _build_spc_chart(points: pd.DataFrame, *, kind: str, title: str, target: flo
     if target is not None:
         layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
             color=NHS_DARK_BLUE, strokeDash=[8, 4], strokeWidth=2).encode(
-            y="target:Q", tooltip=[_tooltip("target", "Target", kind)]))
+            y=alt.Y("target:Q", title=title), tooltip=[_tooltip("target", "Target", kind)]))
     return alt.layer(*layers).properties(title=f"{title}: XmR chart", height=300)
 
 
@@ -492,7 +496,7 @@ def _build_cumulative_chart(frame: pd.DataFrame, *, x: str, x_title: str, value:
             y=alt.Y(f"{cumulative[0]}:Q", title=None, axis=alt.Axis(format=AXIS_FORMATS.get(kind))),
             tooltip=[alt.Tooltip(f"{x}:O", title=x_title), _tooltip(*value, kind), _tooltip(*cumulative, kind)]),
         base.mark_rule(color=NHS_DARK_BLUE, strokeDash=[6, 4]).encode(
-            y=f"{limit[0]}:Q", tooltip=[_tooltip(*limit, kind)]),
+            y=alt.Y(f"{limit[0]}:Q", title=None), tooltip=[_tooltip(*limit, kind)]),
     ).properties(title=title, height=height)
 
 

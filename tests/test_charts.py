@@ -71,3 +71,14 @@ def test_charts_of_the_same_shape_with_other_data_send_that_data(recipe):
     sent_second = ui._vega_lite_spec(second.builder, second.frame, second.options)
     assert sent_first["datasets"] != sent_second["datasets"]
     assert sent_second["datasets"] == _convert_altair_to_vega_lite_spec(second.chart())["datasets"]
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_layers_sharing_an_axis_share_its_title(recipe):
+    """Vega-Lite joins the titles of layers on one axis ("%, lower_ci"); each axis must read as one title."""
+    chart = RECIPES[recipe](SERIES[0])
+    spec = ui._vega_lite_spec(chart.builder, chart.frame, chart.options)
+    for channel in ("x", "y"):
+        titles = {layer["encoding"][channel].get("title", layer["encoding"][channel]["field"])
+                  for layer in spec.get("layer", [spec]) if "field" in layer.get("encoding", {}).get(channel, {})}
+        assert len(titles) <= 1, f"{recipe}: the {channel} axis would be titled {', '.join(map(str, titles))}"

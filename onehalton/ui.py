@@ -311,9 +311,9 @@ def _tooltip(field: str, title: str, kind: str) -> alt.Tooltip:
 
 
 class ChartRecipe:
-    """An Altair chart held as its builder and inputs, so `show_chart` builds it and turns it into Vega-Lite
-    once per distinct input (st.cache_data) rather than on every rerun: Altair validates the whole spec against
-    the Vega-Lite schema each time, tens of milliseconds a chart. Any other attribute is the built chart's."""
+    """An Altair chart held as its builder and inputs, so `draw_chart` builds and validates it once per shape
+    (`_template`) rather than on every rerun: Altair validates the whole spec against the Vega-Lite schema each
+    time, tens of milliseconds a chart. `chart()` builds it, for tests and inspection."""
 
     __slots__ = ("builder", "frame", "options")
 
@@ -322,9 +322,6 @@ class ChartRecipe:
 
     def chart(self) -> alt.TopLevelMixin:
         return _BUILDERS[self.builder](self.frame, **dict(self.options))
-
-    def __getattr__(self, name: str):
-        return getattr(self.chart(), name)
 
 
 @st.cache_data(show_spinner=False, max_entries=1024, hash_funcs=FAST_HASH)

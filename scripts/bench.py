@@ -522,7 +522,7 @@ def serve_main(argv: list[str]) -> None:
         started = time.perf_counter()
         database = db.database()  # the st.cache_resource entry every session then shares
         report["load_validate_s"] = time.perf_counter() - started
-        report["load_seconds"] = getattr(database, "load_seconds", {})
+        report["load_seconds"] = database.load_seconds
         report["tables"] = {name: {"state": s.state, "rows": s.rows_read, "excluded": s.rows_excluded}
                             for name, s in database.statuses.items()}
         results_dir = Path(args.report).with_suffix(".results")

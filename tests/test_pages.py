@@ -169,8 +169,9 @@ def test_every_lazy_tab_and_expander_opens_and_draws(make_app, fixture_dir, page
         assert views == max((len(t) for t in tabs.values()), default=1)
         for key in expanders:
             assert at.session_state[key] is True
-        # Everything open draws more than the page as first shown.
-        assert len(at.download_button) > closed or tabs, f"{page}: opening its expanders drew nothing"
+    if expanders:
+        # Open expanders draw more than the page as first shown (a tab only replaces another's content).
+        assert len(at.download_button) > closed, f"{page}: opening its expanders drew nothing"
 
 
 def test_a_deep_link_as_the_first_request_of_a_fresh_server(monkeypatch, fixture_dir):

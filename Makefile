@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA := data/demo
 PORT ?= 8501
 
-.PHONY: install run test test-fast bench docs data clean
+.PHONY: install run test test-fast bench docs data screenshots clean
 
 install: $(VENV)/.installed
 
@@ -35,8 +35,12 @@ test-fast: install
 bench: install
 	$(BIN)/python -m scripts.bench
 
+# A PNG of every page at 1440x900 and 1280x720 (and a ward view) in screenshots/: look at them.
+screenshots: install data
+	$(BIN)/python -m scripts.screenshots --out screenshots
+
 docs: install
 	$(BIN)/python -m scripts.render_contract
 
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache
+	rm -rf $(VENV) $(DATA) .pytest_cache screenshots

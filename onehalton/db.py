@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from onehalton import config, contract
+from onehalton import config, contract, protection
 from onehalton.validate import TableStatus, load_table
 
 
@@ -50,9 +50,11 @@ class QuerySpec:
     params: tuple[str, ...]
     tables: tuple[str, ...]
     columns: tuple[str, ...]
+    measures: tuple[str, ...] = ()  # registry measures it returns (`-- Measures:`), checked by a test
+    suppress: str = "none"  # how its small numbers are protected (`-- Suppress:`, see onehalton.protection)
 
 
-_HEADER = re.compile(r"^--\s*(Purpose|Grain|Parameters|Tables|Columns):\s*(.*)$", re.MULTILINE)
+_HEADER = re.compile(r"^--\s*(Purpose|Grain|Parameters|Tables|Columns|Measures|Suppress):\s*(.*)$", re.MULTILINE)
 
 
 def _parse_spec(path: Path) -> QuerySpec:
@@ -67,7 +69,8 @@ def _parse_spec(path: Path) -> QuerySpec:
 
     params = tuple(re.findall(r"\$(\w+)", header["parameters"]))
     return QuerySpec(path.stem, path, sql, header["purpose"], header["grain"], params,
-                     names(header["tables"]), names(header["columns"]))
+                     names(header["tables"]), names(header["columns"]), names(header.get("measures", "none")),
+                     header.get("suppress", "none"))
 
 
 def query_specs() -> dict[str, QuerySpec]:
@@ -281,8 +284,29 @@ def _cached_run(data_dir: str, fingerprint: tuple, name: str, params: tuple) -> 
     return _database(data_dir, fingerprint).run(name, dict(params))
 
 
+def _frozen_params(params: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
 def run_query(name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql with bound parameters; cached per data folder, query and parameters."""
+    """Run queries/<name>.sql with bound parameters; cached per data folder, query and parameters. The exact
+    numbers: pages read `load`, which protects small numbers as the query's header declares."""
     folder = config.data_dir()
-    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached_run(str(folder), _current_fingerprint(folder), name, frozen)
+    return _cached_run(str(folder), _current_fingerprint(folder), name, _frozen_params(params))
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _cached_protected(data_dir: str, fingerprint: tuple, name: str, params: tuple,
+                      threshold: int) -> protection.Protected:
+    spec = _database(data_dir, fingerprint).specs[name]
+    raw = _cached_run(data_dir, fingerprint, name, params)
+    return protection.published(protection.protect(raw, protection.parse(spec.suppress), dict(params), threshold))
+
+
+def load(name: str, **params) -> protection.Protected:
+    """A query's result as it may be published: small numbers hidden and ward- or practice-level counts rounded
+    as its `-- Suppress:` header declares, derived measures and their 95% limits worked out from what is shown.
+    Cached on what names the result: data folder and version, query, parameters and threshold."""
+    folder = config.data_dir()
+    return _cached_protected(str(folder), _current_fingerprint(folder), name, _frozen_params(params),
+                             config.suppression_threshold())

@@ -196,19 +196,31 @@ def _month_label(month: str) -> str:
     return f"{parsed:%b %Y}" if parsed else month
 
 
+CURRENT = "_filters"
+
+
 def current() -> Filters:
-    """The selection drawn by the entrypoint on this run."""
-    if "_filters" not in st.session_state:
-        _rerun_through_the_entrypoint()
-    return st.session_state["_filters"]
+    """The selection drawn on this run: by the entrypoint, or, for a page Streamlit ran alone, by `app.boot()`."""
+    from onehalton import app
+
+    if not app.is_entered():
+        # Streamlit ran this page without the entrypoint (a deep link as a fresh server's first request). Calling
+        # st.navigation (in boot) ends the old pages-directory mode; the rerun then comes through dashboard.py,
+        # so every widget is made in the navigation's page context from the first paint on (made in this run,
+        # an expander or tab opened later would not find its state). The filters are left to that run: drawn here
+        # they would tidy the link, and the rerun could no longer name what it had to ignore.
+        app.boot(with_filters=False)
+        st.rerun()
+    return st.session_state[CURRENT]
 
 
-def _rerun_through_the_entrypoint() -> None:
-    """A page ran without dashboard.py, so without the filters. Streamlit does that on a fresh server
-    whose first request is a deep link (`/budget?fy=...`): a `pages/` folder beside the entrypoint
-    starts it in the old pages-directory mode until some run calls `st.navigation`. Leave that mode, as
-    `st.navigation` would, and run again through the entrypoint."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+def link_query(f: Filters) -> dict[str, list[str] | str]:
+    """The query string that reproduces this view's filters on another page (the Overview's links)."""
+    query: dict[str, list[str] | str] = {}
+    if f.wards:
+        query["ward"] = list(f.wards)
+    for param in ("from", "to"):
+        values = st.query_params.get_all(param)
+        if values:
+            query[param] = values[-1]
+    return query

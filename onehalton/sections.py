@@ -1,327 +1,260 @@
-"""Sections that more than one page shows: appointment patterns for an age group, and the
-public-health indicators of a life-course domain. One way of drawing each, used everywhere."""
+"""Sections that more than one page shows, each drawn one way: appointment patterns for an age group, the
+public-health indicators of a life-course domain, learning disability health checks and cancer faster diagnosis.
+
+Numbers arrive protected from `frame.load` (small numbers hidden, ward counts rounded, rates and 95% limits worked
+out from what is published); the verdicts come from `kpis`, the definitions from `measures`.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
 
 import pandas as pd
 import streamlit as st
 
-from onehalton import stats, ui
+from onehalton import charts, formats, frame, kpis, measures, stats, tables, tiles
 from onehalton.filters import Filters
 
-APPOINTMENT_COUNTS = ["appointments", "attended", "dna", "home_visits", "face_to_face", "same_day",
-                      "known_lead_time"]
-APPOINTMENT_DERIVED = {
-    "per_1000": ["appointments"], "per_1000_lower": ["appointments"], "per_1000_upper": ["appointments"],
-    "dna_rate": ["dna", "attended"], "dna_rate_lower": ["dna", "attended"], "dna_rate_upper": ["dna", "attended"],
-    "same_day_share": ["same_day", "known_lead_time"], "same_day_share_lower": ["same_day", "known_lead_time"],
-    "same_day_share_upper": ["same_day", "known_lead_time"],
-    "face_to_face_share": ["face_to_face"],
-}
+M = measures.REGISTRY
 
 
 def targets() -> pd.DataFrame | None:
-    return ui.load("targets")
+    loaded = frame.load("targets")
+    return None if loaded is None else loaded.frame
 
 
-def target_on(table: pd.DataFrame | None, kpi_code: str, on: date) -> tuple[float | None, str | None]:
-    """The target in force on a date: the latest one that took effect on or before it."""
-    if table is None or table.empty:
-        return None, None
-    rows = table[(table["kpi_code"] == kpi_code) & (pd.to_datetime(table["effective_from"]) <= pd.Timestamp(on))]
-    if rows.empty:
-        return None, None
-    row = rows.sort_values("effective_from").iloc[-1]
-    return float(row["target_value"]), str(row["label"])
+def _target(table, measure: measures.Measure, month) -> tuple[float | None, str | None]:
+    return kpis.target_on(table, measure.target_code, month)
 
 
-def appointments_monthly(f: Filters, age_bands: list[str] | None) -> ui.Protected | None:
-    frame = ui.load("appointments_by_month", wards=f.ward_param, age_bands=age_bands, start=f.start, end=f.end)
-    if frame is None:
-        return None
-    return ui.protect(with_appointment_cis(frame), counts=APPOINTMENT_COUNTS, derived=APPOINTMENT_DERIVED,
-                      active=f.ward_level)
+# ----------------------------------------------------------------------------------------------
+# Appointments
+
+APPOINTMENT_TILES = ("appointments", "per_1000", "dna_rate", "same_day_share")
 
 
-def with_appointment_cis(frame: pd.DataFrame) -> pd.DataFrame:
-    """95% limits for every rate shown: Byar's for the rate per 1,000, Wilson for the shares."""
-    out = frame.copy()
-    lower, upper = stats.byar_ci(out["appointments"])
-    out["per_1000_lower"] = lower / out["population"] * 1000
-    out["per_1000_upper"] = upper / out["population"] * 1000
-    known_status = out["attended"] + out["dna"]
-    out["dna_rate_lower"], out["dna_rate_upper"] = stats.wilson_ci(out["dna"], known_status)
-    out["same_day_share_lower"], out["same_day_share_upper"] = stats.wilson_ci(out["same_day"],
-                                                                                 out["known_lead_time"])
+def appointments_monthly(f: Filters, age_bands: list[str] | None):
+    return frame.load("appointments_by_month", wards=f.ward_param, age_bands=age_bands, start=f.start, end=f.end)
+
+
+def appointment_headlines(monthly, f: Filters, who: str | None, target_table, *, page: str, section: str,
+                          home_visits: bool = False) -> dict[str, kpis.Headline]:
+    """The appointment KPIs by measure name (never by position)."""
+    names = list(APPOINTMENT_TILES)
+    if home_visits:
+        names[-1] = "home_visits"
+    out = {}
+    data = monthly.frame
+    for name in names:
+        measure = M[name]
+        target, target_label = _target(target_table, measure, data["month"].iloc[-1]) if not data.empty else (None,
+                                                                                                            None)
+        lower, upper = (f"{name}_lower", f"{name}_upper") if f"{name}_lower" in data else (None, None)
+        out[name] = kpis.headline(data, measure, key=f"{section}-{name}",
+                                  label=f"{measure.label} ({who})" if who else measure.label,
+                                  target=target, target_label=target_label, lower=lower, upper=upper,
+                                  scope=f.area_label, page=page, section=section)
     return out
 
 
-def appointment_kpis(protected: ui.Protected, who: str, *, home_visits: bool = False) -> list[ui.Kpi]:
-    frame = protected.frame
-    kpis = [
-        ui.Kpi(f"Appointments ({who})", frame, "appointments", "count", polarity="no judgement",
-               help="Appointments in the month at Halton practices, by patients' ward of residence."),
-        ui.Kpi(f"Per 1,000 residents ({who})", frame, "per_1000", "rate", polarity="no judgement",
-               lower="per_1000_lower", upper="per_1000_upper",
-               help="Appointments in the month per 1,000 resident population of the selected wards and ages."),
-        ui.Kpi(f"Did not attend ({who})", frame, "dna_rate", "pct", polarity="low is good",
-               lower="dna_rate_lower", upper="dna_rate_upper",
-               help="DNA / (attended + DNA). Appointments of unknown status are left out."),
-    ]
-    if home_visits:
-        kpis.append(ui.Kpi(f"Home visits ({who})", frame, "home_visits", "count", polarity="no judgement",
-                           help="Appointments whose mode is Home Visit."))
-    else:
-        kpis.append(ui.Kpi(f"Same-day share ({who})", frame, "same_day_share", "pct", polarity="no judgement",
-                           lower="same_day_share_lower", upper="same_day_share_upper",
-                           help="Share of appointments booked and held on the same day (known lead times only)."))
-    return kpis
-
-
-def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, key: str,
+def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, key: str, page: str,
                          home_visits: bool = False) -> None:
     """Tiles, SPC, mode mix and a monthly table for one age group's appointments."""
-    protected = appointments_monthly(f, age_bands)
-    if protected is None:
-        ui.unavailable("Appointment patterns")
+    st.header("General practice access", anchor=f"{key}-access")
+    monthly = appointments_monthly(f, age_bands)
+    if monthly is None:
+        frame.unavailable("Appointment patterns")
         return
-    if protected.frame.empty:
+    if monthly.frame.empty:
         st.info("No appointments in the chosen period and wards.")
         return
-    kpis = appointment_kpis(protected, who, home_visits=home_visits)
-    ui.kpi_row(kpis)
-    ui.suppression_legend(protected)
-    tab_spc, tab_mode, tab_table = ui.lazy_tabs(["Rate per 1,000: SPC", "Mode mix", "Monthly table"], key=key)
+    headlines = appointment_headlines(monthly, f, who, targets(), page=page, section=f"{key}-access",
+                                      home_visits=home_visits)
+    tiles.tile_row(list(headlines.values()))
+    frame.legend(monthly)
+    tab_spc, tab_mode, tab_table = frame.lazy_tabs(["Rate per 1,000: SPC", "Mode mix", "Monthly table"], key=key)
     if tab_spc.open:
         with tab_spc:
-            ui.spc_section(kpis[1], key=f"{key}-per1000")
+            spc_section(monthly, "per_1000", key=f"{key}-per1000", label=headlines["per_1000"].label)
     if tab_mode.open:
         with tab_mode:
             _mode_mix(f, age_bands=age_bands, who=who, key=key)
     if tab_table.open:
         with tab_table:
-            _monthly_table(protected, key=key)
+            tables.show(monthly, key=f"{key}-monthly")
 
 
 def _mode_mix(f: Filters, *, age_bands: list[str] | None, who: str, key: str) -> None:
-    modes = ui.load("appointments_by_mode_month", wards=f.ward_param, age_bands=age_bands, start=f.start,
-                    end=f.end)
-    if modes is not None:
-        shown = ui.protect(modes, counts=["appointments"], derived={"share": ["appointments"]},
-                           groups=["month"], active=f.ward_level)
-        chart = ui.trend_chart(shown.frame, x="month", y="share", kind="pct", color="appt_mode",
-                               title=f"Mode of appointment ({who})", y_title="Share of appointments")
-        ui.show_chart(chart, shown.display, key=f"{key}-modes")
-        ui.suppression_legend(shown)
+    modes = frame.load("appointments_by_mode_month", wards=f.ward_param, age_bands=age_bands, start=f.start,
+                       end=f.end)
+    if modes is None:
+        return
+    chart = charts.trend(modes.frame, x="month", y="share", kind="pct", color="appt_mode",
+                         title=f"Mode of appointment ({who})", y_title="Share of appointments")
+    tables.chart_with_download(chart, modes, key=f"{key}-modes")
+    frame.legend(modes)
 
 
-def _monthly_table(protected: ui.Protected, *, key: str) -> None:
-    ui.show_table(protected.display, key=f"{key}-monthly", column_config={
-        "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-        **{c: st.column_config.NumberColumn(label, format="%.1f")
-           for c, label in (("per_1000", "Per 1,000"), ("per_1000_lower", "Per 1,000: 95% CI lower"),
-                            ("per_1000_upper", "Per 1,000: 95% CI upper"))},
-        **{c: st.column_config.NumberColumn(label, format="percent")
-           for c, label in (("dna_rate", "DNA rate"), ("dna_rate_lower", "DNA rate: 95% CI lower"),
-                            ("dna_rate_upper", "DNA rate: 95% CI upper"), ("same_day_share", "Same day"),
-                            ("same_day_share_lower", "Same day: 95% CI lower"),
-                            ("same_day_share_upper", "Same day: 95% CI upper"),
-                            ("face_to_face_share", "Face to face"))},
-    })
+def spc_section(protected, measure_name: str, *, key: str, label: str, target: float | None = None,
+                target_label: str | None = None, baseline_choice: bool = True) -> None:
+    """An XmR chart for a monthly measure, with a choice of the date the limits are calculated from."""
+    data = protected.frame
+    if data is None or data.empty:
+        return
+    measure = M[measure_name]
+    dates = pd.to_datetime(data["month"])
+    baseline = None
+    if baseline_choice and len(data) >= 30:
+        options = ["All points"] + [f"{d:%b %Y}" for d in dates.iloc[:-14]]
+        chosen = st.selectbox("Calculate limits from", options, key=f"baseline-{key}",
+                              help="Recalculate the mean and limits from a later date, e.g. after the Covid drop.")
+        if chosen != "All points":
+            baseline = dates.iloc[options.index(chosen) - 1]
+    result = kpis.xmr_for(data, measure_name, "month", measure.polarity, target, baseline)
+    if result is None:
+        st.caption("SPC chart not shown: some values in this series are suppressed or missing.")
+        return
+    if not result.enough_points:
+        st.caption(f"{result.variation} ({len(data)} points; Making Data Count needs at least 15).")
+        return
+    chart = charts.spc(result.points, kind=measure.kind, title=f"{label}: XmR chart",
+                       subtitle=result.variation + (f" · {result.assurance}" if result.assurance else ""),
+                       target=target, target_label=target_label)
+    tables.chart_with_download(chart, tables.plain(result.points), key=f"spc-{key}",
+                               columns=["date", "value", "mean", "lpl", "upl", "point_type", "rule"])
 
 
 # ----------------------------------------------------------------------------------------------
 # Indicators
 
-INDICATOR_KIND = {"%": "value", "per 1,000": "value", "per 100,000": "value", "years": "value", "score": "value"}
-
-
-def add_ci(frame: pd.DataFrame) -> pd.DataFrame:
-    """95% confidence limits per row, by each indicator's own method and multiplier."""
-    if frame.empty:
-        return frame.assign(lower_ci=pd.Series(dtype=float), upper_ci=pd.Series(dtype=float))
-    return _add_ci(frame)
-
-
-@st.cache_data(show_spinner=False, max_entries=4096, hash_funcs=ui.FAST_HASH)
-def _add_ci(frame: pd.DataFrame) -> pd.DataFrame:
-    """`add_ci`, once per distinct frame: every indicator block asks for it on every rerun (performance)."""
-    parts = []
-    for (method, multiplier), part in frame.groupby(["ci_method", "multiplier"], sort=False):
-        with_limits = stats.with_ci(part.drop(columns=["value"]), count="count", denominator="denominator",
-                                    method=method, multiplier=float(multiplier))
-        # Value-only indicators (life expectancy, scores) keep their published value.
-        with_limits["value"] = with_limits["value"].where(with_limits["value"].notna(), part["value"])
-        parts.append(with_limits)
-    return pd.concat(parts).loc[frame.index]
+DOMAINS = ("Starting Well", "Living Well", "Ageing Well", "Wider Determinants")
+# Headline indicator per life-course domain on the Overview, by Fingertips ID. Identifiers, not figures: if an
+# extract lacks one, the domain's first indicator stands in.
+HEADLINE_INDICATORS = {"Starting Well": 90323, "Living Well": 92443, "Ageing Well": 92949,
+                       "Wider Determinants": 93700}
 
 
 def benchmark_words(row: pd.Series, comparator: pd.Series | None, name: str) -> str:
-    if comparator is None or pd.isna(comparator.get("value")):
+    if comparator is None or formats.is_missing(comparator.get("value")):
         return f"no {name} value to compare"
+    if formats.is_missing(row.get("value")):
+        return "suppressed"
     result = stats.benchmark(row.get("lower_ci"), row.get("upper_ci"), comparator["value"], row["polarity"])
     return stats.benchmark_phrase(result, name)
 
 
-def indicator_section(domain: str, f: Filters) -> None:
-    trends = ui.load("indicator_trends", domain=domain, wards=f.ward_param)
-    by_ward = ui.load("indicator_wards_latest", domain=domain)
+def _same_period(rows: pd.DataFrame, period: str) -> pd.Series | None:
+    match = rows[rows["time_period"] == period]
+    return match.iloc[0] if not match.empty else None
+
+
+def indicator_headline(rows: pd.DataFrame, *, key: str, page: str, section: str, scope: str = "Halton",
+                       label: str | None = None) -> kpis.Headline | None:
+    """An indicator's headline for an area: latest value in its own period, judged against England."""
+    halton = rows.sort_values("period_start")
+    if halton.empty:
+        return None
+    first = halton.iloc[0]
+    measure = measures.with_label("value", label or str(first["indicator_name"]))
+    item = kpis.headline(halton, measure, key=key, date_column="period_start", period_column="time_period",
+                         polarity=str(first["polarity"]), lower="lower_ci", upper="upper_ci", scope=scope,
+                         page=page, section=section)
+    if item is not None and str(first["unit"]) == "%" and item.value is not None:
+        item = dataclasses.replace(item, value_text=item.value_text + "%")
+    return item
+
+
+def indicator_section(domain: str, f: Filters, *, page: str) -> None:
+    trends = frame.load("indicator_trends", domain=domain, wards=f.ward_param)
     if trends is None:
-        ui.unavailable(f"{domain} indicators")
+        frame.unavailable(f"{domain} indicators")
         return
-    if trends.empty:
+    if trends.frame.empty:
         st.info(f"No {domain} indicators in the data.")
         return
-    trends = add_ci(trends)
-    is_ward = trends["area_type"] == "Ward"
-    protected = ui.protect(trends, counts=["count"], derived={"value": ["count"], "lower_ci": ["count"],
-                                                             "upper_ci": ["count"]},
-                           active=bool(is_ward.any()), rows=is_ward)
-    st.subheader(f"{domain} indicators")
+    section = f"{page}-indicators"
+    st.header(f"{domain} indicators", anchor=section)
     st.caption("Public-health indicators (Fingertips layout) with 95% confidence intervals: Wilson score for "
                "proportions, Byar's method for rates. Significance compares the interval with the comparator.")
-    for indicator_id, rows in protected.frame.groupby("indicator_id", sort=False):
-        _indicator_block(int(indicator_id), rows, protected.display.loc[rows.index], by_ward, f)
-    ui.suppression_legend(protected)
+    by_ward = frame.load("indicator_wards_latest", domain=domain)
+    with_wards = set() if by_ward is None else set(by_ward.frame["indicator_id"])
+    for indicator_id, rows in trends.frame.groupby("indicator_id", sort=False):
+        _indicator_block(int(indicator_id), trends.with_frame(rows), f, page=page, section=section,
+                         by_ward=by_ward if indicator_id in with_wards else None)
+    frame.legend(trends)
 
 
-def _indicator_block(indicator_id: int, rows: pd.DataFrame, display: pd.DataFrame,
-                     by_ward: pd.DataFrame | None, f: Filters) -> None:
+def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, section: str, by_ward) -> None:
+    rows = protected.frame
     first = rows.iloc[0]
-    unit = first["unit"]
-    name = first["indicator_name"]
+    unit, name = first["unit"], first["indicator_name"]
     halton = rows[rows["area_type"] == "Local authority"].sort_values("period_start")
     england = rows[rows["area_type"] == "England"].sort_values("period_start")
     wards = rows[rows["area_type"] == "Ward"].sort_values("period_start")
-    with st.container(border=True):
+    with st.container(border=True, key=f"indicator-{indicator_id}"):
         st.markdown(f"**{name}** ({unit}) · Fingertips ID {indicator_id}")
         if halton.empty:
             st.caption("No Halton value.")
             return
         latest = halton.iloc[-1]
-        eng_same = england[england["time_period"] == latest["time_period"]]
-        words = benchmark_words(latest, eng_same.iloc[0] if not eng_same.empty else None, "England")
-        halton_kpi = ui.Kpi(f"Halton, {latest['time_period']}", halton, "value", "value",
-                            polarity=first["polarity"], date="period_start", lower="lower_ci", upper="upper_ci")
+        words = benchmark_words(latest, _same_period(england, latest["time_period"]), "England")
+        item = indicator_headline(halton, key=f"ind-{indicator_id}", page=page, section=section,
+                                  label=f"Halton, {formats.period_name(None, latest['time_period'])}")
+        item = kpis.benchmarked(item, words) if item is not None else None
         columns = st.columns([1, 1, 2]) if not wards.empty else st.columns([1, 3])
         with columns[0]:
-            ui.kpi_tile(halton_kpi)
-            st.markdown(f"Halton is **{words}**.")
+            tiles.tile(item)
         if not wards.empty:
             last_ward = wards.iloc[-1]
-            ward_words = benchmark_words(last_ward, latest if last_ward["time_period"] == latest["time_period"]
-                                         else None, "Halton")
+            # Compare like periods: a ward a period behind is set against Halton's value for that same period.
+            ward_words = benchmark_words(last_ward, _same_period(halton, last_ward["time_period"]), "Halton")
+            ward_item = indicator_headline(wards, key=f"ind-{indicator_id}-ward", page=page, section=section,
+                                           scope=f.area_label,
+                                           label=f"{f.area_label}, {formats.period_name(None, last_ward['time_period'])}")
             with columns[1]:
-                ui.kpi_tile(ui.Kpi(f"{f.area_label}, {last_ward['time_period']}", wards, "value", "value",
-                                   polarity=first["polarity"], date="period_start", lower="lower_ci",
-                                   upper="upper_ci"))
-                st.markdown(f"{f.area_label} is **{ward_words}**.")
+                tiles.tile(kpis.benchmarked(ward_item, ward_words) if ward_item else None)
         with columns[-1]:
-            has_ci = rows["lower_ci"].notna().any()
-            chart = ui.trend_chart(rows, x="period_start", y="value", kind="value", color="area_name",
-                                   title=f"{name}", y_title=unit, x_title="Period",
-                                   lower="lower_ci" if has_ci else None, upper="upper_ci" if has_ci else None,
-                                   height=220)
-            ui.show_chart(chart, display[["area_name", "time_period", "count", "denominator", "value", "lower_ci",
-                                          "upper_ci"]], key=f"indicator-{indicator_id}-trend")
+            shown = rows.assign(period=rows["time_period"].map(lambda p: formats.period_name(None, p)))
+            has_ci = shown["lower_ci"].notna().any()
+            chart = charts.trend(shown, x="period", x_type="O", x_sort="period_start", y="value", kind="value",
+                                 color="area_name", colours=charts.area_colours(shown["area_name"]), title=str(name),
+                                 y_title=str(unit), x_title="Period", lower="lower_ci" if has_ci else None,
+                                 upper="upper_ci" if has_ci else None, height=220)
+            tables.chart_with_download(chart, protected, key=f"indicator-{indicator_id}-trend",
+                                       columns=["area_name", "time_period", "count", "denominator", "value",
+                                                "lower_ci", "upper_ci"])
         if by_ward is not None:
-            _ward_comparison(indicator_id, by_ward, latest)
+            _ward_comparison(indicator_id, by_ward)
 
 
-def _ward_comparison(indicator_id: int, by_ward: pd.DataFrame, halton_latest: pd.Series) -> None:
-    wards = by_ward[by_ward["indicator_id"] == indicator_id]
-    if wards.empty:
-        return
-    expander = ui.lazy_expander(f"By ward, {wards['time_period'].iloc[0]}: where need is greatest",
-                                key=f"indicator-{indicator_id}-wards")
+def _ward_comparison(indicator_id: int, by_ward) -> None:
+    expander = frame.lazy_expander("By ward: where need is greatest", key=f"indicator-{indicator_id}-wards")
     if not expander.open:
         return
-    wards = add_ci(wards)
-    # groups=[]: the wards add up to Halton's count for the period, which the trend above publishes.
-    protected = ui.protect(wards, counts=["count"], derived={"value": ["count"], "lower_ci": ["count"],
-                                                            "upper_ci": ["count"]}, groups=[])
-    shown = protected.frame.copy()
+    wards = by_ward.frame[by_ward.frame["indicator_id"] == indicator_id]
     halton_value = wards["halton_value"].dropna()
     reference = float(halton_value.iloc[0]) if not halton_value.empty else None
-    shown["compared_with_halton"] = [
-        stats.benchmark_phrase(stats.benchmark(r.lower_ci, r.upper_ci, reference, r.polarity), "Halton")
-        if reference is not None and not pd.isna(r.value) else "not compared (suppressed)"
-        for r in shown.itertuples()]
-    display = protected.display.assign(compared_with_halton=shown["compared_with_halton"])
+    compared = [stats.benchmark_phrase(stats.benchmark(r.lower_ci, r.upper_ci, reference, r.polarity), "Halton")
+                if reference is not None and not formats.is_missing(r.value) else "not compared (suppressed)"
+                for r in wards.itertuples()]
+    shown = by_ward.with_frame(wards.assign(compared_with_halton=compared))
     with expander:
-        chart = ui.bar_chart(shown, category="ward_name", value="value", kind="value",
-                             title=str(wards["unit"].iloc[0]), lower="lower_ci", upper="upper_ci",
-                             reference=reference)
-        ui.draw_chart(chart)
-        ui.show_table(display[["ward_name", "imd_score", "time_period", "count", "denominator", "value",
-                               "lower_ci", "upper_ci", "compared_with_halton"]],
-                      key=f"indicator-{indicator_id}-wards")
-        ui.suppression_legend(protected)
+        chart = charts.bar(wards, category="ward_name", value="value", kind="value",
+                           title=f"{wards['indicator_name'].iloc[0]}, {formats.period_name(None, wards['time_period'].iloc[0])}",
+                           value_title=str(wards["unit"].iloc[0]), lower="lower_ci", upper="upper_ci",
+                           reference=reference)
+        charts.draw(chart, key=f"chart-indicator-{indicator_id}-wards")
+        tables.show(shown, key=f"indicator-{indicator_id}-wards",
+                    columns=["ward_name", "imd_score", "time_period", "count", "denominator", "value", "lower_ci",
+                             "upper_ci", "compared_with_halton"])
+        frame.legend(by_ward)
 
 
-# ----------------------------------------------------------------------------------------------
-# Living Well: learning disability health checks and cancer faster diagnosis
-
-
-def ld_kpi(f: Filters, target_table: pd.DataFrame | None) -> tuple[ui.Kpi, pd.DataFrame] | None:
-    frame = ui.load("ld_health_checks_by_month", start=f.start, end=f.end)
-    if frame is None or frame.empty:
-        return None
-    target, label = target_on(target_table, "ld_health_check_uptake", frame["month"].iloc[-1])
-    latest = frame.iloc[-1]
-    projected = latest["projected_year_end"]
-    if pd.isna(projected):
-        note = "Cumulative in-year measure: SPC not applicable. Not enough history to project the year end."
-    else:
-        verdict = ("on track" if target is not None and projected >= target else
-                   "not on track" if target is not None else "no target")
-        note = (f"Cumulative in-year measure: SPC not applicable. Projected year end "
-                f"{ui.fmt(projected, 'pct')}: **{verdict}**.")
-    frame = frame.copy()
-    frame["uptake_lower"], frame["uptake_upper"] = stats.wilson_ci(frame["checks"], frame["register"])
-    kpi = ui.Kpi("LD annual health checks (14+), year to date", frame, "uptake", "pct", target=target,
-                 lower="uptake_lower", upper="uptake_upper",
-                 target_label=label, help="Checks done this financial year ÷ people on the LD register aged 14+ "
-                 "(denominator + declined). Cumulative: it rises through the year and resets in April.",
-                 spc=False, note=note)
-    return kpi, frame
-
-
-def fds_kpi(f: Filters, target_table: pd.DataFrame | None) -> ui.Kpi | None:
-    frame = ui.load("cancer_fds_by_month", start=f.start, end=f.end)
-    if frame is None or frame.empty:
-        return None
-    target, label = target_on(target_table, "cancer_fds", frame["month"].iloc[-1])
-    frame = frame.copy()
-    frame["performance_lower"], frame["performance_upper"] = stats.wilson_ci(frame["within_standard"], frame["total"])
-    return ui.Kpi("Cancer 28-day Faster Diagnosis", frame, "performance", "pct", target=target, target_label=label,
-                  lower="performance_lower", upper="performance_upper",
-                  help="People told they have cancer, or that it is ruled out, within 28 days of referral ÷ all told.")
-
-
-# Headline indicator per life-course domain on the Overview, by Fingertips ID. Identifiers, not
-# figures: if an extract lacks one, the domain's first indicator stands in.
-HEADLINE_INDICATORS = {"Starting Well": 90323, "Living Well": 92443, "Ageing Well": 92949,
-                       "Wider Determinants": 93700}
-
-
-def headline_indicator(domain: str, latest: pd.DataFrame) -> None:
-    shown = _headlines(latest).get(domain)
-    if shown is None:
-        st.metric(domain, "No data", border=True)
-        return
-    st.metric(shown["label"], shown["value"], border=True, help=shown["help"])
-    st.caption(shown["caption"])
-
-
-@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=ui.FAST_HASH)
-def _headlines(latest: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """Each domain's headline tile, worked out once per distinct frame: a dozen pandas filters a rerun were a
-    fifth of the Overview's time under load (performance)."""
+def headline_indicators(latest, *, page_for_domain: dict[str, str]) -> dict[str, kpis.Headline]:
+    """Each domain's headline indicator for Halton, judged against England."""
     out = {}
-    for domain, rows in latest.groupby("domain", sort=False):
+    data = latest.frame
+    for domain, rows in data.groupby("domain", sort=False):
         chosen = HEADLINE_INDICATORS.get(domain)
         indicator_id = chosen if chosen in set(rows["indicator_id"]) else rows["indicator_id"].iloc[0]
         rows = rows[rows["indicator_id"] == indicator_id]
@@ -331,32 +264,129 @@ def _headlines(latest: pd.DataFrame) -> dict[str, dict[str, str]]:
             continue
         row = halton.iloc[0]
         words = benchmark_words(row, england.iloc[0] if not england.empty else None, "England")
-        out[domain] = {"label": f"{domain}: {row['indicator_name']}", "value": f"{row['value']:,.1f} {row['unit']}",
-                       "help": f"Halton, {row['time_period']}.",
-                       "caption": f"{row['time_period']} · Halton is **{words}**."}
+        page = page_for_domain.get(domain, "")
+        item = indicator_headline(halton.assign(period_start=halton.get("period_start", pd.Timestamp("2000-01-01"))),
+                                  key=f"headline-{indicator_id}", page=page, section=f"{page}-indicators",
+                                  scope="Halton-wide", label=str(row["indicator_name"]))
+        out[domain] = dataclasses.replace(kpis.benchmarked(item, words), group=domain)
     return out
 
 
-def ward_comparison_table(frame: pd.DataFrame, display: pd.DataFrame) -> pd.DataFrame:
-    """One row per indicator: the chosen wards' value and CI, Halton's and England's, and the verdicts."""
+def ward_comparison_table(data: pd.DataFrame) -> pd.DataFrame:
+    """One row per indicator: the chosen wards' value and CI, Halton's and England's, and the verdicts. A value with
+    no count (a deprivation score) is still shown for a ward; Halton is compared in the ward's own period."""
     rows = []
-    for indicator_id, part in frame.groupby("indicator_id", sort=False):
+    for _, part in data.groupby("indicator_id", sort=False):
         by_type = {t: part[part["area_type"] == t] for t in ("Ward", "Local authority", "England")}
         ward = by_type["Ward"].iloc[0] if not by_type["Ward"].empty else None
         halton = by_type["Local authority"].iloc[0] if not by_type["Local authority"].empty else None
         england = by_type["England"].iloc[0] if not by_type["England"].empty else None
-        shown_ward = display.loc[by_type["Ward"].index[0]] if ward is not None else None
         rows.append({
             "domain": part["domain"].iloc[0],
             "indicator": part["indicator_name"].iloc[0],
             "unit": part["unit"].iloc[0],
-            "period": (halton if halton is not None else part.iloc[0])["time_period"],
-            "ward_count": shown_ward["count"] if shown_ward is not None else None,
-            "ward_value": shown_ward["value"] if shown_ward is not None else None,
-            "ward_vs_halton": (benchmark_words(ward, halton, "Halton") if ward is not None and pd.notna(ward["value"])
-                               else "not available at ward level" if ward is None else "suppressed"),
+            "period": formats.period_name(None, (halton if halton is not None else part.iloc[0])["time_period"]),
+            "ward_value": ward["value"] if ward is not None else None,
+            "ward_vs_halton": (benchmark_words(ward, halton, "Halton") if ward is not None
+                               else "not available at ward level"),
             "halton_value": halton["value"] if halton is not None else None,
             "halton_vs_england": benchmark_words(halton, england, "England") if halton is not None else "",
             "england_value": england["value"] if england is not None else None,
         })
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# Learning disability health checks and cancer faster diagnosis (practice and sub-ICB extracts: Halton-wide)
+
+
+def ld_headline(f: Filters, target_table, *, page: str, section: str):
+    loaded = frame.load("ld_health_checks_by_month", start=f.start, end=f.end)
+    if loaded is None or loaded.frame.empty:
+        return None, None
+    data = loaded.frame
+    measure = M["uptake"]
+    target, label = _target(target_table, measure, data["month"].iloc[-1])
+    item = kpis.headline(data, measure, key="ld-uptake", target=target, target_label=label, lower="uptake_lower",
+                         upper="uptake_upper", scope="Halton-wide", page=page, section=section)
+    latest = data.iloc[-1]
+    return kpis.with_projection(item, latest["projected_year_end"], target), loaded
+
+
+def fds_headline(f: Filters, target_table, *, page: str, section: str):
+    loaded = frame.load("cancer_fds_by_month", start=f.start, end=f.end)
+    if loaded is None or loaded.frame.empty:
+        return None, None
+    measure = M["performance"]
+    target, label = _target(target_table, measure, loaded.frame["month"].iloc[-1])
+    item = kpis.headline(loaded.frame, measure, key="cancer-fds", target=target, target_label=label,
+                         lower="performance_lower", upper="performance_upper", scope="Halton-wide", page=page,
+                         section=section)
+    return item, loaded
+
+
+def trajectory_frame(data: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Each financial year's cumulative uptake by month of the year, and this year's projected year end with the
+    range the earlier years' gains from the same month to March give."""
+    months = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
+    rows = data.assign(series="actual", financial_year=data["financial_year"].astype(str),
+                       fy_month_name=data["fy_month"].map(lambda m: months[int(m) - 1]),
+                       month_name=pd.to_datetime(data["month"]).dt.strftime("%b %Y"))
+    current = rows["financial_year"].iloc[-1]
+    latest = rows.iloc[-1]
+    gains = []
+    for year, part in rows.groupby("financial_year"):
+        if year == current or part["fy_month"].max() != 12:
+            continue
+        same = part[part["fy_month"] == latest["fy_month"]]
+        if not same.empty:
+            gains.append(float(part[part["fy_month"] == 12]["uptake"].iloc[0]) - float(same["uptake"].iloc[0]))
+    shown = rows[rows["financial_year"].isin(sorted(rows["financial_year"].unique())[-5:])]
+    out = shown[["series", "financial_year", "fy_month", "fy_month_name", "month_name", "uptake"]]
+    if gains and int(latest["fy_month"]) < 12 and not formats.is_missing(latest["projected_year_end"]):
+        base = float(latest["uptake"])
+        projection = pd.DataFrame([
+            {"series": "projection", "financial_year": current, "fy_month": int(latest["fy_month"]),
+             "fy_month_name": latest["fy_month_name"], "uptake": base, "low": None, "high": None, "label": None},
+            {"series": "projection", "financial_year": current, "fy_month": 12, "fy_month_name": "Mar",
+             "uptake": float(latest["projected_year_end"]), "low": min(1.0, base + min(gains)),
+             "high": min(1.0, base + max(gains)),
+             "label": f"Projected year end, range from {len(gains)} earlier year{'s' if len(gains) > 1 else ''}"}])
+        out = pd.concat([out.assign(low=None, high=None, label=None), projection], ignore_index=True)
+    else:
+        out = out.assign(low=None, high=None, label=None)
+    return out, current
+
+
+# ----------------------------------------------------------------------------------------------
+# Budget
+
+
+def budget_statement_latest():
+    """The latest financial year's statement at its latest month: (year row, statement) or (None, None)."""
+    years = frame.load("budget_years")
+    if years is None or years.frame.empty:
+        return None, None
+    year = years.frame.iloc[-1]
+    statement = frame.load("budget_statement", fy=year["financial_year"], month=int(year["latest_month"]))
+    if statement is None or statement.frame.empty:
+        return year, None
+    return year, statement
+
+
+def budget_headline_item() -> kpis.Headline | None:
+    """The budget as a board-summary row: forecast spend (M12) against the year's budget."""
+    year, statement = budget_statement_latest()
+    if statement is None:
+        return None
+    total = statement.frame[statement.frame["row_type"] == "total"].iloc[0]
+    summary = kpis.budget_headline(total, str(year["financial_year"]), int(year["latest_month"]))
+    measure = M["m12_total"]
+    return kpis.Headline(
+        key="budget", label=f"Budget {summary.financial_year}: forecast (M12)", measure=measure,
+        value=float(total["m12_total"]), value_text=formats.fmt(total["m12_total"], "gbp"),
+        period_text=f"Month {summary.month}",
+        change_text=None, previous_period=None, ci_text=None, target=float(total["budget"]),
+        target_text=f"Target {formats.fmt(total['budget'], 'gbp')} (the year's budget)", variation_icon=None, assurance_icon=None,
+        variation_reason="One statement a month: SPC not applicable", verdict=summary.verdict,
+        attention=summary.attention, tone=summary.tone, scope="Halton-wide", page="budget", section="budget-headline")

@@ -4,9 +4,9 @@ measures mean."""
 import pandas as pd
 import streamlit as st
 
-from onehalton import config, contract, db, ui
+from onehalton import config, contract, db, frame, measures, protection, tables
 
-ui.page("About the data", "Sources, freshness, validation and definitions for every extract the dashboard reads.",
+frame.page("About the data", "Sources, freshness, validation and definitions for every extract the dashboard reads.",
         contract.EXTRACTS)
 database = db.database()
 st.caption(f"Data folder: `{database.data_dir}`" + (" (the generated demo data)" if database.data_dir ==
@@ -26,7 +26,7 @@ for table in contract.TABLES:
         "rows_accepted": status.rows_accepted if status.available else 0, "rows_excluded": status.rows_excluded,
         "files": ", ".join(status.files) or "none",
     })
-ui.show_table(pd.DataFrame(rows), key="about-extracts")
+tables.show(tables.plain(pd.DataFrame(rows)), key="about-extracts")
 
 st.subheader("Validation")
 for table in contract.TABLES:
@@ -45,25 +45,28 @@ for table in contract.TABLES:
                 st.dataframe(pd.DataFrame(problem.examples), hide_index=True)
 
 st.subheader("Definitions")
+st.caption("Every measure as the registry defines it (onehalton/measures.py): the same label, format, polarity, "
+           "confidence-interval method and target code that every tile, table, chart and CSV uses.")
+tables.show(tables.plain(pd.DataFrame([{
+    "measure": m.label, "column": m.name, "definition": m.definition, "shown_as": m.kind, "polarity": m.polarity,
+    "ci": {"wilson": "Wilson score", "byar": "Byar's method", "row": "the indicator's own method"}.get(
+        m.ci_method or "", "–"),
+    "spc": "yes" if m.spc else (m.spc_note or "no"), "target_code": m.target_code or "–"}
+    for m in measures.REGISTRY.values()])), key="about-measures")
 st.markdown("""
-- **Appointments per 1,000 residents**: appointments in the month at Halton practices for patients living in the
-  chosen wards and ages, per 1,000 resident population of those wards and ages.
-- **Did not attend (DNA) rate**: DNA ÷ (attended + DNA); appointments of unknown status are left out.
-- **Same-day share**: appointments booked and held the same day ÷ appointments with a known booking lead time.
-- **LD annual health check uptake**: checks done this financial year ÷ people aged 14+ on the learning disability
-  register (denominator + declined). Cumulative within the year; the ambition applies at year end (March).
-- **Cancer 28-day Faster Diagnosis Standard**: people told they have cancer, or that it is ruled out, within 28 days
-  of an urgent suspected-cancer, breast-symptomatic or screening referral ÷ all people told.
 - **Budget**: YTD actuals include prior-year invoices; M12 total = YTD actuals + accruals; variance = budget − M12 total.
+  Money is exact in pence and rounded to the pound half up, as the published statement prints it.
 - **Confidence intervals**: 95%, Wilson score for proportions, Byar's method for rates and counts.
 - **Benchmarking**: *significantly better/worse* when the 95% interval lies wholly on one side of the comparator,
   else *similar*; indicators with no judgement of polarity say *higher/lower*.
 - **Making Data Count (SPC)**: XmR charts, limits at mean ± 2.66 × mean moving range; special cause for a point
   beyond the limits, 7 in a row on one side of the mean, 7 rising or falling, or 2 of 3 beyond two-sigma on one side.
   At least 15 points are needed.
-- **Small numbers**: ward-level counts from 1 to the threshold (now {threshold}) and rates built on them are suppressed,
-  with secondary suppression so they cannot be worked out from totals. Halton-wide totals are not suppressed.
-""".format(threshold=config.suppression_threshold()))
+- **Small numbers**: ward- and practice-level counts from 1 to {threshold} are hidden, with secondary suppression so
+  they cannot be worked out from a total; every other ward- and practice-level count is rounded to the nearest
+  {base}, and rates are worked out from the rounded counts, so no hidden value comes back by subtracting one view
+  from another. Halton-wide figures are published exactly.
+""".format(threshold=config.suppression_threshold(), base=protection.ROUND_TO))
 
 st.subheader("The data contract")
 st.caption("The same contract is in `docs/data-contract.md`. Point the dashboard at real extracts by setting "

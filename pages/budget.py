@@ -4,15 +4,16 @@ import calendar
 
 import streamlit as st
 
-from onehalton import budget, filters, ui
+from onehalton import budget, charts, filters, formats, frame, kpis, tables
 
-ui.page("Budget", "The One Halton budget statement: budget, prior-year invoices, monthly actuals, year-to-date "
-        "actuals, accruals, forecast (M12 total) and variance, per line, per funding source and in total.",
-        ("budget_spend",))
-years = ui.load("budget_years")
-if years is None or years.empty:
-    ui.unavailable("The budget statement")
+frame.page("Budget", "The One Halton budget statement: budget, prior-year invoices, monthly actuals, year-to-date "
+           "actuals, accruals, forecast (M12 total) and variance, per line, per funding source and in total.",
+           ("budget_spend",))
+years = frame.load("budget_years")
+if years is None or years.frame.empty:
+    frame.unavailable("The budget statement")
     st.stop()
+years = years.frame
 
 year_options = years["financial_year"].tolist()
 filters.notice_unknown("fy", year_options, "financial years not in the data")
@@ -35,37 +36,41 @@ if bool(years.loc[years["financial_year"] == fy, "is_synthetic"].iloc[0]):
 if month > latest_month:
     st.info(f"{fy} has entries up to month {latest_month}; months after that show no spend yet.")
 
-statement = ui.load("budget_statement", fy=fy, month=month)
-if statement is None or statement.empty:
-    ui.unavailable("The budget statement")
+statement = frame.load("budget_statement", fy=fy, month=month)
+if statement is None or statement.frame.empty:
+    frame.unavailable("The budget statement")
     st.stop()
 
-total = statement[statement["row_type"] == "total"].iloc[0]
+total = statement.frame[statement.frame["row_type"] == "total"].iloc[0]
+headline = kpis.budget_headline(total, fy, month)
+st.subheader(f"{fy} at month {month}: {headline.verdict.lower()}", anchor="budget-headline")
 cols = st.columns(5)
 for column, (label, field, help_text) in zip(cols, budget.HEADLINES):
-    column.metric(label, ui.fmt(total[field], "gbp"), help=help_text, border=True)
+    column.metric(label, formats.fmt(total[field], "gbp"), help=help_text, border=True)
 
 st.subheader(f"Statement {fy}, as at month {month}")
-shown = budget.statement_for_display(statement, month)
-ui.show_table(shown, key=f"budget-statement-{fy.replace('/', '-')}-m{month}",
-              column_config=budget.column_config(shown), height=min(38 * (len(shown) + 1), 700))
-st.caption("Figures rounded to the pound, as the statement prints them; sums are exact in pence. "
+shown = budget.statement_for_display(statement.frame, month)
+slug = f"{fy.replace('/', '-')}-m{month}"
+tables.show(tables.plain(shown), key=f"budget-statement-{slug}", emphasise=shown["row_type"] != "line",
+            height=min(36 * (len(shown) + 1), 700))
+st.caption("Figures rounded to the pound, half up, as the statement prints them; sums are exact in pence. "
            "YTD actuals include prior-year invoices; M12 total = YTD actuals + accruals; variance = budget − M12 total.")
 
-spend = ui.load("budget_spend_by_month", fy=fy, month=month)
-subtotals = statement[statement["row_type"] == "subtotal"]
+spend = frame.load("budget_spend_by_month", fy=fy, month=month)
+subtotals = statement.frame[statement.frame["row_type"] == "subtotal"]
 left, right = st.columns(2)
 with left:
     chart_data = budget.spend_against_budget(subtotals)
-    chart = ui.grouped_bar_chart(chart_data, category="funding_source", group="measure", value="amount", kind="gbp",
-                                 title="Spend against budget by funding source")
-    ui.show_chart(chart, chart_data, key=f"budget-by-source-{fy.replace('/', '-')}-m{month}")
+    chart = charts.grouped_bar(chart_data, category="funding_source", group="measure", value="amount", kind="gbp",
+                               title="Spend against budget by funding source")
+    tables.chart_with_download(chart, tables.plain(chart_data), key=f"budget-by-source-{slug}")
 with right:
-    if spend is not None and not spend.empty:
-        chart = ui.cumulative_chart(spend.astype({"actuals": float, "cumulative_actuals": float, "budget": float}),
-                                    x="fy_month", x_title="Financial month (1 = April)",
-                                    value=("actuals", "Actuals in month"),
-                                    cumulative=("cumulative_actuals", "Cumulative actuals"),
-                                    limit=("budget", "Annual budget"), kind="gbp",
-                                    title="Cumulative actuals against the annual budget")
-        ui.show_chart(chart, spend, key=f"budget-cumulative-{fy.replace('/', '-')}-m{month}")
+    if spend is not None and not spend.frame.empty:
+        data = spend.frame.astype({"actuals": float, "cumulative_actuals": float, "budget": float})
+        data = data.assign(month_name=data["fy_month"].map(lambda m: calendar.month_abbr[(int(m) + 2) % 12 + 1]))
+        chart = charts.cumulative(data, x="fy_month", label="month_name", x_title="Month of the financial year",
+                                  value=("actuals", "Actuals in month"),
+                                  cumulative=("cumulative_actuals", "Cumulative actuals"),
+                                  limit=float(data["budget"].iloc[0]), limit_label="Annual budget", kind="gbp",
+                                  title="Cumulative actuals against the annual budget")
+        tables.chart_with_download(chart, spend, key=f"budget-cumulative-{slug}")

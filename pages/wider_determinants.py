@@ -1,7 +1,7 @@
 """Wider Determinants: employment, education and living conditions."""
 
-from onehalton import sections, ui
+from onehalton import frame, sections
 
-f = ui.page("Wider Determinants", "Employment, education and living conditions: the wider determinants of health.",
-            ("indicators", "wards"))
-sections.indicator_section("Wider Determinants", f)
+f = frame.page("Wider Determinants", "Employment, education and living conditions: the wider determinants of health.",
+               ("indicators", "wards"))
+sections.indicator_section("Wider Determinants", f, page="wider_determinants")

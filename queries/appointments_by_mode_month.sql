@@ -2,7 +2,9 @@
 -- Grain: one row per month and appointment mode (modes with no appointments in a month are left out).
 -- Parameters: $wards (VARCHAR[] or NULL), $age_bands (VARCHAR[] or NULL), $start (DATE), $end (DATE)
 -- Tables: appointments_ward_month
--- Columns: month, appt_mode, appointments, share
+-- Columns: month, appt_mode, appointments, month_total, share
+-- Measures: appointments, share
+-- Suppress: when $wards; groups: month
 WITH monthly AS (
     -- The summary holds one column per mode; the names here are the national APPT_MODE values.
     SELECT
@@ -27,6 +29,7 @@ SELECT
     month,
     appt_mode,
     appointments,
+    sum(appointments) OVER (PARTITION BY month) AS month_total,
     appointments / sum(appointments) OVER (PARTITION BY month) AS share
 FROM by_mode
 WHERE appointments > 0

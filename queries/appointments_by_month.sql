@@ -4,6 +4,8 @@
 -- Parameters: $wards (VARCHAR[] or NULL), $age_bands (VARCHAR[] or NULL), $start (DATE), $end (DATE)
 -- Tables: appointments_ward_month, ward_population
 -- Columns: month, appointments, attended, dna, home_visits, face_to_face, same_day, known_lead_time, population, per_1000, dna_rate, same_day_share, face_to_face_share
+-- Measures: appointments, attended, dna, home_visits, face_to_face, same_day, known_lead_time, population, per_1000, dna_rate, same_day_share, face_to_face_share
+-- Suppress: when $wards
 WITH monthly AS (
     SELECT
         appointment_month AS month,

@@ -2,7 +2,9 @@
 -- Grain: one row per month and PCN.
 -- Parameters: $wards (VARCHAR[] or NULL), $start (DATE), $end (DATE)
 -- Tables: appointments_practice_month, practices, pcns
--- Columns: month, pcn_name, appointments, list_size, per_1000
+-- Columns: month, pcn_name, appointments, list_size, per_1000_registered
+-- Measures: appointments, per_1000_registered
+-- Suppress: when $wards; groups: month
 WITH lists AS (
     SELECT pcn_code, sum(list_size) AS list_size FROM practices GROUP BY pcn_code
 )
@@ -11,7 +13,7 @@ SELECT
     n.pcn_name,
     sum(a.appointments) AS appointments,
     any_value(l.list_size) AS list_size,
-    sum(a.appointments) * 1000.0 / nullif(any_value(l.list_size), 0) AS per_1000
+    sum(a.appointments) * 1000.0 / nullif(any_value(l.list_size), 0) AS per_1000_registered
 FROM appointments_practice_month AS a
 JOIN practices AS p USING (gp_code)
 JOIN pcns AS n ON n.pcn_code = p.pcn_code

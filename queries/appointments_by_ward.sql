@@ -3,7 +3,9 @@
 -- Grain: one row per ward.
 -- Parameters: $age_bands (VARCHAR[] or NULL), $start (DATE), $end (DATE)
 -- Tables: appointments_ward_month, wards, ward_population
--- Columns: ward_code, ward_name, town, imd_score, population, months, appointments, per_1000_per_month, dna, dna_rate
+-- Columns: ward_code, ward_name, town, imd_score, population, months, person_months, appointments, per_1000_per_month, attended, dna, dna_rate
+-- Measures: population, appointments, per_1000_per_month, attended, dna, dna_rate
+-- Suppress: always; groups: all
 WITH period AS (
     -- Months in the extract within the period: a ward or practice with a month of no activity
     -- must still have that month in its average.
@@ -35,8 +37,10 @@ SELECT
     w.imd_score,
     p.population,
     period.months,
+    p.population * period.months AS person_months,
     a.appointments,
     a.appointments * 1000.0 / nullif(p.population, 0) / nullif(period.months, 0) AS per_1000_per_month,
+    a.attended,
     a.dna AS dna,
     a.dna / nullif(a.attended + a.dna, 0) AS dna_rate
 FROM activity AS a

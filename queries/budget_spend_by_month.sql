@@ -4,6 +4,8 @@
 -- Parameters: $fy (VARCHAR), $month (INTEGER financial month, 1 = April)
 -- Tables: budget_spend
 -- Columns: fy_month, actuals, cumulative_actuals, budget
+-- Measures: budget
+-- Suppress: none
 WITH months AS (
     SELECT unnest(range(1, $month + 1)) AS fy_month
 ),

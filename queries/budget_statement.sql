@@ -6,6 +6,8 @@
 -- Parameters: $fy (VARCHAR, e.g. '2020/21'), $month (INTEGER financial month, 1 = April)
 -- Tables: budget_spend
 -- Columns: row_type, org_ledger, funding_source, line_title, host, budget, prior_year_invoices, m01, m02, m03, m04, m05, m06, m07, m08, m09, m10, m11, m12, ytd_actuals, accruals, m12_total, variance, is_synthetic
+-- Measures: budget, ytd_actuals, accruals, m12_total, variance
+-- Suppress: none
 WITH lines AS (
     SELECT
         org_ledger,

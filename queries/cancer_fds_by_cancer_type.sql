@@ -3,6 +3,8 @@
 -- Parameters: $start (DATE), $end (DATE)
 -- Tables: cancer_fds
 -- Columns: cancer_type, stage_route, total, within_standard, breaches, performance
+-- Measures: total, within_standard, performance
+-- Suppress: none
 SELECT
     cancer_type,
     stage_route,

@@ -3,6 +3,8 @@
 -- Parameters: $start (DATE), $end (DATE)
 -- Tables: cancer_fds
 -- Columns: month, total, within_standard, breaches, performance
+-- Measures: total, within_standard, breaches, performance
+-- Suppress: none
 SELECT
     period AS month,
     sum(total) AS total,

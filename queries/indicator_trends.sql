@@ -4,6 +4,8 @@
 -- Parameters: $domain (VARCHAR), $wards (VARCHAR[] or NULL)
 -- Tables: indicators, indicator_definitions, wards
 -- Columns: indicator_id, indicator_name, unit, multiplier, polarity, ci_method, area_type, area_code, area_name, time_period, period_start, count, denominator, value
+-- Measures: count, denominator, value
+-- Suppress: ward rows
 WITH defs AS (
     SELECT * FROM indicator_definitions WHERE domain = $domain
 ),

@@ -4,6 +4,8 @@
 -- Parameters: $domain (VARCHAR)
 -- Tables: indicators, indicator_definitions, wards
 -- Columns: indicator_id, indicator_name, unit, multiplier, polarity, ci_method, ward_code, ward_name, imd_score, time_period, count, denominator, value, halton_value
+-- Measures: count, denominator, value
+-- Suppress: always; groups: indicator_id
 WITH defs AS (
     SELECT * FROM indicator_definitions WHERE domain = $domain
 ),

@@ -4,6 +4,8 @@
 -- Parameters: $wards (VARCHAR[] or NULL)
 -- Tables: indicators, indicator_definitions, wards
 -- Columns: domain, indicator_id, indicator_name, unit, multiplier, polarity, ci_method, area_type, area_name, time_period, count, denominator, value
+-- Measures: count, denominator, value
+-- Suppress: ward rows
 WITH persons AS (
     SELECT * FROM indicators WHERE sex = 'Persons'
 ),

@@ -5,6 +5,8 @@
 -- Parameters: $start (DATE), $end (DATE)
 -- Tables: ld_health_checks
 -- Columns: month, financial_year, fy_month, checks, register, declined, uptake, last_year_same_month, last_year_final, projected_year_end
+-- Measures: checks, register, declined, uptake
+-- Suppress: none
 WITH monthly AS (
     SELECT
         achievement_month AS month,

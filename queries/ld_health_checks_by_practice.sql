@@ -4,6 +4,8 @@
 -- Parameters: $end (DATE)
 -- Tables: ld_health_checks, practices, pcns
 -- Columns: month, gp_code, gp_name, pcn_name, checks, register, declined, uptake
+-- Measures: checks, register, declined, uptake
+-- Suppress: always; groups: month
 WITH latest AS (
     SELECT max(achievement_month) AS month FROM ld_health_checks WHERE achievement_month <= $end
 )

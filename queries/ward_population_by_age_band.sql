@@ -3,6 +3,8 @@
 -- Parameters: $wards (VARCHAR[] or NULL for all wards)
 -- Tables: ward_population
 -- Columns: age_band, population
+-- Measures: population
+-- Suppress: when $wards
 SELECT age_band, sum(population) AS population
 FROM ward_population
 WHERE ($wards IS NULL OR list_contains($wards, ward_code))

@@ -20,7 +20,6 @@ for _path in (str(PROJECT_ROOT), str(TESTS_DIR)):
         sys.path.insert(0, _path)
 
 import streamlit as st  # noqa: E402
-from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import fixtures  # noqa: E402  (tests/fixtures.py)
@@ -94,29 +93,11 @@ def use_data_dir(monkeypatch, folder: Path | str) -> None:
     _USED_DIRS.add(str(folder))
 
 
-@pytest.fixture
-def _server_like_navigation(monkeypatch):
-    """Make AppTest run the entrypoint on every run, as the server does.
-
-    AppTest resets `PagesManager.uses_pages_directory` before each run, and because a `pages/` folder
-    sits beside dashboard.py the flag comes back True, so from the second run on AppTest runs the page
-    file alone, in the old pages-directory mode, skipping dashboard.py and with it the shared filters.
-    The real server sets the flag False for good on the first `st.navigation` call. This fixture does
-    the same on every run (undone after the test)."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 def app_test(monkeypatch, data_dir: Path | str, *, query: dict | None = None, page: str | None = None,
              run: bool = True) -> AppTest:
     """An AppTest of dashboard.py on `data_dir`, opened as a link would open it: with URL query parameters
     (a list value is a repeated parameter) on `page` ("pages/budget.py"; default the overview). Runs it
-    unless run=False. Needs the `_server_like_navigation` fixture active (the `make_app` fixture brings it)."""
+    unless run=False."""
     use_data_dir(monkeypatch, data_dir)
     at = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT)
     for key, value in (query or {}).items():
@@ -129,25 +110,12 @@ def app_test(monkeypatch, data_dir: Path | str, *, query: dict | None = None, pa
 
 
 def lazy_parts(at: AppTest) -> tuple[list[str], dict[str, list[str]]]:
-    """The page's lazy parts (ui.lazy_expander, ui.lazy_tabs): (expander keys, {tabs key: tab labels}).
-    Their element ids end in the widget key Streamlit was given."""
-    expanders: list[str] = []
-    tabs: dict[str, list[str]] = {}
+    """The page's lazy parts (frame.lazy_expander, frame.lazy_tabs), as the page recorded them on its last run:
+    (expander keys, {tabs key: tab labels})."""
+    from onehalton import frame
 
-    def key_of(element_id: str) -> str:
-        return element_id.split("-", 2)[2] if element_id.count("-") >= 2 else ""
-
-    def walk(node) -> None:
-        kind = getattr(node, "type", None)
-        if kind == "expander" and key_of(node.proto.id).startswith("expander-"):
-            expanders.append(key_of(node.proto.id))
-        elif kind == "tab_container" and key_of(node.proto.id).startswith("tabs-"):
-            tabs[key_of(node.proto.id)] = [child.label for child in node.children.values()]
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return expanders, tabs
+    parts = at.session_state[frame.LAZY_PARTS] if frame.LAZY_PARTS in at.session_state else {}
+    return list(dict.fromkeys(parts.get("expanders", []))), dict(parts.get("tabs", {}))
 
 
 def open_lazy_views(at: AppTest):
@@ -167,7 +135,7 @@ def open_lazy_views(at: AppTest):
 
 
 @pytest.fixture
-def make_app(monkeypatch, _server_like_navigation):
+def make_app(monkeypatch):
     """`make_app(data_dir, query=..., page=...)`: app_test() bound to this test's monkeypatch."""
 
     def make(data_dir: Path | str, **kwargs) -> AppTest:
@@ -180,19 +148,6 @@ def make_app(monkeypatch, _server_like_navigation):
 # Reading an AppTest's output
 
 
-def node_types(at: AppTest) -> list[str]:
-    """Every element type in the rendered tree (e.g. 'vega_lite_chart', 'dataframe', 'metric')."""
-    found: list[str] = []
-
-    def walk(node):
-        for child in getattr(node, "children", {}).values():
-            found.append(child.type)
-            walk(child)
-
-    walk(at._tree)
-    return found
-
-
 def charts(at: AppTest) -> list:
     """Altair / Vega-Lite charts (`st.altair_chart` renders as element type 'vega_lite_chart')."""
     return list(at.get("vega_lite_chart"))
@@ -203,7 +158,20 @@ def texts(elements) -> list[str]:
 
 
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """Every KPI shown: tiles (label -> value) and the Overview's board rows (KPI name -> latest value)."""
+    shown = {m.label: m.value for m in at.metric}
+    for element in at.get("html"):
+        shown.update(board_rows(element.proto.body))
+    return shown
+
+
+def board_rows(html: str) -> dict[str, str]:
+    """The board summary's rows in an st.html body: KPI name -> latest value as written."""
+    import re
+    from html import unescape
+
+    rows = re.findall(r'<tr data-kpi="[^"]*".*?<a [^>]*>(.*?)</a>.*?<td class="oh-value">(.*?)<div', html, re.S)
+    return {unescape(name): unescape(value) for name, value in rows}
 
 
 def page_problems(at: AppTest) -> list[str]:

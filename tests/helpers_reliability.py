@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from onehalton import config
@@ -66,7 +65,10 @@ class Dashboard:
 
     @staticmethod
     def metrics(at: AppTest) -> dict[str, str]:
-        return {m.label: m.value for m in at.metric}
+        """Tiles and the Overview's board rows: label -> shown value."""
+        import conftest
+
+        return conftest.metrics(at)
 
     @staticmethod
     def exceptions(at: AppTest) -> list[str]:
@@ -79,19 +81,6 @@ class Dashboard:
 
 @pytest.fixture
 def dashboard(monkeypatch) -> Dashboard:
-    """A `Dashboard` whose runs go through the entrypoint every time, as the server's do.
-
-    AppTest resets `PagesManager.uses_pages_directory` before each run; with a `pages/` folder beside
-    dashboard.py it comes back True, and from the second run AppTest would run the page file alone,
-    skipping dashboard.py and its shared filters. The server sets it False for good on the first
-    `st.navigation` call: so do we, on every run, for this test only.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    """A `Dashboard` on a data folder of the test's choosing; caches cleared after."""
     yield Dashboard(monkeypatch)
     clear_caches()

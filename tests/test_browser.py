@@ -1,11 +1,15 @@
-"""The dashboard in a real browser: every page renders, the ward filter changes the numbers and the URL,
-the URL reproduces the view in a fresh browser, and a CSV download holds what the page shows.
+"""The dashboard in a real browser: what a person sees on every page at 1440x900 and on a 1280x720 projector.
 
-Runs `streamlit run dashboard.py` as a subprocess on a free loopback port against data generated into a
-temporary folder, and drives it with Playwright in the system's Chromium (Debian's `chromium` package:
-Playwright's own browser download cannot be used here). Where Chromium is missing these tests FAIL, saying
-how to install it, unless the run opts out explicitly with ONE_HALTON_SKIP_BROWSER=1. ONE_HALTON_CHROMIUM names
-another Chromium binary; ONE_HALTON_SCREENSHOT_DIR where the Overview and Living Well screenshots go.
+Every page: no console or page error, no request to another host, every chart's plot at least 200 px tall with
+marks and an unclipped title, every bar labelled, and on the Overview every headline KPI visible on the first
+screen. Negative controls (tests/browser_controls_app.py) show that each check fails on the defect it looks for.
+Also: a deep link on a fresh server, the ward filter changing the numbers and the URL, the URL reproducing the
+view, and a CSV download holding what the page shows.
+
+Runs `streamlit run dashboard.py` on a free loopback port against data generated into a temporary folder, driven by
+Playwright in the system's Chromium (Debian's `chromium`; Playwright's own browser download cannot be used here).
+Where Chromium is missing these tests FAIL, saying how to install it, unless the run opts out explicitly with
+ONE_HALTON_SKIP_BROWSER=1. ONE_HALTON_CHROMIUM names another Chromium binary.
 """
 
 from __future__ import annotations
@@ -13,10 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -24,36 +24,17 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from onehalton import config
+import browser_checks
+from onehalton import formats, navigation
+from scripts import browser as harness
 
 pytestmark = pytest.mark.browser
 
 SKIP_ENV = "ONE_HALTON_SKIP_BROWSER"
-SCREENSHOT_DIR = Path(os.environ.get("ONE_HALTON_SCREENSHOT_DIR", "/tmp/onehalton-screenshots"))
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    # Without these Chromium keeps trying to reach Google's services, which this network does not have.
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-VIEWPORT = {"width": 1440, "height": 900}
-
-# URL path -> page title, as dashboard.py's st.navigation declares them (checked against the sidebar).
-PAGES = {
-    "": "One Halton: overview",
-    "starting_well": "Starting Well",
-    "living_well": "Living Well",
-    "ageing_well": "Ageing Well",
-    "wider_determinants": "Wider Determinants",
-    "budget": "Budget",
-    "ward_profile": "Ward profile",
-    "about": "About the data",
-}
-# What each page must show with valid data: KPI tiles, and charts (vega-embed), at the least.
-HAS_METRICS = {"", "starting_well", "living_well", "ageing_well", "wider_determinants", "budget"}
+VIEWPORT = harness.VIEWPORTS["1440x900"]
+RUN_TIMEOUT_MS = harness.RUN_TIMEOUT_MS
+PAGES = {p.url_path: p.heading for p in navigation.PAGES}
 HAS_CHARTS = {"starting_well", "living_well", "ageing_well", "wider_determinants", "budget", "ward_profile"}
-
-SERVER_START_TIMEOUT = 90  # seconds: first start imports pandas, altair, duckdb and validates the data
-RUN_TIMEOUT_MS = 60_000  # a script run, including the first (cold) one
 
 
 # ----------------------------------------------------------------------------------------------
@@ -64,8 +45,8 @@ def _chromium() -> str:
     """The system Chromium, or fail (skip only when opted out) saying how to get it."""
     if os.environ.get(SKIP_ENV) == "1":
         pytest.skip(f"{SKIP_ENV}=1: browser tests opted out explicitly")
-    found = os.environ.get("ONE_HALTON_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found or not Path(found).exists():
+    found = harness.find_chromium()
+    if not found:
         pytest.fail("Chromium is not installed, so the browser tests cannot run: `apt-get install chromium` "
                     f"(Debian's package), or set {SKIP_ENV}=1 to skip them explicitly.", pytrace=False)
     return found
@@ -78,76 +59,38 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory, chromium_path) -> Path:
-    """The real demo generator at scale 1 where it exists, else the hand-made fixture dataset."""
+    """The real demo generator at scale 1."""
+    from onehalton import demo_data
+
     folder = tmp_path_factory.mktemp("browser-data") / "data"
-    try:
-        from onehalton import demo_data
-    except ImportError:
-        demo_data = None
-    if demo_data is not None and hasattr(demo_data, "generate"):
-        demo_data.generate(folder, scale=1, end_month=date(2026, 10, 1))
-    else:
-        from tests import fixtures
-        fixtures.build(folder)
+    demo_data.generate(folder, scale=1, end_month=date(2026, 10, 1))
     return folder
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    import urllib.request
-    try:
-        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
 def server(data_dir, tmp_path_factory):
-    """`streamlit run dashboard.py` on a free loopback port; yields its base URL."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("browser-server") / "streamlit.log"
-    env = dict(os.environ, **{config.DATA_DIR_ENV: str(data_dir), "PYTHONUNBUFFERED": "1"})
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false",
-               # Others edit the source while tests run: a file change must not rerun or restart the app.
-               "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
-    log = open(log_path, "w")
-    process = subprocess.Popen(command, cwd=config.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"the dashboard did not start (exit code {process.poll()}):\n"
-                            + log_path.read_text()[-3000:], pytrace=False)
-            time.sleep(0.25)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with harness.serve(data_dir, tmp_path_factory.mktemp("browser-server") / "streamlit.log") as url:
+            yield url
+    except harness.ServerFailed as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def controls(data_dir, tmp_path_factory):
+    """The negative-control page, served on its own port."""
+    try:
+        with harness.serve(data_dir, tmp_path_factory.mktemp("controls-server") / "streamlit.log",
+                           script="tests/browser_controls_app.py") as url:
+            yield url
+    except harness.ServerFailed as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="module")
 def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    with harness.chromium(chromium_path) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -161,77 +104,55 @@ def page(browser):
 
 @pytest.fixture(scope="module")
 def ward(data_dir) -> tuple[str, str]:
-    """(code, name) of the ward to filter by: the one with most appointments, so its numbers are not all
-    suppressed and differ visibly from Halton's."""
+    """(code, name) of the ward with most appointments, so its numbers differ visibly from Halton's."""
     import pandas as pd
 
-    wards = pd.read_parquet(data_dir / "wards.parquet") if (data_dir / "wards.parquet").exists() else \
-        pd.concat(pd.read_parquet(p) for p in sorted((data_dir / "wards").glob("*.parquet")))
-    appointments = _read_table(data_dir, "appointments")
+    wards = pd.read_parquet(data_dir / "wards.parquet")
+    appointments = pd.concat(pd.read_parquet(p) for p in sorted((data_dir / "appointments").rglob("*.parquet"))) \
+        if (data_dir / "appointments").is_dir() else pd.read_parquet(data_dir / "appointments.parquet")
     busiest = appointments.groupby("ward_code")["count_of_appointments"].sum().sort_values().index[-1]
-    name = wards.loc[wards["ward_code"] == busiest, "ward_name"].iloc[0]
-    return busiest, name
-
-
-def _read_table(data_dir: Path, name: str):
-    import pandas as pd
-
-    single = data_dir / f"{name}.parquet"
-    if single.exists():
-        return pd.read_parquet(single)
-    return pd.concat(pd.read_parquet(p) for p in sorted((data_dir / name).rglob("*.parquet")))
+    return busiest, wards.loc[wards["ward_code"] == busiest, "ward_name"].iloc[0]
 
 
 # ----------------------------------------------------------------------------------------------
 # Helpers
 
-
-def wait_idle(page, settle_ms: int = 400) -> None:
-    """Wait until the app is connected and its script has finished running, and stays so for a moment
-    (a widget change can start the next run a little after the click)."""
-    selector = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-    for _ in range(5):
-        page.wait_for_selector(selector, timeout=RUN_TIMEOUT_MS)
-        page.wait_for_timeout(settle_ms)
-        if (page.locator(selector).count() and not page.locator('[data-testid="stStatusWidget"]').count()
-                and not page.locator('[data-stale="true"]').count()):
-            return
-    page.wait_for_selector(selector, timeout=RUN_TIMEOUT_MS)
+wait_idle = harness.wait_idle
+open_page = harness.open_page
 
 
-def wait_for_metrics(page, expected: dict[str, str], timeout_s: float = 30.0) -> dict[str, str]:
-    """The page's tiles once they equal `expected`, or as they are when `timeout_s` has passed."""
-    deadline = time.monotonic() + timeout_s
-    shown = metrics(page)
-    while shown != expected and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-        shown = metrics(page)
-    return shown
-
-
-def open_page(page, base: str, path: str = "", query: str = "") -> None:
-    page.goto(f"{base}/{path}" + (f"?{query}" if query else ""))
-    wait_idle(page)
-    page.get_by_role("heading", level=1).first.wait_for()
-
-
-def metrics(page) -> dict[str, str]:
-    """Every KPI tile on the page, read in one go: label -> shown value."""
+def kpis_shown(page) -> dict[str, str]:
+    """Every KPI on the page, read in one go: label -> shown value (tiles and the Overview's board rows)."""
     pairs = page.locator('[data-testid="stMetric"]').evaluate_all(
         """tiles => tiles.map(t => [
             (t.querySelector('[data-testid="stMetricLabel"]') || {}).innerText || '',
             (t.querySelector('[data-testid="stMetricValue"]') || {}).innerText || ''])""")
+    pairs += page.locator("tr[data-kpi]").evaluate_all(
+        """rows => rows.map(r => [r.querySelector('.oh-name a').innerText,
+                                  r.querySelector('.oh-value').firstChild.textContent])""")
     return {label.strip(): value.strip() for label, value in pairs}
 
 
+metrics = kpis_shown
+
+
 def settled_metrics(page, timeout_s: float = 15.0) -> dict[str, str]:
-    """The tiles once two readings 0.4 s apart agree: Streamlit can still be swapping elements in just after a
+    """The KPIs once two readings 0.4 s apart agree: Streamlit can still be swapping elements in just after a
     run reports it has finished (a URL-bound widget's first run, a tab's first paint)."""
     deadline = time.monotonic() + timeout_s
-    previous, shown = None, metrics(page)
+    previous, shown = None, kpis_shown(page)
     while (shown != previous or not shown) and time.monotonic() < deadline:
         page.wait_for_timeout(400)
-        previous, shown = shown, metrics(page)
+        previous, shown = shown, kpis_shown(page)
+    return shown
+
+
+def wait_for_metrics(page, expected: dict[str, str], timeout_s: float = 30.0) -> dict[str, str]:
+    deadline = time.monotonic() + timeout_s
+    shown = kpis_shown(page)
+    while shown != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        shown = kpis_shown(page)
     return shown
 
 
@@ -254,14 +175,6 @@ def choose_ward(page, name: str) -> None:
     page.keyboard.press("Escape")
 
 
-def _number(text: str) -> float | str:
-    cleaned = text.strip().replace(",", "").replace("£", "")
-    try:
-        return float(cleaned)
-    except ValueError:
-        return text.strip()
-
-
 def grid_rows(container) -> list[list[str]]:
     """The body rows a st.dataframe in `container` shows: its accessible grid mirrors the cells on screen."""
     grid = container.locator('[data-testid="stDataFrame"]').first
@@ -275,17 +188,34 @@ def grid_rows(container) -> list[list[str]]:
     return body
 
 
+def look(page, base: str, path: str, query: str = "") -> list[str]:
+    """Open a page as a person would and list everything wrong with what it shows."""
+    seen = browser_checks.watch(page)
+    open_page(page, base, path, query)
+    if path in HAS_CHARTS:
+        page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
+    harness.wait_drawn(page)
+    page.wait_for_timeout(300)
+    where = f"/{path}{'?' + query if query else ''} at {page.viewport_size['width']}x{page.viewport_size['height']}"
+    problems = [f"{where}: {p}" for p in problems_shown(page)]
+    problems += browser_checks.chart_problems(page, where)
+    problems += browser_checks.watched_problems(seen, where)
+    return problems
+
+
 # ----------------------------------------------------------------------------------------------
 # Tests
 
 
 def test_a_shared_deep_link_works_as_the_first_visit_after_a_restart(server, page, ward):
     """First in this module on purpose: the server has served nothing yet, as after a restart or deploy. A link
-    someone shared (a page other than the Overview, with a ward) must open that view, not an error."""
+    someone shared (a page other than the Overview, with a ward) must open that view, with its filters."""
     code, name = ward
     open_page(page, server, "living_well", f"ward={code}")
     assert not problems_shown(page), f"a fresh server's first visit to /living_well shows {problems_shown(page)}"
     assert page.get_by_role("heading", level=1).first.inner_text().strip().startswith("Living Well")
+    chosen = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.inner_text()
+    assert name in chosen, f"the first paint of a deep link does not show the ward {name} in the sidebar"
 
 
 def test_navigation_lists_every_page(server, page):
@@ -295,23 +225,57 @@ def test_navigation_lists_every_page(server, page):
     assert sorted(hrefs) == sorted(PAGES), f"sidebar navigation lists {hrefs}, expected {sorted(PAGES)}"
 
 
+@pytest.mark.parametrize("size", list(harness.VIEWPORTS))
 @pytest.mark.parametrize("path", list(PAGES), ids=[p or "overview" for p in PAGES])
-def test_page_renders_without_errors(server, page, path):
-    open_page(page, server, path)
-    assert page.get_by_role("heading", level=1).first.inner_text().strip().startswith(PAGES[path])
-    assert not problems_shown(page), f"/{path} shows errors: {problems_shown(page)}"
-    if path in HAS_METRICS:
-        # A page whose filters settle from the URL can finish a run and start another before its tiles draw.
-        page.locator('[data-testid="stMetric"]').first.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
-        shown = settled_metrics(page)
-        assert shown, f"/{path} shows no KPI tiles"
-    if path in HAS_CHARTS:
-        charts = page.locator(".vega-embed canvas, .vega-embed svg")
-        charts.first.wait_for(state="visible")
-        assert charts.count() > 0, f"/{path} shows no charts"
-    if path in ("", "living_well"):
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT_DIR / f"{path or 'overview'}-1440x900.png"))
+def test_every_page_reads_as_a_person_would_see_it(server, browser, path, size):
+    context = browser.new_context(viewport=harness.VIEWPORTS[size])
+    try:
+        page = context.new_page()
+        page.set_default_timeout(RUN_TIMEOUT_MS)
+        problems = look(page, server, path)
+        assert page.get_by_role("heading", level=1).first.inner_text().strip().startswith(PAGES[path])
+        if path in HAS_CHARTS:
+            assert page.locator('[data-testid="stVegaLiteChart"] svg.marks').count() > 0, f"/{path} draws no chart"
+        if path == "" and size == "1280x720":
+            problems += browser_checks.board_problems(page, harness.VIEWPORTS[size]["height"])
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_a_ward_view_reads_as_well(server, page, ward):
+    code, _ = ward
+    problems = []
+    for path in ("", "living_well", "ward_profile"):
+        problems += look(page, server, path, f"ward={code}")
+    assert problems == []
+
+
+def test_bar_charts_in_an_opened_expander_label_every_ward(server, page):
+    open_page(page, server, "wider_determinants")
+    page.get_by_text("By ward: where need is greatest").first.click()
+    wait_idle(page)
+    page.locator('[data-testid="stExpanderDetails"] [data-testid="stVegaLiteChart"] svg.marks').first.wait_for()
+    harness.wait_drawn(page)
+    axes = [a for c in page.evaluate(browser_checks._CHARTS_JS) for a in c["axes"]]
+    assert any(a["categories"] == 18 for a in axes), f"no chart of the 18 wards in the opened expander: {axes}"
+    assert browser_checks.chart_problems(page, "/wider_determinants, a ward expander open") == []
+
+
+@pytest.mark.parametrize("defect, expected", [
+    ("short", "plot area"), ("every-other-label", "labels"), ("bad-format", "console error"),
+    ("clipped-title", "clipped"), ("no-marks", "draws no mark"), ("external", "asked another host"),
+    ("below-the-fold", "not fully visible")])
+def test_each_check_fails_on_the_defect_it_looks_for(controls, page, defect, expected):
+    seen = browser_checks.watch(page)
+    page.goto(f"{controls}/?defect={defect}")
+    wait_idle(page)
+    page.get_by_text("control page drawn").wait_for()
+    page.wait_for_timeout(800)
+    found = browser_checks.chart_problems(page, defect) + browser_checks.watched_problems(seen, defect)
+    if defect == "below-the-fold":
+        found += browser_checks.board_problems(page, harness.VIEWPORTS["1280x720"]["height"])
+    assert any(expected in p for p in found), f"the {defect} control was not caught: {found}"
 
 
 def test_ward_filter_changes_numbers_and_url_and_the_url_reproduces_the_view(server, browser, page, ward):
@@ -368,22 +332,17 @@ def test_csv_download_holds_the_shown_data(server, page):
         panel.locator(".st-key-download-living-well-monthly button").click()
     download = arrived.value
     assert download.suggested_filename == "living-well-monthly.csv"
-    text = Path(download.path()).read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert rows, "the CSV is empty"
 
-    # The table on screen: each row it draws equals the CSV's row in the same place. The grid draws only the
-    # rows and columns in view (the leftmost ones, in the CSV's order), so those are what is compared.
-    columns = list(rows[0])
+    # The table on screen writes each CSV row as people read it: the month as "Apr 2019", counts with separators.
     for shown, written in zip(shown_rows, rows):
-        assert 2 <= len(shown) <= len(columns), f"table row {shown} does not fit the CSV's columns {columns}"
-        assert [_number(v) for v in shown] == [_number(written[c]) for c in columns[:len(shown)]], \
-            f"the table shows {shown}, the CSV holds {written}"
+        assert shown[0] == formats.month_name(written["month"] + "-01"), f"table row {shown} against CSV {written}"
+        assert shown[1] == formats.fmt(float(written["appointments"]), "count"), f"{shown} against {written}"
 
-    # The tiles: the latest month of the CSV is what they show.
     latest = rows[-1]
-    appointments = next((v for k, v in tiles.items() if k.startswith("Appointments")), None)
-    per_1000 = next((v for k, v in tiles.items() if k.startswith("Per 1,000")), None)
+    appointments = next((v for k, v in tiles.items() if k.startswith("Appointments (")), None)
+    per_1000 = next((v for k, v in tiles.items() if k.startswith("Appointments per 1,000")), None)
     assert appointments and per_1000, f"Living Well's tiles are {tiles}"
-    assert _number(appointments) == float(latest["appointments"])
-    assert per_1000 == f"{float(latest['per_1000']):,.1f}"
+    assert appointments == formats.fmt(float(latest["appointments"]), "count")
+    assert per_1000 == formats.fmt(float(latest["per_1000"]), "rate")

@@ -1,0 +1,234 @@
+"""Small numbers protected by declaration: each query that can reach ward- or practice-level counts says so in
+its header (`-- Suppress:`), and loading it returns the protected frame. Pages never suppress by hand.
+
+The rule, decided once on the finest cells a person can reach (ward × period × measure, practice × period ×
+measure) and applied to every view built from them (one ward, several, all but one, a pooled period):
+
+1. Primary: a health count from 1 to the threshold (default 7) is hidden; zero is shown.
+2. Secondary: within rows that add up to a published total (the header's `groups`), a hidden cell that the total
+   would give away is protected by hiding the next smallest (`onehalton.suppression`).
+3. Rounding: every other ward- or practice-level health count is rounded to the nearest 5 (halves up), as NHS
+   small-area publications do, so that no subtraction of one published view from another pins a hidden value
+   down: a difference of two rounded counts is only known to within ±4.
+4. Derived measures (rates, shares, confidence limits) are worked out again from the published counts, through the
+   measure registry, so a rate cannot be multiplied back into the exact count behind it; a derived value is hidden
+   whenever a count it is built on is hidden.
+
+Halton-wide and England figures are published exactly, as the national publications do: with every ward rounded,
+Halton minus the other wards is only known to within ±2 per ward.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from onehalton import measures, stats, suppression
+
+ROUND_TO = 5
+SCOPES = ("none", "when wards", "always", "ward rows")
+_DECLARATION = re.compile(r"^(?P<scope>none|when \$wards|always|ward rows)\s*(?:;\s*groups:\s*(?P<groups>.*))?$")
+
+
+@dataclass(frozen=True)
+class Declaration:
+    scope: str  # one of SCOPES
+    groups: tuple[tuple[str, ...], ...] | None = None  # rows adding up to a published total; None: none published
+
+    @property
+    def groups_arg(self):
+        if self.groups is None:
+            return None
+        return [list(g) for g in self.groups]
+
+
+def parse(text: str) -> Declaration:
+    """`none`, `when $wards`, `always` or `ward rows`, then optionally `; groups: month | ward_code, month`
+    (`|` between groupings, `all` for the whole frame as one group)."""
+    match = _DECLARATION.match(text.strip())
+    if not match:
+        raise ValueError(f"a Suppress: header must be one of {', '.join(SCOPES)} (then '; groups: ...'), "
+                         f"not {text!r}")
+    scope = match["scope"].replace("$", "")
+    groups = None
+    if match["groups"]:
+        groups = tuple(() if g.strip() == "all" else tuple(c.strip() for c in g.split(",") if c.strip())
+                       for g in match["groups"].split("|"))
+    return Declaration(scope, groups)
+
+
+@dataclass(frozen=True)
+class Protected:
+    frame: pd.DataFrame  # numbers as published: hidden cells <NA>, counts rounded, derived measures recomputed
+    hidden: pd.DataFrame  # True where a cell is hidden to protect small numbers
+    suppressed: int  # hidden count cells
+    rounded: bool  # True when ward- or practice-level counts were rounded
+
+    def with_frame(self, frame: pd.DataFrame) -> "Protected":
+        """The same protection over a frame built from this one (rows kept or dropped, columns added): new
+        columns are not hidden, so add only what is worked out from published values."""
+        hidden = self.hidden.reindex(index=frame.index, columns=frame.columns, fill_value=False)
+        return Protected(frame, hidden.astype(bool), self.suppressed, self.rounded)
+
+    def display(self, label: str = suppression.SUPPRESSED_LABEL) -> pd.DataFrame:
+        """The frame for a CSV: hidden cells hold `label`, everything else as published."""
+        out = self.frame.astype(object).where(self.frame.notna(), None)
+        for column in out.columns:
+            mask = self.hidden[column].to_numpy(dtype=bool)
+            if mask.any():
+                values = out[column].to_numpy(dtype=object, copy=True)
+                values[mask] = label
+                out[column] = values
+        return out
+
+
+def active_rows(frame: pd.DataFrame, declaration: Declaration, params: dict) -> pd.Series:
+    if declaration.scope == "always":
+        return pd.Series(True, index=frame.index)
+    if declaration.scope == "when wards":
+        return pd.Series(bool(params.get("wards")), index=frame.index)
+    if declaration.scope == "ward rows":
+        return frame["area_type"].eq("Ward") if "area_type" in frame else pd.Series(True, index=frame.index)
+    return pd.Series(False, index=frame.index)
+
+
+def round_counts(values: np.ndarray, base: int = ROUND_TO) -> np.ndarray:
+    """Nearest multiple of `base`, halves up (12.5 → 15); NaN stays NaN."""
+    return np.floor(values / base + 0.5) * base
+
+
+def protect(frame: pd.DataFrame, declaration: Declaration, params: dict, threshold: int,
+            base: int = ROUND_TO) -> Protected:
+    counts = [c for c in frame.columns if c in measures.HEALTH_COUNT_NAMES]
+    rows = active_rows(frame, declaration, params)
+    hidden = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    out = frame.copy()
+    suppressed = 0
+    if rows.any() and counts:
+        part = frame[rows.to_numpy()]
+        result = suppression.suppress(part, counts=counts, groups=declaration.groups_arg, threshold=threshold)
+        suppressed = int(result.primary + result.secondary)
+        for column in counts:
+            exact = part[column].to_numpy(dtype=float, na_value=np.nan)
+            mask = result.mask[column].to_numpy(dtype=bool)
+            published = np.where(mask, np.nan, round_counts(exact, base))
+            values = out[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            values[rows.to_numpy()] = published
+            out[column] = pd.array(values, dtype="Float64")
+            hidden.loc[rows, column] = mask
+        _recompute(out, hidden, rows)
+    return Protected(out, hidden, suppressed, bool(rows.any() and counts))
+
+
+def _recompute(out: pd.DataFrame, hidden: pd.DataFrame, rows: pd.Series) -> None:
+    """Derived measures from the published counts, on the protected rows; hidden with any count they use."""
+    at = rows.to_numpy()
+    for measure in measures.REGISTRY.values():
+        if not measure.derived or measure.name not in out or measure.numerator not in out:
+            continue
+        if not all(c in out for c in measure.denominator):
+            continue
+        numerator = out[measure.numerator].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        denominator = sum(out[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for c in measure.denominator)
+        multiplier = _row_multiplier(out, measure)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(denominator > 0, numerator / denominator * multiplier, np.nan)
+        current = out[measure.name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        recompute = at & _crude(out, measure) & ~np.isnan(numerator) | at & _source_hidden(hidden, measure)
+        current[recompute] = value[recompute]
+        mask = at & _source_hidden(hidden, measure)
+        current[mask] = np.nan
+        out[measure.name] = pd.array(current, dtype="Float64")
+        hidden.loc[mask, measure.name] = True
+
+
+def _source_hidden(hidden: pd.DataFrame, measure: measures.Measure) -> np.ndarray:
+    mask = np.zeros(len(hidden), dtype=bool)
+    for source in measure.sources:
+        if source in hidden:
+            mask |= hidden[source].to_numpy(dtype=bool)
+    return mask
+
+
+def _row_multiplier(out: pd.DataFrame, measure: measures.Measure):
+    if measure.ci_method == "row" and "multiplier" in out:
+        return out["multiplier"].astype(float).to_numpy()
+    return measure.multiplier
+
+
+def _crude(out: pd.DataFrame, measure: measures.Measure) -> np.ndarray:
+    """Rows whose value is the plain ratio of its counts: an indicator's published value is kept when its
+    method is not (a directly standardised rate, a score), since the counts alone do not give it."""
+    if measure.ci_method == "row" and "ci_method" in out:
+        return out["ci_method"].isin(["wilson", "byar"]).to_numpy()
+    return np.ones(len(out), dtype=bool)
+
+
+def published(protected: Protected) -> Protected:
+    """The protected result with the 95% limits of its derived measures, hidden wherever the measure is."""
+    frame = with_cis(protected.frame)
+    out = protected.with_frame(frame)
+    for measure in measures.REGISTRY.values():
+        if measure.name not in out.hidden:
+            continue
+        limits = ("lower_ci", "upper_ci") if measure.ci_method == "row" else (f"{measure.name}_lower",
+                                                                               f"{measure.name}_upper")
+        for column in limits:
+            if column in out.hidden:
+                out.hidden[column] |= out.hidden[measure.name]
+    return out
+
+
+def with_cis(frame: pd.DataFrame) -> pd.DataFrame:
+    """95% limits for every derived measure in the frame, from its (published) counts, by the registry's method:
+    `<measure>_lower`/`<measure>_upper`; an indicator's value by its own row's method as `lower_ci`/`upper_ci`."""
+    out = frame
+    for measure in measures.REGISTRY.values():
+        if not measure.derived or measure.ci_method is None or measure.name not in frame:
+            continue
+        if measure.numerator not in frame or not all(c in frame for c in measure.denominator):
+            continue
+        if out is frame:
+            out = frame.copy()
+        count = frame[measure.numerator].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        denominator = sum(frame[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+                          for c in measure.denominator)
+        if measure.ci_method == "row":
+            lower, upper = _row_cis(frame, count, denominator)
+            out["lower_ci"], out["upper_ci"] = lower, upper
+            continue
+        if measure.ci_method == "wilson":
+            lower, upper = stats.wilson_ci(count, denominator)
+        else:
+            low_count, high_count = stats.byar_ci(count)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lower = low_count / denominator * measure.multiplier
+                upper = high_count / denominator * measure.multiplier
+        value = frame[measure.name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        out[f"{measure.name}_lower"] = np.where(np.isnan(value), np.nan, lower)
+        out[f"{measure.name}_upper"] = np.where(np.isnan(value), np.nan, upper)
+    return out
+
+
+def _row_cis(frame: pd.DataFrame, count: np.ndarray, denominator: np.ndarray):
+    lower = np.full(len(frame), np.nan)
+    upper = np.full(len(frame), np.nan)
+    value = frame["value"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    methods = frame["ci_method"].to_numpy() if "ci_method" in frame else np.array(["none"] * len(frame))
+    multipliers = frame["multiplier"].astype(float).to_numpy() if "multiplier" in frame else np.ones(len(frame))
+    for method in ("wilson", "byar"):
+        at = (methods == method) & ~np.isnan(count) & ~np.isnan(denominator) & (denominator > 0) & ~np.isnan(value)
+        if not at.any():
+            continue
+        if method == "wilson":
+            low, high = stats.wilson_ci(count[at], denominator[at])
+            low, high = np.asarray(low) * multipliers[at], np.asarray(high) * multipliers[at]
+        else:
+            low_count, high_count = stats.byar_ci(count[at])
+            low = np.asarray(low_count) / denominator[at] * multipliers[at]
+            high = np.asarray(high_count) / denominator[at] * multipliers[at]
+        lower[at], upper[at] = low, high
+    return lower, upper

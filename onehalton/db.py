@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -17,12 +18,14 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from onehalton import config, contract
 from onehalton.validate import TableStatus, load_table
@@ -80,27 +83,130 @@ def summary_specs() -> dict[str, QuerySpec]:
     return {p.stem: _parse_spec(p) for p in sorted(config.SUMMARIES_DIR.glob("*.sql"))}
 
 
-def read_manifest(data_dir: Path) -> tuple[dict[str, dict], str]:
-    """The manifest entries by table, and a problem message ('' when it read cleanly)."""
+def read_manifest(data_dir: Path) -> tuple[dict, str]:
+    """The manifest as parsed JSON (an object), and a problem message ('' when it read cleanly)."""
     path = data_dir / contract.MANIFEST_FILE
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a manifest saved by a Windows editor starts with a byte-order mark, which is not an error.
+        manifest = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         return {}, f"No `{contract.MANIFEST_FILE}` in the data folder: provenance unknown, treated as synthetic."
     except (OSError, ValueError) as exc:
         return {}, f"`{contract.MANIFEST_FILE}` cannot be read ({exc}): provenance unknown, treated as synthetic."
     if not isinstance(manifest, dict):
         return {}, f"`{contract.MANIFEST_FILE}` is not a JSON object: provenance unknown, treated as synthetic."
-    return {k: v for k, v in manifest.items() if isinstance(v, dict)}, ""
+    return manifest, ""
+
+
+MANIFEST_DATES = ("period_start", "period_end", "as_of")
+MANIFEST_TEXTS = ("source", "notes")
+EARLIEST_MANIFEST_DATE = date(1990, 1, 1)  # before any extract the dashboard reads
+
+
+def check_manifest(raw: dict, today: date | None = None) -> tuple[dict[str, dict], list[str]]:
+    """The manifest's entries with every field of the wrong type or out of range dropped, and a line naming
+    each such field. A wrong manifest is said on the About page, never fatal: the months on offer come from
+    the rows themselves, and a table whose `synthetic` cannot be read is treated as synthetic."""
+    today = today or date.today()
+    issues: list[str] = []
+    entries: dict[str, dict] = {}
+    for name, entry in raw.items():
+        label = f"`{_shown(name)}`"
+        if name not in contract.TABLES_BY_NAME:
+            issues.append(f"the entry {label} names no table of the data contract, so it is not used.")
+            continue
+        if not isinstance(entry, dict):
+            issues.append(f"the entry for {label} is {_json_kind(entry)}, not an object, so it is not used.")
+            continue
+        clean = {}
+        for key, value in entry.items():
+            if key in MANIFEST_TEXTS and not isinstance(value, str):
+                issues.append(f"{label}: `{key}` is {_json_kind(value)}, not text, so it is not shown.")
+            elif key in MANIFEST_DATES:
+                parsed = _iso_date(value)
+                if parsed is None:
+                    issues.append(f"{label}: `{key}` is {_json_kind(value)}, not an ISO date (YYYY-MM-DD), so it "
+                                  "is not used.")
+                elif not EARLIEST_MANIFEST_DATE <= parsed <= today:
+                    issues.append(f"{label}: `{key}` is {parsed.isoformat()}, "
+                                  f"{'in the future' if parsed > today else 'before any extract'}, so it is not used.")
+                else:
+                    clean[key] = value
+            elif key == "synthetic" and not isinstance(value, bool):
+                issues.append(f"{label}: `synthetic` is {_json_kind(value)}, not true or false, so the table is "
+                              "treated as synthetic.")
+            else:
+                clean[key] = value
+        start, end = _iso_date(clean.get("period_start")), _iso_date(clean.get("period_end"))
+        if start and end and start > end:
+            issues.append(f"{label}: the period is reversed (`period_start` {start.isoformat()} is after "
+                          f"`period_end` {end.isoformat()}), so neither is used.")
+            clean.pop("period_start")
+            clean.pop("period_end")
+        entries[name] = clean
+    return entries, issues
+
+
+def _iso_date(value) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10] if len(value) >= 10 else value + "-01")
+    except ValueError:
+        return None
+
+
+def _json_kind(value) -> str:
+    if isinstance(value, str):
+        return f"`{_shown(value)}`"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _shown(text: str) -> str:
+    """A value from a file, made safe to show inside `code`: printable and short."""
+    text = "".join(ch if ch.isprintable() and ch != "`" else "?" for ch in str(text))
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def _month_label(value: date) -> str:
+    return f"{value:%b %Y}"
+
+
+def folder_problem(data_dir: Path) -> str:
+    """'' if the data folder can be listed; else one sentence naming it and what is wrong."""
+    where = f"The data folder `{data_dir}`"
+    setting = (f" Set `{config.DATA_DIR_ENV}` to the folder of extracts." if data_dir != config.DEMO_DATA_DIR
+               else " Generate the demo data with `make data`.")
+    try:
+        if not data_dir.exists():
+            return f"{where} does not exist, so there is no data to show.{setting}"
+        if not data_dir.is_dir():
+            return f"{where} is a file, not a folder, so there is no data to show.{setting}"
+        os.listdir(data_dir)
+    except OSError as exc:
+        return f"{where} cannot be read ({exc.strerror or type(exc).__name__}), so there is no data to show.{setting}"
+    return ""
 
 
 class Database:
     """A validated, read-only view of one data folder."""
 
+    # The folder version (file fingerprint) this Database was loaded from; set by `_database`.
+    fingerprint: tuple = ()
+
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self.specs = query_specs()
-        self.manifest, self.manifest_problem = read_manifest(data_dir)
+        # A folder that is missing, a file or unreadable is one fault, said once, not once per table.
+        self.folder_problem = folder_problem(data_dir)
+        raw_manifest, self.manifest_problem = read_manifest(data_dir) if not self.folder_problem else ({}, "")
+        self.manifest, self.manifest_issues = check_manifest(raw_manifest)
         self._lock = threading.Lock()
         # DuckDB spills here past its memory limit; the folder goes when the Database does.
         spill = Path(tempfile.mkdtemp(prefix="onehalton-duckdb-"))
@@ -109,7 +215,12 @@ class Database:
         started = time.perf_counter()
         self.statuses: dict[str, TableStatus] = {}
         for table in contract.TABLES:
+            if self.folder_problem:
+                self.statuses[table.name] = TableStatus(table.name, table.title, [],
+                                                        reason=self.folder_problem)
+                continue
             self.statuses[table.name] = load_table(self.con, table, data_dir, self.statuses)
+        self.manifest_issues += self._check_periods()
         validated = time.perf_counter()
         self.summaries = summary_specs()
         self.summary_statuses: dict[str, TableStatus] = {}
@@ -117,6 +228,52 @@ class Database:
             self.summary_statuses[name] = self._build_summary(spec)
         # Seconds spent checking the extracts and building the summaries, for the About page and the benchmark.
         self.load_seconds = {"validate": validated - started, "summaries": time.perf_counter() - validated}
+
+    @property
+    def month_span(self) -> tuple[date, date] | None:
+        """The first and last month of the monthly extracts' accepted rows; None if none could be loaded.
+        The months on offer come from here, not from the manifest, so a newly added month's file appears."""
+        spans = [s.month_span for s in self.statuses.values() if s.available and s.month_span]
+        if not spans:
+            return None
+        return min(first for first, _ in spans), max(last for _, last in spans)
+
+    def _check_periods(self) -> list[str]:
+        """The manifest's period for each monthly extract, checked against the months its rows cover."""
+        issues = []
+        for name, status in self.statuses.items():
+            entry = self.manifest.get(name, {})
+            if not status.month_span or not ({"period_start", "period_end"} & entry.keys()):
+                continue
+            first, last = status.month_span
+            said_first, said_last = _iso_date(entry.get("period_start")), _iso_date(entry.get("period_end"))
+            wrong = [(word, said, actual) for word, said, actual in (("starts", said_first, first),
+                                                                       ("ends", said_last, last))
+                     if said is not None and (said.year, said.month) != (actual.year, actual.month)]
+            if wrong:
+                issues.append(f"`{name}`: " + "; ".join(f"the manifest says its period {word} in "
+                                                        f"{_month_label(said)}, but its rows {word[:-1]} in "
+                                                        f"{_month_label(actual)}" for word, said, actual in wrong)
+                              + ". The months on offer come from the rows.")
+        return issues
+
+    def folder_report(self) -> list[tuple[str, str]]:
+        """What is wrong with the data folder, file by file: (file, problem), for the About page."""
+        report: list[tuple[str, str]] = []
+        if self.folder_problem:
+            return [(str(self.data_dir), self.folder_problem)]
+        if self.manifest_problem:
+            report.append((contract.MANIFEST_FILE, self.manifest_problem))
+        report += [(contract.MANIFEST_FILE, issue) for issue in self.manifest_issues]
+        for status in self.statuses.values():
+            files = ", ".join(status.files) or f"{status.name}.parquet"
+            if not status.available:
+                report.append((files, status.reason))
+                continue
+            report += [(left.file, left.reason) for left in status.files_left_out]
+            report += [(files, problem.describe(status.name)) for problem in status.problems]
+            report += [(files, note) for note in status.notes]
+        return report
 
     def _build_summary(self, spec: QuerySpec) -> TableStatus:
         """Performance: the appointment queries would otherwise scan every extract row on each new filter (120
@@ -237,6 +394,7 @@ def _fingerprint(data_dir: Path) -> tuple:
 @st.cache_resource(show_spinner="Loading and checking the extracts…", max_entries=4)
 def _database(data_dir: str, fingerprint: tuple) -> Database:
     loaded = Database(Path(data_dir))
+    loaded.fingerprint = fingerprint
     _freeze_start_up_objects()
     return loaded
 
@@ -259,30 +417,60 @@ def _freeze_start_up_objects() -> None:
 # Performance: listing and stat-ing the data folder on every query call added up (every page calls several,
 # every session every run). A changed extract is still noticed within this many seconds.
 FINGERPRINT_TTL_S = 1.0
-_fingerprints: dict[str, tuple[float, tuple]] = {}
+# folder -> (when it was last looked at, the version in use, the version seen at that look)
+_fingerprints: dict[str, tuple[float, tuple, tuple]] = {}
 
 
 def _current_fingerprint(folder: Path) -> tuple:
+    """The version of the folder to serve. A change is taken up only once two looks a second apart see the
+    same files: an extract still being copied in is not loaded half-written (and shown as unreadable)."""
     now = time.monotonic()
-    seen = _fingerprints.get(str(folder))
-    if seen is None or now - seen[0] > FINGERPRINT_TTL_S:
-        seen = (now, _fingerprint(folder))
-        _fingerprints[str(folder)] = seen
-    return seen[1]
+    key = str(folder)
+    seen = _fingerprints.get(key)
+    if seen is None:
+        current = _fingerprint(folder)
+        _fingerprints[key] = (now, current, current)
+        return current
+    looked_at, in_use, last_seen = seen
+    if now - looked_at <= FINGERPRINT_TTL_S:
+        return in_use
+    current = _fingerprint(folder)
+    if current != in_use and current == last_seen:
+        in_use = current
+    _fingerprints[key] = (now, in_use, current)
+    return in_use
+
+
+_PINNED = "_onehalton_database"  # attribute on Streamlit's run context: (the run's marker, its Database)
 
 
 def database() -> Database:
+    """The Database for this script run: the same object from the run's first line to its last, so a page never
+    draws its header from one version of the data and its queries from another while an extract is replaced.
+    A new run (the next rerun, any other session) gets the newest version."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None:
+        pinned = getattr(ctx, _PINNED, None)
+        # Streamlit gives the context a fresh `cursors` dict at the start of every run: the run's marker.
+        # (Held here, so its identity cannot be reused by a later run's dict.)
+        if pinned is not None and pinned[0] is ctx.cursors:
+            return pinned[1]
     folder = config.data_dir()
-    return _database(str(folder), _current_fingerprint(folder))
+    loaded = _database(str(folder), _current_fingerprint(folder))
+    if ctx is not None:
+        setattr(ctx, _PINNED, (ctx.cursors, loaded))
+    return loaded
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _cached_run(data_dir: str, fingerprint: tuple, name: str, params: tuple) -> pd.DataFrame:
-    return _database(data_dir, fingerprint).run(name, dict(params))
+def _cached_run(data_dir: str, fingerprint: tuple, name: str, params: tuple, _database: Database) -> pd.DataFrame:
+    # Keyed by the folder's version, and run on the run's own Database (unhashed: the leading underscore).
+    return _database.run(name, dict(params))
 
 
 def run_query(name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql with bound parameters; cached per data folder, query and parameters."""
-    folder = config.data_dir()
+    """Run queries/<name>.sql with bound parameters on this run's Database; cached per data folder version,
+    query and parameters."""
+    pinned = database()
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached_run(str(folder), _current_fingerprint(folder), name, frozen)
+    return _cached_run(str(pinned.data_dir), pinned.fingerprint, name, frozen, pinned)

@@ -95,6 +95,10 @@ def page(title: str, intro: str, tables: tuple[str, ...]) -> filters.Filters:
     database = db.database()
     # Extract faults shown on this run, so `load` can name any the page did not declare.
     st.session_state[NOTICED] = set(tables)
+    if database.folder_problem:  # every table is unavailable for this one reason: say it once
+        st.error(database.folder_problem, icon=":material/folder_off:")
+        st.session_state[NOTICED] = set(database.statuses)
+        return filters.current()
     synthetic = [database.statuses[t].title for t in tables if t in database.statuses and database.synthetic(t)]
     if synthetic:
         st.info("**Synthetic demo data.** " + ", ".join(synthetic) + (" is" if len(synthetic) == 1 else " are")
@@ -108,7 +112,7 @@ def page(title: str, intro: str, tables: tuple[str, ...]) -> filters.Filters:
             continue
         if not status.available:
             st.error(status.summary() + " Everything else on this page still works.", icon=":material/block:")
-        elif status.rows_excluded:
+        elif status.state != "valid":  # rows excluded, or a file of its folder left out
             st.warning(status.summary(), icon=":material/rule:")
     return filters.current()
 

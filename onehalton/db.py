@@ -217,7 +217,7 @@ class Database:
         for table in contract.TABLES:
             if self.folder_problem:
                 self.statuses[table.name] = TableStatus(table.name, table.title, [],
-                                                        reason=self.folder_problem)
+                                                        reason="the data folder cannot be used (see above).")
                 continue
             self.statuses[table.name] = load_table(self.con, table, data_dir, self.statuses)
         self.manifest_issues += self._check_periods()

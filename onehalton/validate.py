@@ -294,6 +294,7 @@ def _check_schema(table: Table, found: dict[str, str]) -> list[Problem]:
 
 
 TIMESTAMPS_WITHOUT_ZONE = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+TIMESTAMPS_WITH_ZONE = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ_NS")
 
 
 def _typed_view(con, table: Table, raw: str, found: dict[str, str], status: TableStatus) -> tuple[str, list[Problem]]:
@@ -313,7 +314,8 @@ def _typed_view(con, table: Table, raw: str, found: dict[str, str], status: Tabl
         if column.kind != "date":
             selected.append(f"{name} AS {column.name}")
             continue
-        local = f"timezone({zone}, {name})" if base == "TIMESTAMP WITH TIME ZONE" else name
+        zoned = base in TIMESTAMPS_WITH_ZONE
+        local = f"timezone({zone}, CAST({name} AS TIMESTAMPTZ))" if zoned else name
         if column.month and base in TIMESTAMPS_WITHOUT_ZONE:
             timed = con.execute(
                 f"SELECT count(*), min({name}) FROM {raw} WHERE CAST({name} AS TIME) <> TIME '00:00:00'").fetchone()
@@ -323,7 +325,7 @@ def _typed_view(con, table: Table, raw: str, found: dict[str, str], status: Tabl
                     f"{timed[1]}), so which month each means is not certain: give dates, or timestamps with a "
                     "time zone", column.name))
                 continue
-        if base == "TIMESTAMP WITH TIME ZONE":
+        if zoned:
             status.notes.append(f"`{column.name}` holds timestamps with a time zone: each is read as the "
                                 f"{'month' if column.month else 'date'} it falls in in UK time "
                                 f"({contract.MONTH_TIME_ZONE}).")

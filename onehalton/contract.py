@@ -32,7 +32,7 @@ MONTH_TIME_ZONE = "Europe/London"
 MONTH_VALUES = (
     "A month column holds, per row, the calendar month the row is about. Any value inside that month is accepted "
     "and read as the month it falls in: the first day of the month (the national publications' convention), the "
-    "last day (common in LD extracts) or any other day. A DATE is used as it is; a TIMESTAMP WITH TIME ZONE is "
+    "last day (common in LD extracts) or any other day. A DATE falls in its own month; a TIMESTAMP WITH TIME ZONE is "
     f"first placed in UK local time ({MONTH_TIME_ZONE}), so local midnight in British Summer Time, stored as 23:00 "
     "UTC the day before, stays in its own month; a TIMESTAMP without a time zone must be midnight, because a time "
     "of day without a zone does not say which day (and so which month) it means, and a column holding one is "

@@ -24,7 +24,7 @@ import pytest
 import fixtures
 from conftest import metrics, page_problems, texts
 from fixtures import MONTHS
-from onehalton import config, db, filters
+from onehalton import config, contract, db, filters
 from onehalton.db import Database
 
 PER_1000 = "Per 1,000 residents (all ages)"
@@ -545,3 +545,20 @@ def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fi
         assert problems == [], problems
         assert shown == expected[excluded], (excluded, shown)
     assert {excluded for excluded, _, _ in results} == {False, True}, "the swap was never seen: the test proves nothing"
+
+
+# ------------------------------------------------------------------------------------------------
+# The contract's documentation says all of this
+
+
+def test_the_data_contract_says_what_a_month_value_is_and_how_folders_are_read():
+    from scripts import render_contract
+
+    doc = render_contract.render()
+    assert "## Month values" in doc and contract.MONTH_VALUES in doc
+    assert "`appointments`.`appointment_month`" in doc
+    for promise in ("is **left out**, named with what is wrong with it", "without regard to case",
+                    "Parquet's NULL type", "gives one message naming the folder", "come from the monthly",
+                    "byte-order mark", "positive whole number",
+                    "Each page run uses one loaded version"):
+        assert promise in doc, promise

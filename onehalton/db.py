@@ -266,7 +266,7 @@ class Database:
             report.append((contract.MANIFEST_FILE, self.manifest_problem))
         report += [(contract.MANIFEST_FILE, issue) for issue in self.manifest_issues]
         for status in self.statuses.values():
-            files = ", ".join(status.files) or f"{status.name}.parquet"
+            files = status.where
             if not status.available:
                 report.append((files, status.reason))
                 continue

@@ -568,3 +568,18 @@ def test_the_data_contract_says_what_a_month_value_is_and_how_folders_are_read()
                     "byte-order mark", "positive whole number",
                     "Each page run uses one loaded version"):
         assert promise in doc, promise
+
+
+def test_no_query_reads_a_table_left_as_a_view_over_the_files(fixture_dir, monkeypatch):
+    """The pin holds only if a loaded Database never reads the files again: a table too big to copy into memory
+    stays a view over its files, so no query file may read one (the appointment queries read the summaries)."""
+    from onehalton import validate
+
+    monkeypatch.setattr(validate, "COPIED_ROWS", 50)  # the fixture's 90 appointments rows: left as a view
+    database = Database(fixture_dir)
+    views = {r[0] for r in database.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert "appointments" in views, "the large-extract path is not exercised"
+    copied = {r[0] for r in database.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert {"cancer_fds", "ld_health_checks", "wards", "appointments_ward_month"} <= copied
+    for name, spec in database.specs.items():
+        assert not set(spec.tables) & views, f"queries/{name}.sql reads {sorted(set(spec.tables) & views)}, a view"

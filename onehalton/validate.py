@@ -318,7 +318,7 @@ def _typed_view(con, table: Table, raw: str, found: dict[str, str], status: Tabl
     problems: list[Problem] = []
     selected = [SOURCE_FILE, "file_row_number"]
     for column in table.columns:
-        name = f'"{actual[column.name]}"'
+        name = '"' + actual[column.name].replace('"', '""') + '"'
         base = _base_type(found[actual[column.name]])
         if base == "NULL":
             selected.append(f"CAST(NULL AS {CANONICAL_TYPES[column.kind]}) AS {column.name}")
@@ -426,7 +426,8 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> str:
         labelled = [(c[0], c[1]) for c in checks] + [("duplicated key", key)] * bool(duplicated)
         for (rule, column), flag, rows in zip(labelled, flag_names, sums):
             if rows:
-                # As text, so examples show values as the file holds them: exact money, plain dates.
+                # As text, so examples show values as validation read them: exact money, plain dates, and months
+                # as their first day (the About page says when a month was read from another day).
                 shown = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in table.column_names)
                 examples = con.execute(
                     f"SELECT file_row_number + 1 AS row_in_file, {shown} "

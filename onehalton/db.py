@@ -270,7 +270,8 @@ class Database:
             if not status.available:
                 report.append((files, status.reason))
                 continue
-            report += [(left.file, left.reason) for left in status.files_left_out]
+            report += [(left.file, f"left out, and the other files of `{status.name}/` used: {left.reason}")
+                       for left in status.files_left_out]
             report += [(files, problem.describe(status.name)) for problem in status.problems]
             report += [(files, note) for note in status.notes]
         return report

@@ -394,10 +394,22 @@ def _fingerprint(data_dir: Path) -> tuple:
 
 @st.cache_resource(show_spinner="Loading and checking the extracts…", max_entries=4)
 def _database(data_dir: str, fingerprint: tuple) -> Database:
-    loaded = Database(Path(data_dir))
+    folder = Path(data_dir)
+    # Loading opens each file several times (checked, then copied): a file replaced in between would give a
+    # Database whose statuses describe one version and whose rows hold another. So the folder is looked at again
+    # once loaded, and the load repeated if it changed meanwhile (a few times at most: a folder that never stops
+    # changing still gets a Database).
+    for _ in range(LOAD_ATTEMPTS):
+        before = _fingerprint(folder)
+        loaded = Database(folder)
+        if _fingerprint(folder) == before:
+            break
     loaded.fingerprint = fingerprint
     _freeze_start_up_objects()
     return loaded
+
+
+LOAD_ATTEMPTS = 3
 
 
 _frozen = False

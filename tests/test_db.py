@@ -67,3 +67,30 @@ def test_an_extract_still_being_written_is_not_taken_up(tmp_path, monkeypatch):
     clock[0] += db.FINGERPRINT_TTL_S + 0.01
     finished = db._current_fingerprint(folder)
     assert finished != settled and finished == db._fingerprint(folder)
+
+
+def test_a_folder_that_changes_while_it_loads_is_loaded_again(fixture_copy, monkeypatch):
+    """Loading opens each file more than once (checked, then copied): if the folder changes meanwhile, the load is
+    repeated, so the Database's statuses and rows are of one version."""
+    path = fixture_copy / "cancer_fds.parquet"
+    good = path.read_bytes()
+    real_load = db.load_table
+    loads = []
+
+    def load_table(con, table, folder, statuses):
+        status = real_load(con, table, folder, statuses)
+        if table.name == "cancer_fds":
+            loads.append(status.state)
+            if len(loads) == 1:  # a newer copy lands while the first load is under way, and is soon complete
+                path.write_bytes(b"a newer copy, still arriving")
+                path.write_bytes(good)
+        return status
+
+    monkeypatch.setattr(db, "load_table", load_table)
+    db._database.clear()
+    try:
+        loaded = db._database(str(fixture_copy), db._fingerprint(fixture_copy))
+    finally:
+        db._database.clear()
+    assert len(loads) == 2, "a load the folder changed under was kept"
+    assert loaded.statuses["cancer_fds"].state == "valid"

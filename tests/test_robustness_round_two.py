@@ -529,9 +529,9 @@ def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fi
 
     # Two artefacts of running several AppTests on threads, neither of the dashboard: CPython 3.11 can fail parsing
     # on several threads at once ("AST constructor recursion depth mismatch"), and AppTest parses the scripts on
-    # every run, so parsing takes turns; and AppTest sets the process-wide PagesManager.uses_pages_directory before
-    # each run, so now and then a run on one thread draws nothing at all (also before this change): such a run is
-    # not a render of the data, and is run again.
+    # every run, so parsing takes turns; and AppTest stands in for Streamlit's process-wide Runtime only while one
+    # of its runs lasts, so now and then a run on another thread fails before drawing anything ("Runtime hasn't
+    # been created!", also before this change): such a run is not a render of the data, and is run again.
     real_parse = ast.parse
     parsing = threading.Lock()
 

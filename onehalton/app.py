@@ -1,6 +1,6 @@
 """Starting a run of the dashboard: page setup, navigation from the page registry, and the shared filters.
 
-dashboard.py calls `boot()` and runs the chosen page inside `entered()`. A page can also run without the
+dashboard.py calls `boot()` and runs the chosen page, both inside `entered()`. A page can also run without the
 entrypoint: Streamlit runs a page file alone on a fresh server whose first request is a deep link
 (`/budget?fy=...`), because a `pages/` folder beside the entrypoint starts it in the old pages-directory mode
 until some run calls `st.navigation`. Then `filters.current()` finds no entrypoint, calls `boot()` (whose
@@ -16,7 +16,7 @@ import contextvars
 
 import streamlit as st
 
-from onehalton import config, filters, frame, navigation
+from onehalton import config, db, filters, frame, navigation
 
 _ENTERED: contextvars.ContextVar[bool] = contextvars.ContextVar("onehalton_entered", default=False)
 
@@ -41,10 +41,12 @@ def boot(*, with_filters: bool = True):
 
 @contextlib.contextmanager
 def entered():
-    """Mark this run as started by the entrypoint while the chosen page runs."""
+    """A run started by the entrypoint: marked so, with one version of the data held from its first line to its
+    last (`db.pinned_for_run`)."""
     token = _ENTERED.set(True)
     try:
-        yield
+        with db.pinned_for_run():
+            yield
     finally:
         _ENTERED.reset(token)
 

@@ -21,9 +21,25 @@ KINDS: dict[str, tuple[str, ...]] = {
     "count": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "HUGEINT"),
     "number": ("DOUBLE", "FLOAT", "DECIMAL", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"),
     "money": ("DECIMAL",),
-    "date": ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE"),
+    "date": ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE",
+             "TIMESTAMPTZ_NS"),
     "boolean": ("BOOLEAN",),
 }
+
+# Months are a calendar matter in Halton's time zone: a timestamp is placed in UK local time before its month
+# is taken, so local midnight in British Summer Time (23:00 UTC the day before) stays in its own month.
+MONTH_TIME_ZONE = "Europe/London"
+MONTH_VALUES = (
+    "A month column holds, per row, the calendar month the row is about. Any value inside that month is accepted "
+    "and read as the month it falls in: the first day of the month (the national publications' convention), the "
+    "last day (common in LD extracts) or any other day. A DATE falls in its own month; a TIMESTAMP WITH TIME ZONE is "
+    f"first placed in UK local time ({MONTH_TIME_ZONE}), so local midnight in British Summer Time, stored as 23:00 "
+    "UTC the day before, stays in its own month; a TIMESTAMP without a time zone must be midnight, because a time "
+    "of day without a zone does not say which day (and so which month) it means, and a column holding one is "
+    "rejected, naming it. Values that were not already the first day of the month, and timestamps with a time "
+    "zone, are counted and named on the About page: nothing is moved to another day without saying so. After "
+    "validation every month value is the DATE of the month's first day."
+)
 
 AGE_BANDS = ("0-4", "5-17", "18-64", "65-74", "75-84", "85+")
 UNDER_18_BANDS = ("0-4", "5-17")
@@ -98,6 +114,7 @@ class Column:
     not_future: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    month: bool = False  # a month value (see MONTH_VALUES): read as the calendar month the value falls in
 
 
 @dataclass(frozen=True)
@@ -236,7 +253,8 @@ APPOINTMENTS = Table(
         "booking lead time and status; counts only, never one row per patient"
     ),
     columns=(
-        _c("appointment_month", "date", "First day of the month (APPOINTMENT_MONTH_START_DATE)", not_future=True),
+        _c("appointment_month", "date", "Month of the appointments (APPOINTMENT_MONTH_START_DATE)", not_future=True,
+           month=True),
         _c("gp_code", "text", "Practice code (GP_CODE)", references="practices.gp_code"),
         _c("ward_code", "text", "Patient's ward of residence", references="wards.ward_code"),
         _c("age_band", "text", "Patient's age band", allowed=AGE_BANDS),
@@ -260,7 +278,7 @@ LD_HEALTH_CHECKS = Table(
     role="extract",
     grain="one row per month, practice and indicator; counts are cumulative within the financial year",
     columns=(
-        _c("achievement_month", "date", "First day of the month the cumulative counts run to", not_future=True),
+        _c("achievement_month", "date", "Month the cumulative counts run to", not_future=True, month=True),
         _c("gp_code", "text", "Practice code", references="practices.gp_code"),
         _c("indicator_code", "text", "LDHCMI034 (ages 14-17) or LDHCMI035 (18+)", allowed=LD_INDICATORS),
         _c("numerator", "count", "Health checks done this financial year to date", minimum=0),
@@ -279,7 +297,7 @@ CANCER_FDS = Table(
     role="extract",
     grain="one row per month, organisation, cancer type and referral route",
     columns=(
-        _c("period", "date", "First day of the month (PERIOD)", not_future=True),
+        _c("period", "date", "Month (PERIOD)", not_future=True, month=True),
         _c("standard", "text", "Standard (STANDARD)", allowed=("28-day FDS",)),
         _c("org_code", "text", "Organisation code (ORG CODE); 01F for Halton"),
         _c("cancer_type", "text", "Cancer type (CANCER TYPE)", allowed=FDS_CANCER_TYPES),

@@ -8,8 +8,11 @@ on a cursor of that connection. Results are cached per data folder, query and pa
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import gc
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -17,6 +20,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -83,27 +87,130 @@ def summary_specs() -> dict[str, QuerySpec]:
     return {p.stem: _parse_spec(p) for p in sorted(config.SUMMARIES_DIR.glob("*.sql"))}
 
 
-def read_manifest(data_dir: Path) -> tuple[dict[str, dict], str]:
-    """The manifest entries by table, and a problem message ('' when it read cleanly)."""
+def read_manifest(data_dir: Path) -> tuple[dict, str]:
+    """The manifest as parsed JSON (an object), and a problem message ('' when it read cleanly)."""
     path = data_dir / contract.MANIFEST_FILE
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a manifest saved by a Windows editor starts with a byte-order mark, which is not an error.
+        manifest = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         return {}, f"No `{contract.MANIFEST_FILE}` in the data folder: provenance unknown, treated as synthetic."
     except (OSError, ValueError) as exc:
         return {}, f"`{contract.MANIFEST_FILE}` cannot be read ({exc}): provenance unknown, treated as synthetic."
     if not isinstance(manifest, dict):
         return {}, f"`{contract.MANIFEST_FILE}` is not a JSON object: provenance unknown, treated as synthetic."
-    return {k: v for k, v in manifest.items() if isinstance(v, dict)}, ""
+    return manifest, ""
+
+
+MANIFEST_DATES = ("period_start", "period_end", "as_of")
+MANIFEST_TEXTS = ("source", "notes")
+EARLIEST_MANIFEST_DATE = date(1990, 1, 1)  # before any extract the dashboard reads
+
+
+def check_manifest(raw: dict, today: date | None = None) -> tuple[dict[str, dict], list[str]]:
+    """The manifest's entries with every field of the wrong type or out of range dropped, and a line naming
+    each such field. A wrong manifest is said on the About page, never fatal: the months on offer come from
+    the rows themselves, and a table whose `synthetic` cannot be read is treated as synthetic."""
+    today = today or date.today()
+    issues: list[str] = []
+    entries: dict[str, dict] = {}
+    for name, entry in raw.items():
+        label = f"`{_shown(name)}`"
+        if name not in contract.TABLES_BY_NAME:
+            issues.append(f"the entry {label} names no table of the data contract, so it is not used.")
+            continue
+        if not isinstance(entry, dict):
+            issues.append(f"the entry for {label} is {_json_kind(entry)}, not an object, so it is not used.")
+            continue
+        clean = {}
+        for key, value in entry.items():
+            if key in MANIFEST_TEXTS and not isinstance(value, str):
+                issues.append(f"{label}: `{key}` is {_json_kind(value)}, not text, so it is not shown.")
+            elif key in MANIFEST_DATES:
+                parsed = _iso_date(value)
+                if parsed is None:
+                    issues.append(f"{label}: `{key}` is {_json_kind(value)}, not an ISO date (YYYY-MM-DD), so it "
+                                  "is not used.")
+                elif not EARLIEST_MANIFEST_DATE <= parsed <= today:
+                    issues.append(f"{label}: `{key}` is {parsed.isoformat()}, "
+                                  f"{'in the future' if parsed > today else 'before any extract'}, so it is not used.")
+                else:
+                    clean[key] = value
+            elif key == "synthetic" and not isinstance(value, bool):
+                issues.append(f"{label}: `synthetic` is {_json_kind(value)}, not true or false, so the table is "
+                              "treated as synthetic.")
+            else:
+                clean[key] = value
+        start, end = _iso_date(clean.get("period_start")), _iso_date(clean.get("period_end"))
+        if start and end and start > end:
+            issues.append(f"{label}: the period is reversed (`period_start` {start.isoformat()} is after "
+                          f"`period_end` {end.isoformat()}), so neither is used.")
+            clean.pop("period_start")
+            clean.pop("period_end")
+        entries[name] = clean
+    return entries, issues
+
+
+def _iso_date(value) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10] if len(value) >= 10 else value + "-01")
+    except ValueError:
+        return None
+
+
+def _json_kind(value) -> str:
+    if isinstance(value, str):
+        return f"`{_shown(value)}`"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _shown(text: str) -> str:
+    """A value from a file, made safe to show inside `code`: printable and short."""
+    text = "".join(ch if ch.isprintable() and ch != "`" else "?" for ch in str(text))
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def _month_label(value: date) -> str:
+    return f"{value:%b %Y}"
+
+
+def folder_problem(data_dir: Path) -> str:
+    """'' if the data folder can be listed; else one sentence naming it and what is wrong."""
+    where = f"The data folder `{data_dir}`"
+    setting = (f" Set `{config.DATA_DIR_ENV}` to the folder of extracts." if data_dir != config.DEMO_DATA_DIR
+               else " Generate the demo data with `make data`.")
+    try:
+        if not data_dir.exists():
+            return f"{where} does not exist, so there is no data to show.{setting}"
+        if not data_dir.is_dir():
+            return f"{where} is a file, not a folder, so there is no data to show.{setting}"
+        os.listdir(data_dir)
+    except OSError as exc:
+        return f"{where} cannot be read ({exc.strerror or type(exc).__name__}), so there is no data to show.{setting}"
+    return ""
 
 
 class Database:
     """A validated, read-only view of one data folder."""
 
+    # The folder version (file fingerprint) this Database was loaded from; set by `_database`.
+    fingerprint: tuple = ()
+
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self.specs = query_specs()
-        self.manifest, self.manifest_problem = read_manifest(data_dir)
+        # A folder that is missing, a file or unreadable is one fault, said once, not once per table.
+        self.folder_problem = folder_problem(data_dir)
+        raw_manifest, self.manifest_problem = read_manifest(data_dir) if not self.folder_problem else ({}, "")
+        self.manifest, self.manifest_issues = check_manifest(raw_manifest)
         self._lock = threading.Lock()
         # DuckDB spills here past its memory limit; the folder goes when the Database does.
         spill = Path(tempfile.mkdtemp(prefix="onehalton-duckdb-"))
@@ -112,7 +219,12 @@ class Database:
         started = time.perf_counter()
         self.statuses: dict[str, TableStatus] = {}
         for table in contract.TABLES:
+            if self.folder_problem:
+                self.statuses[table.name] = TableStatus(table.name, table.title, [],
+                                                        reason="the data folder cannot be used (see above).")
+                continue
             self.statuses[table.name] = load_table(self.con, table, data_dir, self.statuses)
+        self.manifest_issues += self._check_periods()
         validated = time.perf_counter()
         self.summaries = summary_specs()
         self.summary_statuses: dict[str, TableStatus] = {}
@@ -120,6 +232,53 @@ class Database:
             self.summary_statuses[name] = self._build_summary(spec)
         # Seconds spent checking the extracts and building the summaries, for the About page and the benchmark.
         self.load_seconds = {"validate": validated - started, "summaries": time.perf_counter() - validated}
+
+    @property
+    def month_span(self) -> tuple[date, date] | None:
+        """The first and last month of the monthly extracts' accepted rows; None if none could be loaded.
+        The months on offer come from here, not from the manifest, so a newly added month's file appears."""
+        spans = [s.month_span for s in self.statuses.values() if s.available and s.month_span]
+        if not spans:
+            return None
+        return min(first for first, _ in spans), max(last for _, last in spans)
+
+    def _check_periods(self) -> list[str]:
+        """The manifest's period for each monthly extract, checked against the months its rows cover."""
+        issues = []
+        for name, status in self.statuses.items():
+            entry = self.manifest.get(name, {})
+            if not status.month_span or not ({"period_start", "period_end"} & entry.keys()):
+                continue
+            first, last = status.month_span
+            said_first, said_last = _iso_date(entry.get("period_start")), _iso_date(entry.get("period_end"))
+            wrong = [(word, said, actual) for word, said, actual in (("starts", said_first, first),
+                                                                       ("ends", said_last, last))
+                     if said is not None and (said.year, said.month) != (actual.year, actual.month)]
+            if wrong:
+                issues.append(f"`{name}`: " + "; ".join(f"the manifest says its period {word} in "
+                                                        f"{_month_label(said)}, but its rows {word[:-1]} in "
+                                                        f"{_month_label(actual)}" for word, said, actual in wrong)
+                              + ". The months on offer come from the rows.")
+        return issues
+
+    def folder_report(self) -> list[tuple[str, str]]:
+        """What is wrong with the data folder, file by file: (file, problem), for the About page."""
+        report: list[tuple[str, str]] = []
+        if self.folder_problem:
+            return [(str(self.data_dir), self.folder_problem)]
+        if self.manifest_problem:
+            report.append((contract.MANIFEST_FILE, self.manifest_problem))
+        report += [(contract.MANIFEST_FILE, issue) for issue in self.manifest_issues]
+        for status in self.statuses.values():
+            files = status.where
+            if not status.available:
+                report.append((files, status.reason))
+                continue
+            report += [(left.file, f"left out, and the other files of `{status.name}/` used: {left.reason}")
+                       for left in status.files_left_out]
+            report += [(files, problem.describe(status.name)) for problem in status.problems]
+            report += [(files, note) for note in status.notes]
+        return report
 
     def _build_summary(self, spec: QuerySpec) -> TableStatus:
         """Performance: the appointment queries would otherwise scan every extract row on each new filter (120
@@ -239,9 +398,22 @@ def _fingerprint(data_dir: Path) -> tuple:
 
 @st.cache_resource(show_spinner="Loading and checking the extracts…", max_entries=4)
 def _database(data_dir: str, fingerprint: tuple) -> Database:
-    loaded = Database(Path(data_dir))
+    folder = Path(data_dir)
+    # Loading opens each file several times (checked, then copied): a file replaced in between would give a
+    # Database whose statuses describe one version and whose rows hold another. So the folder is looked at again
+    # once loaded, and the load repeated if it changed meanwhile (a few times at most: a folder that never stops
+    # changing still gets a Database).
+    for _ in range(LOAD_ATTEMPTS):
+        before = _fingerprint(folder)
+        loaded = Database(folder)
+        if _fingerprint(folder) == before:
+            break
+    loaded.fingerprint = fingerprint
     _freeze_start_up_objects()
     return loaded
+
+
+LOAD_ATTEMPTS = 3
 
 
 _frozen = False
@@ -262,26 +434,58 @@ def _freeze_start_up_objects() -> None:
 # Performance: listing and stat-ing the data folder on every query call added up (every page calls several,
 # every session every run). A changed extract is still noticed within this many seconds.
 FINGERPRINT_TTL_S = 1.0
-_fingerprints: dict[str, tuple[float, tuple]] = {}
+# folder -> (when it was last looked at, the version in use, the version seen at that look)
+_fingerprints: dict[str, tuple[float, tuple, tuple]] = {}
 
 
 def _current_fingerprint(folder: Path) -> tuple:
+    """The version of the folder to serve. A change is taken up only once two looks a second apart see the
+    same files: an extract still being copied in is not loaded half-written (and shown as unreadable)."""
     now = time.monotonic()
-    seen = _fingerprints.get(str(folder))
-    if seen is None or now - seen[0] > FINGERPRINT_TTL_S:
-        seen = (now, _fingerprint(folder))
-        _fingerprints[str(folder)] = seen
-    return seen[1]
+    key = str(folder)
+    seen = _fingerprints.get(key)
+    if seen is None:
+        current = _fingerprint(folder)
+        _fingerprints[key] = (now, current, current)
+        return current
+    looked_at, in_use, last_seen = seen
+    if now - looked_at <= FINGERPRINT_TTL_S:
+        return in_use
+    current = _fingerprint(folder)
+    if current != in_use and current == last_seen:
+        in_use = current
+    _fingerprints[key] = (now, in_use, current)
+    return in_use
 
 
-def database() -> Database:
+_RUN_DATABASE: contextvars.ContextVar[Database | None] = contextvars.ContextVar("onehalton_database", default=None)
+
+
+@contextlib.contextmanager
+def pinned_for_run():
+    """Hold one Database for a whole script run (dashboard.py wraps each run in this): a page never draws its
+    header from one version of the data and its queries from another while an extract is replaced."""
+    token = _RUN_DATABASE.set(_newest())
+    try:
+        yield
+    finally:
+        _RUN_DATABASE.reset(token)
+
+
+def _newest() -> Database:
     folder = config.data_dir()
     return _database(str(folder), _current_fingerprint(folder))
 
 
+def database() -> Database:
+    """The Database for this script run (see `pinned_for_run`); outside a run, the newest version."""
+    return _RUN_DATABASE.get() or _newest()
+
+
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _cached_run(data_dir: str, fingerprint: tuple, name: str, params: tuple) -> pd.DataFrame:
-    return _database(data_dir, fingerprint).run(name, dict(params))
+def _cached_run(data_dir: str, fingerprint: tuple, name: str, params: tuple, _database: Database) -> pd.DataFrame:
+    # Keyed by the folder's version, and run on the run's own Database (unhashed: the leading underscore).
+    return _database.run(name, dict(params))
 
 
 def _frozen_params(params: dict) -> tuple:
@@ -289,24 +493,25 @@ def _frozen_params(params: dict) -> tuple:
 
 
 def run_query(name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql with bound parameters; cached per data folder, query and parameters. The exact
-    numbers: pages read `load`, which protects small numbers as the query's header declares."""
-    folder = config.data_dir()
-    return _cached_run(str(folder), _current_fingerprint(folder), name, _frozen_params(params))
+    """Run queries/<name>.sql with bound parameters on this run's Database; cached per data folder version,
+    query and parameters. The exact numbers: pages read `load`, which protects small numbers as the query's
+    header declares."""
+    pinned = database()
+    return _cached_run(str(pinned.data_dir), pinned.fingerprint, name, _frozen_params(params), pinned)
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _cached_protected(data_dir: str, fingerprint: tuple, name: str, params: tuple,
-                      threshold: int) -> protection.Protected:
-    spec = _database(data_dir, fingerprint).specs[name]
-    raw = _cached_run(data_dir, fingerprint, name, params)
-    return protection.published(protection.protect(raw, protection.parse(spec.suppress), dict(params), threshold))
+def _cached_protected(data_dir: str, fingerprint: tuple, name: str, params: tuple, threshold: int,
+                      _database: Database) -> protection.Protected:
+    raw = _cached_run(data_dir, fingerprint, name, params, _database)
+    declared = protection.parse(_database.specs[name].suppress)
+    return protection.published(protection.protect(raw, declared, dict(params), threshold))
 
 
 def load(name: str, **params) -> protection.Protected:
     """A query's result as it may be published: small numbers hidden and ward- or practice-level counts rounded
     as its `-- Suppress:` header declares, derived measures and their 95% limits worked out from what is shown.
     Cached on what names the result: data folder and version, query, parameters and threshold."""
-    folder = config.data_dir()
-    return _cached_protected(str(folder), _current_fingerprint(folder), name, _frozen_params(params),
-                             config.suppression_threshold())
+    pinned = database()
+    return _cached_protected(str(pinned.data_dir), pinned.fingerprint, name, _frozen_params(params),
+                             config.suppression_threshold(), pinned)

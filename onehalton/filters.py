@@ -11,10 +11,10 @@ from datetime import date
 
 import streamlit as st
 
-from onehalton import db
+from onehalton import config, db
 
 KNOWN_PARAMS = ("ward", "from", "to", "fy", "month")
-MONTHLY_EXTRACTS = ("appointments", "ld_health_checks", "cancer_fds")
+SINGLE_VALUED = ("from", "to", "fy", "month")
 SHOWN_IN_NOTICE = 60  # characters of a rejected value echoed back; hostile strings can be huge
 
 
@@ -64,8 +64,29 @@ def notice_rejected(param: str, values: list[str], what: str) -> None:
 
 
 def notice_unknown(param: str, options, what: str) -> None:
-    """Name the link's values for `param` that are not among `options` (the one check every linked widget needs)."""
-    notice_rejected(param, [v for v in st.query_params.get_all(param) if v not in options], what)
+    """Name the link's values for `param` that are not among `options` (the one check every linked widget needs),
+    and, for a single-valued parameter given more than once, which of its values is used."""
+    requested = st.query_params.get_all(param)
+    notice_rejected(param, [v for v in requested if v not in options], what)
+    if param in SINGLE_VALUED:
+        notice_repeated(param, requested, options)
+
+
+def link_value(requested: list[str], options) -> str | None:
+    """The value a single-valued parameter takes from the link: the last one given that is usable."""
+    return next((v for v in reversed(requested) if v in options), None)
+
+
+def notice_repeated(param: str, requested: list[str], options) -> None:
+    """A single-valued parameter given several times: the notice names the one `from_link` uses."""
+    if len(requested) < 2:
+        return
+    used = link_value(requested, options)
+    if used is None:
+        return  # every value is unusable, and the notice for unusable values already names them all
+    others = [v for v in requested if v != used]
+    if others:
+        notice_rejected(param, others, f"extra values (only the last usable one, {shown(used)}, is used)")
 
 
 LINKED = "_link_"  # session-state prefix: what this session last wrote to the URL for a parameter
@@ -81,10 +102,12 @@ def from_link(param: str, options: list[str], default, *, multi: bool = False) -
     parameters from the URL, so an absent parameter leaves the widget as it is.
     """
     requested = st.query_params.get_all(param)
-    valid = [v for v in dict.fromkeys(requested) if v in options]
     current = st.session_state.get(param, default)
     if requested and (requested != st.session_state.get(LINKED + param) or param not in st.session_state):
-        current = valid if multi else (valid[-1] if valid else current)
+        if multi:
+            current = [v for v in dict.fromkeys(requested) if v in options]
+        else:
+            current = link_value(requested, options) or current
     elif current == st.session_state.get(LINKED + "default-" + param, default):
         current = default  # left at its default, it follows the default (the budget's month follows the year)
     st.session_state[LINKED + "default-" + param] = default
@@ -105,26 +128,16 @@ def to_link(param: str, value, default) -> None:
     st.session_state[LINKED + param] = values
 
 
-def notice_repeated(params: tuple[str, ...]) -> None:
-    """A single-valued parameter given several times: the last wins, and the user is told so."""
-    for param in params:
-        values = st.query_params.get_all(param)
-        if len(values) > 1:
-            notice_rejected(param, values[:-1], f"extra values (only the last, {shown(values[-1])}, is used)")
-
-
 def month_options() -> list[str]:
-    """Months the data folder covers, from the manifest; a sensible span if it says nothing."""
-    manifest = db.database().manifest
-    # Only the monthly extracts set the span: annual indicators reach back years before them.
-    monthly = [manifest.get(name, {}) for name in MONTHLY_EXTRACTS]
-    starts = [e.get("period_start") for e in monthly if isinstance(e.get("period_start"), str)]
-    ends = [e.get("period_end") for e in monthly if isinstance(e.get("period_end"), str)]
-    first = _parse_month(min(starts)) if starts else None
-    last = _parse_month(max(ends)) if ends else None
+    """Months the data covers, from the monthly extracts' own rows (so a newly added month's file appears,
+    whatever the manifest says); a sensible span if no monthly extract could be loaded."""
+    span = db.database().month_span
     today = date.today()
-    last = last or date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-    first = first or date(last.year - 5, last.month, 1)
+    if span is not None:
+        first, last = span
+    else:
+        last = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+        first = date(last.year - 5, last.month, 1)
     first = max(first, date(2010, 1, 1))
     months = []
     current = first
@@ -156,13 +169,16 @@ def sidebar() -> Filters:
     """Draw the shared filters in the sidebar and return the current selection."""
     unknown = sorted(k for k in st.query_params.keys() if k not in KNOWN_PARAMS)
     notice_rejected("?", unknown, "unknown parameters")
+    # Not a filter, but this runs first on every page: a deployment setting that was ignored is said on each.
+    threshold_problem = config.suppression_threshold_problem()
+    if threshold_problem:
+        st.warning(threshold_problem, icon=":material/settings_alert:")
 
     choices = _ward_choices()
     notice_unknown("ward", choices, "unknown ward codes")
     months = month_options()
     for param in ("from", "to"):
         notice_unknown(param, months, "months outside the data")
-    notice_repeated(("from", "to", "fy", "month"))
 
     with st.sidebar:
         st.header("Filters")
@@ -178,15 +194,20 @@ def sidebar() -> Filters:
             st.caption("Ward filter unavailable: the ward reference table could not be loaded.")
         label = _month_label
         from_link("from", months, months[0])
+        from_link("to", months, months[-1])
+        # Swapped before the widgets are drawn, so the sidebar and the link show the period the page uses.
+        if st.session_state["from"] > st.session_state["to"]:
+            st.session_state["from"], st.session_state["to"] = st.session_state["to"], st.session_state["from"]
+            swapped = True
+        else:
+            swapped = False
         start = st.selectbox("From", months, format_func=label, key="from")
         to_link("from", start, months[0])
-        from_link("to", months, months[-1])
         end = st.selectbox("To", months, format_func=label, key="to")
         to_link("to", end, months[-1])
-    start_date, end_date = _parse_month(start or months[0]), _parse_month(end or months[-1])
-    if start_date > end_date:
+    if swapped:
         st.warning("The period's start is after its end, so the two were swapped.", icon=":material/swap_horiz:")
-        start_date, end_date = end_date, start_date
+    start_date, end_date = _parse_month(start or months[0]), _parse_month(end or months[-1])
     valid = tuple(w for w in wards if w in choices)
     return Filters(valid, tuple(choices[w] for w in valid), start_date, end_date)
 

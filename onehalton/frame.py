@@ -36,6 +36,10 @@ def page(title: str, intro: str, tables: tuple[str, ...], *, context: bool = Fal
     database = db.database()
     st.session_state[NOTICED] = set(tables)  # so `load` can name any fault the page did not declare
     st.session_state[LAZY_PARTS] = {"expanders": [], "tabs": {}}
+    if database.folder_problem:  # every table is unavailable for this one reason: say it once
+        st.error(database.folder_problem, icon=":material/folder_off:")
+        st.session_state[NOTICED] = set(database.statuses)
+        return chosen
     extracts = [t for t in tables if t in database.statuses and t in contract.EXTRACTS]
     synthetic = [database.statuses[t].title for t in extracts if database.synthetic(t)]
     if synthetic:
@@ -50,7 +54,7 @@ def page(title: str, intro: str, tables: tuple[str, ...], *, context: bool = Fal
             continue
         if not status.available:
             st.error(status.summary() + " Everything else on this page still works.", icon=":material/block:")
-        elif status.rows_excluded:
+        elif status.state != "valid":  # rows excluded, or a file of its folder left out
             st.warning(status.summary(), icon=":material/rule:")
     return chosen
 

@@ -56,6 +56,17 @@ class Problem:
 
 
 @dataclass
+class LeftOut:
+    """A file of a folder-of-files table that cannot be used; the folder's other files still are."""
+
+    file: str  # relative to the data folder
+    reason: str
+
+    def describe(self) -> str:
+        return f"file `{self.file}` left out: {self.reason}"
+
+
+@dataclass
 class TableStatus:
     name: str
     title: str
@@ -65,6 +76,10 @@ class TableStatus:
     rows_excluded: int = 0
     problems: list[Problem] = field(default_factory=list)
     reason: str = ""  # why the extract is unavailable, in words a user can act on
+    files_left_out: list[LeftOut] = field(default_factory=list)
+    # What validation read differently from how the file holds it (months normalised): said, never silent.
+    notes: list[str] = field(default_factory=list)
+    month_span: tuple | None = None  # (first, last) month in the accepted rows, for tables with a month column
 
     @property
     def rows_accepted(self) -> int:
@@ -74,17 +89,39 @@ class TableStatus:
     def state(self) -> str:
         if not self.available:
             return "unavailable"
-        return "rows excluded" if self.rows_excluded else "valid"
+        if self.rows_excluded:
+            return "rows excluded"
+        return "files left out" if self.files_left_out else "valid"
+
+    @property
+    def where(self) -> str:
+        """The table's file, or its folder and how many files it holds: a folder of 60 monthly files is named
+        once, not file by file (the file at fault, if any, is named on its own)."""
+        single = [f for f in self.files if "/" not in f]
+        in_folder = len(self.files) - len(single)
+        if not self.files:
+            return f"{self.name}.parquet"
+        if in_folder <= 1:
+            return ", ".join(self.files)
+        return ", ".join(single + [f"{self.name}/, {in_folder:,} files"])
 
     def summary(self) -> str:
-        files = ", ".join(self.files) if self.files else f"{self.name}.parquet"
+        files = self.where
+        notes = "".join(" " + n for n in self.notes)
         if not self.available:
             return f"**{self.title}** (`{files}`) is unavailable: {self.reason}"
+        left_out = ""
+        if self.files_left_out:
+            used = len(self.files) - len(self.files_left_out)
+            left_out = ("; ".join(f.describe() for f in self.files_left_out)
+                        + (f"; the other {used:,} files are used" if used != 1 else "; the other file is used"))
         if self.rows_excluded:
             details = "; ".join(p.describe(self.name) for p in self.problems)
-            return (f"**{self.title}** (`{files}`): {self.rows_excluded:,} of {self.rows_read:,} rows excluded "
-                    f"({details}).")
-        return f"**{self.title}** (`{files}`): all {self.rows_read:,} rows valid."
+            return (f"**{self.title}** (`{files}`): {left_out + '; ' if left_out else ''}{self.rows_excluded:,} of "
+                    f"{self.rows_read:,} rows excluded ({details}).{notes}")
+        if left_out:
+            return f"**{self.title}** (`{files}`): {left_out}: all {self.rows_read:,} rows valid.{notes}"
+        return f"**{self.title}** (`{files}`): all {self.rows_read:,} rows valid.{notes}"
 
 
 def locate(data_dir: Path, name: str) -> list[Path]:
@@ -105,11 +142,11 @@ def _sql_string(text: str) -> str:
 
 
 def _base_type(duck_type: str) -> str:
-    return duck_type.split("(")[0].strip().upper()
+    return duck_type.split("(")[0].strip().strip('"').upper()
 
 
 def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatus]) -> TableStatus:
-    """Validate one table and, if usable, create its clean view `<name>` on the connection."""
+    """Validate one table and, if usable, create its clean table (or, for a large extract, view) `<name>`."""
     files = locate(data_dir, table.name)
     status = TableStatus(table.name, table.title, [str(p.relative_to(data_dir)) for p in files])
 
@@ -122,12 +159,32 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
                          + ", which could not be loaded, so its codes cannot be checked.")
         return status
 
-    file_list = "[" + ", ".join(_sql_string(str(p)) for p in files) + "]"
+    # Each file is checked on its own first, so in a folder of monthly files the one file at fault is named
+    # with what is wrong with it, and the others are used; read together, a column missing from one file
+    # would be NULL in its rows (thousands of "key missing" rows) and one wrong type would retype them all.
+    usable: list[Path] = []
+    faults: list[tuple[Path, str, list[Problem]]] = []
+    for path in files:
+        reason, problems = _screen_file(con, table, path)
+        if reason:
+            faults.append((path, reason, problems))
+        else:
+            usable.append(path)
+    if not usable:
+        if len(files) == 1:
+            _, reason, problems = faults[0]
+            status.problems = problems
+            status.reason = reason + "."
+        else:
+            status.reason = "no file in it can be used: " + "; ".join(
+                f"`{p.relative_to(data_dir)}`: {reason}" for p, reason, _ in faults) + "."
+        return status
+    status.files_left_out = [LeftOut(str(p.relative_to(data_dir)), reason + _rows_in(con, p))
+                             for p, reason, _ in faults]
+
+    file_list = "[" + ", ".join(_sql_string(str(p)) for p in usable) + "]"
     raw = f"raw_{table.name}"
     try:
-        if any(p.stat().st_size == 0 for p in files):
-            empty = next(p for p in files if p.stat().st_size == 0)
-            raise ValueError(f"`{empty.name}` is an empty file (0 bytes)")
         con.execute(
             f"CREATE OR REPLACE VIEW {raw} AS SELECT * FROM read_parquet({file_list}, "
             f"filename = '{SOURCE_FILE}', file_row_number = true, union_by_name = true)"
@@ -138,6 +195,8 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
         status.reason = f"the file cannot be read as parquet ({_first_line(exc)})."
         return status
 
+    # Files that are each fine can still disagree once read together (one column's type in one, another's in
+    # the next): checked again on the union.
     schema_problems = _check_schema(table, found)
     if schema_problems:
         status.problems = schema_problems
@@ -148,17 +207,61 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
         return status
 
     try:
-        _check_rows(con, table, raw, status)
+        typed, date_problems = _typed_view(con, table, raw, found, status)
+        if date_problems:
+            status.problems = date_problems
+            status.reason = "; ".join(p.rule for p in date_problems) + "."
+            return status
+        select = _check_rows(con, table, typed, status)
     except Exception as exc:  # noqa: BLE001 - e.g. a file that is corrupt past its footer
         status.problems = []
         status.rows_excluded = 0
+        status.notes = []
         status.reason = f"the file could not be read in full ({_first_line(exc)})."
         return status
     if status.rows_accepted == 0:
         status.reason = "every row breaks the contract: " + "; ".join(p.describe(table.name) for p in status.problems)
         return status
+    # A Database is one consistent version of the data for as long as a page run uses it, even while an
+    # extract is replaced on disk: so the clean rows are copied into DuckDB's memory rather than read from the
+    # files at query time. An extract too big for that (the appointments) stays a view over its files; no
+    # query reads it, only the summaries, which are built from it once, at load, straight after validation.
+    kind = "TABLE" if status.rows_accepted <= COPIED_ROWS else "VIEW"
+    con.execute(f"CREATE OR REPLACE {kind} {table.name} AS {select}")
+    month = next((c.name for c in table.columns if c.month), None)
+    if month:
+        first, last = con.execute(f"SELECT min({month}), max({month}) FROM {table.name}").fetchone()
+        status.month_span = (first, last) if first is not None else None
     status.available = True
     return status
+
+
+# Tables up to this many accepted rows are copied into memory at load (every table but a large appointments
+# extract: the demo's is 1.2 million rows at 1x, 120 million at 100x).
+COPIED_ROWS = 500_000
+
+
+def _screen_file(con, table: Table, path: Path) -> tuple[str, list[Problem]]:
+    """('' , []) if the file can be read and has the contract's columns; else what is wrong with it."""
+    try:
+        if path.stat().st_size == 0:
+            return f"the file cannot be read as parquet (`{path.name}` is an empty file (0 bytes))", []
+        found = dict(con.execute(
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("
+            f"{_sql_string(str(path))}))").fetchall())
+    except Exception as exc:  # noqa: BLE001 - any read failure means the same thing to the user
+        return f"the file cannot be read as parquet ({_first_line(exc)})", []
+    problems = _check_schema(table, found)
+    return "; ".join(p.rule for p in problems), problems
+
+
+def _rows_in(con, path: Path) -> str:
+    """' (N rows)' from a readable file's footer, so the rows left out are counted; '' if it cannot say."""
+    try:
+        rows = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({_sql_string(str(path))})").fetchone()[0]
+    except Exception:  # noqa: BLE001 - an unreadable file's rows cannot be counted, and need not be
+        return ""
+    return f" ({int(rows):,} row{'s' if rows != 1 else ''} not read)" if rows is not None else ""
 
 
 def _first_line(exc: Exception) -> str:
@@ -166,24 +269,99 @@ def _first_line(exc: Exception) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
+def _actual_names(found: dict[str, str]) -> dict[str, str]:
+    """Contract-style (lower-case) name -> the file's own spelling: national files use upper-case headers."""
+    out: dict[str, str] = {}
+    for name in found:
+        if name not in (SOURCE_FILE, "file_row_number"):
+            out.setdefault(name.lower(), name)
+    return out
+
+
 def _check_schema(table: Table, found: dict[str, str]) -> list[Problem]:
     problems = []
-    present = {k for k in found if k not in (SOURCE_FILE, "file_row_number")}
+    actual = _actual_names(found)
     for column in table.columns:
-        if column.name not in found:
-            extra = sorted(present - set(table.column_names))
+        if column.name not in actual:
+            extra = sorted(set(actual) - set(table.column_names))
             hint = difflib.get_close_matches(column.name, extra, n=1, cutoff=0.6)
             rule = f"required column `{column.name}` is missing"
             if hint:
-                rule += f" (is `{hint[0]}` the same column renamed?)"
+                rule += f" (is `{actual[hint[0]]}` the same column renamed?)"
             problems.append(Problem(rule, column.name))
             continue
-        actual = found[column.name]
-        if _base_type(actual) not in contract.KINDS[column.kind]:
+        duck_type = found[actual[column.name]]
+        base = _base_type(duck_type)
+        if base == "NULL":
+            # Pandas writes a column that is empty throughout with Parquet's NULL type: no values, no type.
+            if not column.nullable:
+                problems.append(Problem(f"required column `{column.name}` holds no values at all (type NULL)",
+                                        column.name))
+            continue
+        if base not in contract.KINDS[column.kind]:
             problems.append(Problem(
-                f"column `{column.name}` has type {actual}, but the contract needs {column.kind} "
+                f"column `{column.name}` has type {duck_type}, but the contract needs {column.kind} "
                 f"({' or '.join(contract.KINDS[column.kind][:3])})", column.name))
     return problems
+
+
+TIMESTAMPS_WITHOUT_ZONE = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+TIMESTAMPS_WITH_ZONE = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ_NS")
+
+
+def _typed_view(con, table: Table, raw: str, found: dict[str, str], status: TableStatus) -> tuple[str, list[Problem]]:
+    """A view of the contract's columns under their contract names, with every date as a DATE and every month as
+    its first day (contract.MONTH_VALUES); what was read differently from the file is noted on `status`.
+    Returns the view's name and the problems that reject a date column outright."""
+    actual = _actual_names(found)
+    zone = _sql_string(contract.MONTH_TIME_ZONE)
+    problems: list[Problem] = []
+    selected = [SOURCE_FILE, "file_row_number"]
+    for column in table.columns:
+        name = '"' + actual[column.name].replace('"', '""') + '"'
+        base = _base_type(found[actual[column.name]])
+        if base == "NULL":
+            selected.append(f"CAST(NULL AS {CANONICAL_TYPES[column.kind]}) AS {column.name}")
+            continue
+        if column.kind != "date":
+            selected.append(f"{name} AS {column.name}")
+            continue
+        zoned = base in TIMESTAMPS_WITH_ZONE
+        local = f"timezone({zone}, CAST({name} AS TIMESTAMPTZ))" if zoned else name
+        if column.month and base in TIMESTAMPS_WITHOUT_ZONE:
+            timed = con.execute(
+                f"SELECT count(*), min({name}) FROM {raw} WHERE CAST({name} AS TIME) <> TIME '00:00:00'").fetchone()
+            if timed[0]:
+                problems.append(Problem(
+                    f"column `{column.name}` holds times of day without a time zone ({timed[0]:,} values, e.g. "
+                    f"{timed[1]}), so which month each means is not certain: give dates, or timestamps with a "
+                    "time zone", column.name))
+                continue
+        if zoned:
+            status.notes.append(f"`{column.name}` holds timestamps with a time zone: each is read as the "
+                                f"{'month' if column.month else 'date'} it falls in in UK time "
+                                f"({contract.MONTH_TIME_ZONE}).")
+        if column.month:
+            moved = con.execute(
+                f"SELECT count(*), min(CAST({local} AS DATE)) FROM {raw} "
+                f"WHERE {name} IS NOT NULL AND day({local}) <> 1").fetchone()
+            if moved[0]:
+                status.notes.append(
+                    f"{moved[0]:,} value{'s' if moved[0] != 1 else ''} of `{column.name}` "
+                    f"{'are' if moved[0] != 1 else 'is'} not the first day of a month (e.g. {moved[1]}): each is "
+                    f"read as the month it falls in ({moved[1]:%Y-%m}).")
+            # Performance: first-of-month DATEs, the common case, are used as they are; truncating them anyway
+            # costs the key check a third of validation at 1x.
+            if moved[0] or zoned:
+                selected.append(f"CAST(date_trunc('month', {local}) AS DATE) AS {column.name}")
+            else:
+                selected.append(f"CAST({name} AS DATE) AS {column.name}" if base != "DATE" else
+                                f"{name} AS {column.name}")
+        else:
+            selected.append(f"CAST({local} AS DATE) AS {column.name}")
+    typed = f"typed_{table.name}"
+    con.execute(f"CREATE OR REPLACE VIEW {typed} AS SELECT {', '.join(selected)} FROM {raw}")
+    return typed, problems
 
 
 def _row_checks(table: Table) -> list[tuple[str, str | None, str, dict]]:
@@ -218,7 +396,8 @@ def _row_checks(table: Table) -> list[tuple[str, str | None, str, dict]]:
     return checks
 
 
-def _check_rows(con, table: Table, raw: str, status: TableStatus) -> None:
+def _check_rows(con, table: Table, raw: str, status: TableStatus) -> str:
+    """Flag and count the rows that break a rule; return the SELECT of the clean rows, in canonical types."""
     checks = _row_checks(table)
     params: dict = {}
     flags = []
@@ -247,7 +426,8 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> None:
         labelled = [(c[0], c[1]) for c in checks] + [("duplicated key", key)] * bool(duplicated)
         for (rule, column), flag, rows in zip(labelled, flag_names, sums):
             if rows:
-                # As text, so examples show values as the file holds them: exact money, plain dates.
+                # As text, so examples show values as validation read them: exact money, plain dates, and months
+                # as their first day (the About page says when a month was read from another day).
                 shown = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in table.column_names)
                 examples = con.execute(
                     f"SELECT file_row_number + 1 AS row_in_file, {shown} "
@@ -257,12 +437,9 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> None:
 
     select = ", ".join(f"CAST({c.name} AS {CANONICAL_TYPES[c.kind]}) AS {c.name}" for c in table.columns)
     if status.rows_excluded:
-        con.execute(
-            f"CREATE OR REPLACE VIEW {table.name} AS SELECT {select} FROM {raw} r "
-            f"ANTI JOIN {excluded} x ON r.{SOURCE_FILE} = x.{SOURCE_FILE} AND r.file_row_number = x.file_row_number")
-    else:
-        # The common case pays nothing for validation at query time.
-        con.execute(f"CREATE OR REPLACE VIEW {table.name} AS SELECT {select} FROM {raw}")
+        return (f"SELECT {select} FROM {raw} r ANTI JOIN {excluded} x "
+                f"ON r.{SOURCE_FILE} = x.{SOURCE_FILE} AND r.file_row_number = x.file_row_number")
+    return f"SELECT {select} FROM {raw}"
 
 
 # Above this many rows the key check runs one period at a time: grouping 100 million rows by an

@@ -12,6 +12,11 @@ database = db.database()
 st.caption(f"Data folder: `{database.data_dir}`" + (" (the generated demo data)" if database.data_dir ==
                                                      config.DEMO_DATA_DIR else f" (from `{config.DATA_DIR_ENV}`)"))
 
+report = database.folder_report()
+if report:
+    st.subheader("What is wrong with the data folder")
+    st.markdown("\n".join(f"- `{file}`: {problem}" for file, problem in report))
+
 st.subheader("Extracts and reference tables")
 rows = []
 for table in contract.TABLES:
@@ -32,7 +37,7 @@ st.subheader("Validation")
 for table in contract.TABLES:
     status = database.statuses[table.name]
     icon = {"valid": ":material/check_circle:", "rows excluded": ":material/rule:",
-            "unavailable": ":material/block:"}[status.state]
+            "files left out": ":material/rule:", "unavailable": ":material/block:"}[status.state]
     with st.expander(f"{table.title} (`{table.name}`): {status.state}", icon=icon,
                      expanded=status.state != "valid"):
         st.markdown(status.summary())

@@ -64,6 +64,8 @@ def checks(column: Column) -> str:
         parts.append(f"≤ {_number(column.maximum)}")
     if column.not_future:
         parts.append("not in the future")
+    if column.month:
+        parts.append("a month (see [Month values](#month-values))")
     return "; ".join(parts)
 
 
@@ -84,8 +86,9 @@ def render_table(table: Table) -> list[str]:
                    "(validated first; if one is unavailable, so is this table)")
     if table.ward_level:
         out.append("- **Small numbers:** holds ward-level counts, so counts from 1 to the suppression threshold "
-                   f"({suppression.DEFAULT_THRESHOLD} unless `{config.THRESHOLD_ENV}` says otherwise), and values "
-                   "built on them, are suppressed on screen and in downloads")
+                   f"({suppression.DEFAULT_THRESHOLD} unless `{config.THRESHOLD_ENV}` says otherwise, as a positive "
+                   "whole number: any other setting is ignored, with a notice on every page naming it and the value "
+                   "used), and values built on them, are suppressed on screen and in downloads")
     if table.notes:
         out.append(f"- **Notes:** {table.notes}")
     out.append("")
@@ -119,11 +122,12 @@ def render_mapping() -> list[str]:
         "",
         "Contract column names are the national publications' names in snake_case, and category values are the",
         "national values verbatim (the double spaces in `8  to 14 Days` included), so values need no recoding.",
-        "The dashboard matches columns by their contract names exactly and ignores any others, so a real extract",
-        "is prepared by renaming its headers: lower-case the published name (`APPT_MODE` becomes `appt_mode`),",
-        "with spaces and slashes as underscores (`ORG CODE` becomes `org_code`, `STAGE/ROUTE` becomes",
-        "`stage_route`). The few columns where that is not enough are marked *rename*. Columns a place extract",
-        "adds (`ward_code`, `age_band`) and the reference tables have no published counterpart.",
+        "The dashboard matches columns by their contract names without regard to case, and ignores any others, so",
+        "the national files' upper-case headers are used as they are (`APPT_MODE` is `appt_mode`). Headers with",
+        "spaces or slashes are renamed, with underscores for them (`ORG CODE` becomes `org_code`, `STAGE/ROUTE`",
+        "becomes `stage_route`). *lower-case* below means the published name is the contract name but for case,",
+        "so the file needs no change. The few columns where that is not enough are marked *rename*. Columns a place",
+        "extract adds (`ward_code`, `age_band`) and the reference tables have no published counterpart.",
         "",
         "| Published column | Table | Contract column | How |",
         "|---|---|---|---|",
@@ -153,9 +157,17 @@ def render_manifest() -> list[str]:
     out = [
         f"## `{contract.MANIFEST_FILE}`",
         "",
-        f"The data folder holds a `{contract.MANIFEST_FILE}`: one JSON object with an entry per table name, each "
-        "an object with these fields. A table with no entry, or a folder with no manifest, is treated as "
-        "synthetic and every page that reads it says so.",
+        f"The data folder holds a `{contract.MANIFEST_FILE}` (UTF-8, with or without a byte-order mark): one JSON "
+        "object with an entry per table name, each an object with these fields. A table with no entry, or a folder "
+        "with no manifest, is treated as synthetic and every page that reads it says so.",
+        "",
+        "The manifest describes; it does not decide. The months the period filters offer come from the monthly "
+        "extracts' own rows, so a newly added month's file appears at once. Each monthly extract's `period_start` "
+        "and `period_end` are checked against the months its rows cover, and a mismatch is named on the *About the "
+        "data* page. So is any field of the wrong type (a number or a list for a date, text for `synthetic`), a "
+        "date that is not ISO (YYYY-MM-DD), before 1990 or in the future, a reversed period, and an entry that is "
+        "not an object or names no table; such a field is not used (a `synthetic` that cannot be read counts as "
+        "true). None of these stops a page.",
         "",
         "| Field | Meaning |",
         "|---|---|",
@@ -186,6 +198,29 @@ def render() -> str:
         "",
         "Each table is one Parquet file, `data/<name>.parquet`, or a folder `data/<name>/` of Parquet files with",
         "the same columns (monthly drops, say). Tables are validated in the order listed, reference tables first.",
+        "In a folder, each file is checked on its own first: a file that cannot be read, is empty, lacks a required",
+        "column or has a column of the wrong type is **left out**, named with what is wrong with it (and how many",
+        "rows it holds, when its footer can say), and the folder's other files are used. Only when no file in the",
+        "folder can be used is the table unavailable.",
+        "",
+        "An optional (nullable) column that is empty throughout may have Parquet's NULL type, as pandas writes a",
+        "column of `None`; a required column of that type is rejected, naming it.",
+        "",
+        "A data folder that does not exist, is a file or cannot be listed gives one message naming the folder, on",
+        "every page, instead of one per table.",
+        "",
+        "The data is loaded once per version of the folder (its files' names, sizes and modification times). A",
+        "changed folder is taken up once two looks a second apart see the same files, so an extract still being",
+        "copied in is not loaded half-written. Each page run uses one loaded version from its first line to its",
+        "last: the clean rows of every table are copied into memory at load (a large appointments extract is read",
+        "only by the summaries, built at load), so replacing a file never changes a version already in use.",
+        "",
+        "## Month values",
+        "",
+        contract.MONTH_VALUES,
+        "",
+        "Month columns: " + ", ".join(f"{code(t.name)}.{code(c.name)}" for t in contract.TABLES for c in t.columns
+                                      if c.month) + ".",
         "",
         "## Column kinds",
         "",

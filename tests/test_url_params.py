@@ -316,3 +316,57 @@ def test_unknown_parameters_are_named(make_app, fixture_dir):
     assert "unknown parameters" in warnings(at)
     assert "colour" in warnings(at)
     assert at.multiselect(key="ward").value == [WARD_A]
+
+
+# ------------------------------------------------------------------------------------------------
+# Repeated and swapped values (round two): the view is what the notice says it is
+
+
+@pytest.mark.parametrize("years, used", [
+    (["2020/21", "2021/22", "2020/21"], "2020/21"),  # three times, the first value again last
+    (["2021/22", "2020/21", "2021/22"], "2021/22"),
+    (["2020/21", "1999/00"], "2020/21"),  # the last is unusable: the last usable one is used, and said
+])
+def test_a_repeated_fy_is_resolved_as_the_notice_says(make_app, two_budget_years, years, used):
+    at = make_app(two_budget_years, query={"fy": years}, page="pages/budget.py")
+    no_problems(at)
+    assert at.selectbox(key="fy").value == used
+    repeated = [w for w in texts(at.warning) if "(`fy`)" in w and "extra values" in w]
+    assert len(repeated) == 1, warnings(at)
+    assert f"only the last usable one, `{used}`, is used" in repeated[0]
+    for other in set(years) - {used}:
+        assert other in repeated[0]
+    assert at.query_params.get("fy") in (used, None)  # written back as the one value used (or dropped as default)
+    expected = "£51,197" if used == "2020/21" else "£70"
+    assert budget_tiles(at)["YTD actuals"] == expected
+
+
+def test_a_repeated_month_in_the_link_is_resolved_as_the_notice_says(make_app, fixture_dir):
+    at = make_app(fixture_dir, query={"from": ["2024-01", "2023-05", "2024-01"], "to": ["2024-06", "2030-01"]})
+    no_problems(at)
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2024-01", "2024-06")
+    assert "only the last usable one, `2024-01`, is used" in warnings(at)
+    assert "only the last usable one, `2024-06`, is used" in warnings(at)
+    assert area_caption(at) == "Halton · Jan 2024 to Jun 2024"
+
+
+def test_a_swapped_period_shows_swapped_in_the_sidebar_and_the_link(make_app, fixture_dir):
+    at = make_app(fixture_dir, query={"from": "2024-06", "to": "2024-01"})
+    no_problems(at)
+    assert "swapped" in warnings(at)
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2024-01", "2024-06")
+    assert (at.query_params.get("from"), at.query_params.get("to")) == ("2024-01", "2024-06")
+    assert area_caption(at) == "Halton · Jan 2024 to Jun 2024"
+    at.run()  # the next run keeps the swapped period, and no longer needs to say so
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2024-01", "2024-06")
+    assert "swapped" not in warnings(at)
+
+
+def test_choosing_a_start_after_the_end_in_the_sidebar_swaps_them_too(make_app, fixture_dir):
+    at = make_app(fixture_dir)
+    at.selectbox(key="to").set_value("2024-01").run()
+    at.selectbox(key="from").set_value("2024-05").run()
+    no_problems(at)
+    assert "swapped" in warnings(at)
+    assert (at.selectbox(key="from").value, at.selectbox(key="to").value) == ("2024-01", "2024-05")
+    assert area_caption(at) == "Halton · Jan 2024 to May 2024"

@@ -146,7 +146,7 @@ class Broken:
     id: str
     table: str
     breaker: Callable[[Path], None]
-    state: str  # "unavailable", "rows excluded" or "valid"
+    state: str  # "unavailable", "rows excluded", "files left out" or "valid"
     excluded: int = 0
     column: str | None = None  # the column a problem must name
     says: tuple[str, ...] = ()  # fragments the status's message must contain
@@ -187,8 +187,9 @@ CASES = [
            pages={"starting_well": {"Halton, 2023/24": "30.0%"}}),
     Broken("zero-rows", "cancer_fds", zero_rows("cancer_fds"), "unavailable", says=("holds no rows",),
            rows_read=0, pages={"overview": {"LD annual health checks (14+), year to date": "30.0%"}}),
+    # Round two: one bad file in a folder is named and left out; the folder's other files are used.
     Broken("folder-with-one-unreadable-file", "cancer_fds", split_into_folder_with_junk("cancer_fds"),
-           "unavailable", says=("cancer_fds/part-2.parquet", "cannot be read as parquet"),
+           "files left out", says=("file `cancer_fds/part-2.parquet` left out", "cannot be read as parquet"),
            pages={"living_well": {"Appointments (all ages)": ANY}}),
     Broken("column-missing", "ld_health_checks", rewrite("ld_health_checks", lambda t: t.drop(["declined"])),
            "unavailable", column="declined", says=("required column `declined` is missing",),

@@ -257,7 +257,7 @@ def test_appointments_by_ward_carries_deprivation(fixture_db):
 ])
 def test_appointments_by_pcn_month(fixture_db, month, expected):
     frame = run(fixture_db, "appointments_by_pcn_month", start=month, end=month)
-    got = {r.pcn_name: (r.appointments, r.list_size, r.per_1000) for r in frame.itertuples()}
+    got = {r.pcn_name: (r.appointments, r.list_size, r.per_1000_registered) for r in frame.itertuples()}
     assert got.keys() == expected.keys()
     for pcn, (appointments, list_size, rate) in expected.items():
         assert got[pcn][:2] == (appointments, list_size)

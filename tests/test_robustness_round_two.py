@@ -28,7 +28,7 @@ from fixtures import MONTHS
 from onehalton import config, contract, db, filters
 from onehalton.db import Database
 
-PER_1000 = "Per 1,000 residents (all ages)"
+PER_1000 = "Appointments per 1,000 residents"  # the Overview board row (all ages)
 LD_TILE = "LD annual health checks (14+), year to date"
 FDS_TILE = "Cancer 28-day Faster Diagnosis"
 MONTH_LABELS = [f"{m:%b %Y}" for m in MONTHS]  # the period selectors' options as shown: Apr 2023 .. Sep 2024
@@ -82,7 +82,8 @@ def test_months_stored_as_london_midnight_timestamps_keep_their_month(fixture_co
     # The whole period: the tiles show September's figures, compared with August ("vs Aug", not "vs Jul").
     at = make_app(fixture_copy)
     assert metrics(at)[PER_1000] == "16.5" and metrics(at)[FDS_TILE] == "78.0%"
-    tile = next(m for m in at.metric if m.label == PER_1000)
+    at.switch_page("pages/living_well.py").run()
+    tile = next(m for m in at.metric if m.label == PER_1000 + " (all ages)")
     assert tile.proto.delta and tile.proto.delta_description == "vs Aug 2024", tile.proto
 
 
@@ -426,8 +427,9 @@ def test_a_valid_threshold_is_used_without_a_notice(fixture_dir, make_app, monke
     assert config.suppression_threshold() == 2
     at = make_app(fixture_dir, query={"ward": fixtures.WARD_A}, page="pages/starting_well.py")
     assert page_problems(at) == [] and not [w for w in at.warning if config.THRESHOLD_ENV in w.value]
-    # Ward A's Year 6 obesity count is 3: shown at threshold 2, suppressed at the default 7.
-    assert metrics(at)["Norton South & Preston Brook, 2023/24"] == "7.5"
+    # Ward A's Year 6 obesity count is 3: shown at threshold 2 (suppressed at the default 7), published as ward
+    # counts are, rounded to the nearest 5, and the rate worked out from that: 5 / 40 = 12.5%.
+    assert metrics(at)["Norton South & Preston Brook, 2023/24"] == "12.5%"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -486,8 +488,7 @@ def test_a_database_stays_whole_after_its_files_are_replaced(fixture_copy):
 RENDERS_PER_SESSION = 8
 
 
-def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fixture_copy, monkeypatch,
-                                                                               _server_like_navigation):
+def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fixture_copy, monkeypatch):
     """Several sessions render Living Well over and over while cancer_fds is swapped between two versions (one
     with a row excluded, which changes the FDS figure). Every render is of one version: the FDS tile agrees with
     the notice above it, nothing fails, and no page points at a notice that is not there."""

@@ -229,13 +229,12 @@ def budget_xlsx(path: Path, *, title: str = "One Halton Budget Statement - Month
         first = sheet.max_row + 1
         sums = [Decimal("0")] * 22
         for line in members:
-            months = dict(line["months"])
-            if shift_column and 3 in months:
-                months[2] = months.pop(3)
             ytd = (line["prior"] or 0) + sum(line["months"].values(), Decimal("0"))
             m12 = ytd + (line["accrual"] or 0)
             values = [ledger, funding, line["title"], line["host"] or None, line["budget"], line["prior"]] + [
-                months.get(m) for m in range(1, 13)] + [ytd, line["accrual"], m12, line["budget"] - m12]
+                line["months"].get(m) for m in range(1, 13)] + [ytd, line["accrual"], m12, line["budget"] - m12]
+            if shift_column and 3 in line["months"]:
+                values = values[:8] + [None] + values[8:-1]  # Month 3 onwards one cell to the right
             for i, v in enumerate(values[4:], start=4):
                 sums[i] += v or 0
             sheet.append([number(v) if isinstance(v, Decimal) else v for v in values])

@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
                                                   "title does not say")
     parser.add_argument("--replace", action="store_true", help="reference: overwrite reference tables present")
     args = parser.parse_args(argv)
+    # Validation loads onehalton.db, whose Streamlit caches warn that no app is running: true, and not news here.
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
     options = {
         "appointments": {"sub_icb": args.sub_icb, "practices": args.practices},
         "cancer-fds": {"org": args.org},

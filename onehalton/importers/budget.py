@@ -172,7 +172,8 @@ def _columns(keys: dict[str, int], file: str) -> Columns:
 
 
 def _as_at(grid: list[list], file: str, financial_year: str | None, month: int | None) -> tuple[str, int]:
-    title = " ".join(_text(v) for row in grid[:12] for v in row if _text(v))
+    before_header = next((i for i, row in enumerate(grid) if _header(row) is not None), len(grid))
+    title = " ".join(_text(v) for row in grid[:min(before_header, 12)] for v in row if _text(v))
     title = title.replace("Stateme nt", "Statement")
     if month is None:
         match = _TITLE.search(title)

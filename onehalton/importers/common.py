@@ -10,6 +10,7 @@ excluded and counted by reason, never silently.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import re
@@ -141,7 +142,14 @@ def read_csv(path: Path, required: dict[str, tuple[str, ...]], optional: dict[st
             raise ImportFailed([f"{path.name}: cannot be read as CSV ({_first_line(exc)})"]) from exc
     if frame is None:
         raise ImportFailed([f"{path.name}: is neither UTF-8 nor Windows-1252 text"])
-    frame = frame.fillna("")  # a short (truncated) last row leaves its missing fields NaN
+    frame = frame.fillna("")
+    lines, uneven = _record_lines(path, "utf-8-sig" if source.encoding == "utf-8" else source.encoding,
+                                  len(frame.columns))
+    if uneven:
+        raise ImportFailed([f"{path.name}, line {line}: {fields} field{'s' if fields != 1 else ''} where the header "
+                            f"has {len(frame.columns)}" + (" (the last line: is the file truncated?)"
+                                                           if line == lines[-1] else "")
+                            for line, fields in uneven])
     by_key = {header_key(c): c for c in frame.columns}
     chosen: dict[str, str] = {}
     missing = []
@@ -159,12 +167,33 @@ def read_csv(path: Path, required: dict[str, tuple[str, ...]], optional: dict[st
     for logical in optional or {}:
         if logical not in out:
             out[logical] = ""
-    out["line"] = frame.index.to_numpy() + 2  # line 1 is the header
+    # Line numbers from the csv module's own count, so a quoted field spanning lines does not shift them.
+    out["line"] = lines if len(lines) == len(frame) else frame.index.to_numpy() + 2
     # Trailing (and stray) blank rows, however many commas they hold, are not data.
     blank = (frame.astype(str).apply(lambda col: col.str.strip()) == "").all(axis=1)
     out = out[~blank.to_numpy()].reset_index(drop=True)
     source.rows_read = len(out)
     return Csv(source, out, chosen)
+
+
+def _record_lines(path: Path, encoding: str, width: int) -> tuple[list[int], list[tuple[int, int]]]:
+    """The line each record starts on, and the records whose number of fields differs from the header's: pandas
+    pads a short row with empty strings, so a download cut off mid-line would otherwise read as a row of blanks.
+    A streaming pass of the standard csv module: a few seconds for a national file, no memory to speak of."""
+    starts: list[int] = []
+    uneven: list[tuple[int, int]] = []
+    with path.open(newline="", encoding=encoding) as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        previous = reader.line_num
+        for record in reader:
+            start, previous = previous + 1, reader.line_num
+            starts.append(start)
+            if len(record) != width and any(field.strip() for field in record):
+                uneven.append((start, len(record)))
+                if len(uneven) >= MAX_ERRORS_SHOWN:
+                    break
+    return starts, uneven
 
 
 def _first_line(exc: Exception) -> str:

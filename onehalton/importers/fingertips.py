@@ -127,6 +127,7 @@ def load(files: list[Path], into: Path, *, area: str = "E06000006") -> store.Imp
                                               lambda v: None if common.is_suppressed(v) else _value(v), problems),
             time_period=frame["time_period"].map(lambda t: " ".join(t.split())),
         )
+        problems.raise_if_any()  # unreadable values first: the checks below compare them
         frame = _one_age(source, frame)
         frame = _one_area_type(source, frame)
         out = pd.DataFrame({

@@ -372,8 +372,13 @@ MANIFEST_FIELDS = {
     "as_of": "When the extract was taken, ISO date",
     "synthetic": "true if any row is synthetic demo data",
     "notes": "Free text: caveats, what is real and what is invented",
-    # Written by onehalton.importers (issue 12) for tables imported from published files.
+}
+# Added by onehalton.importers (issue 12) to the entry of a table imported from published files.
+IMPORTED_MANIFEST_FIELDS = {
     "imported_at": "When the table was last imported, ISO date and time (UTC)",
-    "files": "Each source file imported: name, sha256, period_start, period_end, imported_at, rows accepted "
-             "and excluded (with reasons)",
+    "files": "Each source file behind the table: name, sha256, period_start, period_end, periods, imported_at, "
+             "rows_read, rows_accepted, rows_excluded, excluded (rows by reason), encoding",
+    "ward_of_residence": "appointments: false when the extract records no ward of residence (the national file)",
+    "organisation": "cancer_fds: the ORG CODE kept",
+    "area": "indicators: the local authority kept besides England and its wards",
 }

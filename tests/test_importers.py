@@ -680,3 +680,12 @@ def test_about_page_lists_each_tables_source_files(make_app, imported):
     assert oct_file["period"] == "2025-10-01 to 2025-10-01"
     assert set(provenance["table"]) == {"appointments", "cancer_fds", "ld_health_checks", "indicators",
                                         "budget_spend"}
+
+
+def test_an_imported_entry_holds_the_contracts_manifest_fields_and_the_importers_own(data, src):
+    run_import("appointments", [files.appointments_csv(src, "oct.csv")], data)
+    entry = manifest(data)["appointments"]
+    assert set(contract.MANIFEST_FIELDS) <= set(entry)
+    assert set(entry) - set(contract.MANIFEST_FIELDS) <= set(contract.IMPORTED_MANIFEST_FIELDS)
+    assert set(entry["files"][0]) == {"name", "sha256", "period_start", "period_end", "periods", "imported_at",
+                                      "rows_read", "rows_accepted", "rows_excluded", "excluded", "encoding"}

@@ -106,6 +106,24 @@ def test_national_appointments_file_imports_whatever_its_mess(data, src, mess):
     assert "practice N81999" in reasons and "not in the practices reference table (line 9)" in reasons
 
 
+def test_line_numbers_stay_right_after_a_quoted_field_that_spans_lines(data, src):
+    rows = files.appointment_rows("01OCT2025")
+    rows[0]["GP_NAME"] = "Fir Park\nMedical Centre"  # a name with a line break, quoted by the writer
+    rows[3]["COUNT_OF_APPOINTMENTS"] = "five"
+    path = files.write_csv(src / "quoted.csv", files.APPOINTMENT_COLUMNS, rows)
+    with pytest.raises(ImportFailed, match=r"quoted.csv, line 6, column `COUNT_OF_APPOINTMENTS`: 'five'"):
+        run_import("appointments", [path], data)
+
+
+def test_a_windows_1252_file_is_read_and_says_so(data, src):
+    rows = files.appointment_rows("01OCT2025")
+    rows[4]["GP_NAME"] = "Grove House Practice – Runcorn £"
+    path = files.write_csv(src / "cp1252.csv", files.APPOINTMENT_COLUMNS, rows, encoding="cp1252")
+    result = run_import("appointments", [path], data)
+    assert result.sources[0].encoding == "cp1252" and result.sources[0].rows_accepted == 6
+    assert manifest(data)["appointments"]["files"][0]["encoding"] == "cp1252"
+
+
 def test_lead_time_labels_keep_their_two_spaces_and_both_unknown_spellings(data, src):
     october = files.appointments_csv(src, "oct.csv", "01OCT2025", unknown_lead="Unknown / Data Quality")
     september = files.appointments_csv(src, "sep.csv", "01SEP2025", unknown_lead="Unknown / Data Issue")
@@ -355,6 +373,15 @@ def test_an_unreadable_manifest_stops_the_import_rather_than_losing_provenance(d
     (data / "manifest.json").write_text("{not json", encoding="utf-8")
     before = folder_hash(data)
     with pytest.raises(ImportFailed, match="manifest.json: cannot be read"):
+        run_import("appointments", [files.appointments_csv(src, "a.csv")], data)
+    assert folder_hash(data) == before
+
+
+def test_a_table_kept_as_a_folder_of_files_is_not_silently_replaced(data, src):
+    (data / "appointments").mkdir()
+    shutil.copy(data / "wards.parquet", data / "appointments" / "part-0.parquet")
+    before = folder_hash(data)
+    with pytest.raises(ImportFailed, match=r"appointments/ is a folder of parquet files.*Move the folder"):
         run_import("appointments", [files.appointments_csv(src, "a.csv")], data)
     assert folder_hash(data) == before
 

@@ -44,26 +44,28 @@ def load(files: list[Path], into: Path, *, sub_icb: str = "01F", practices: str 
     problems = common.RowProblems()
     parts, sources = [], []
     for path in files:
-        csv = common.read_csv(path, REQUIRED, OPTIONAL)
+        if practices == "sub-icb":
+            wanted = sub_icb.casefold()
+
+            def in_scope(rows):
+                if "sub_icb" not in rows:
+                    raise common.ImportFailed([f"{path.name}: no SUB_ICB_LOCATION_CODE column to keep sub-ICB "
+                                               f"location {sub_icb} by; use --practices reference to keep the "
+                                               "practices in the practices reference table instead"])
+                return rows["sub_icb"].str.casefold() == wanted
+
+            keep = (f"outside sub-ICB location {sub_icb}", in_scope)
+        else:
+            keep = ("practice not in the practices reference table", lambda rows: rows["gp_code"].isin(known_codes))
+        csv = common.read_csv(path, REQUIRED, OPTIONAL, keep=keep)
         source, frame = csv.source, csv.frame
         sources.append(source)
         if practices == "sub-icb":
-            if "sub_icb" not in csv.headers:
-                raise common.ImportFailed([f"{source.name}: no SUB_ICB_LOCATION_CODE column to keep sub-ICB "
-                                           f"location {sub_icb} by; use --practices reference to keep the "
-                                           "practices in the practices reference table instead"])
-            outside = frame["sub_icb"].str.casefold() != sub_icb.casefold()
-            source.exclude(f"outside sub-ICB location {sub_icb}", frame["line"][outside])
-            frame = frame[~outside]
             unknown = ~frame["gp_code"].isin(known_codes)
             for code, rows in frame[unknown].groupby("gp_code"):
                 name = rows["gp_name"].iloc[0]
                 source.exclude(f"practice {code}{f' ({name})' if name else ''} is in {sub_icb} but not in the "
                                "practices reference table", rows["line"])
-            frame = frame[~unknown]
-        else:
-            unknown = ~frame["gp_code"].isin(known_codes)
-            source.exclude("practice not in the practices reference table", frame["line"][unknown])
             frame = frame[~unknown]
         out = pd.DataFrame({
             "appointment_month": common.convert(csv, frame, "month", common.month_parser, problems),

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from array import array
 import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MAX_ERRORS_SHOWN = 20
@@ -60,7 +62,9 @@ class SourceFile:
     sha256: str
     rows_read: int = 0
     rows_accepted: int = 0
-    excluded: dict[str, list[int]] = field(default_factory=dict)  # reason -> line numbers
+    excluded: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    # reason -> the first few line numbers: a national file excludes millions of rows, and five say where to look.
+    excluded_lines: dict[str, list[int]] = field(default_factory=dict)
     periods: set[str] = field(default_factory=set)  # the periods (replacement keys) its rows cover
     period_start: str | None = None
     period_end: str | None = None
@@ -72,19 +76,22 @@ class SourceFile:
 
     @property
     def rows_excluded(self) -> int:
-        return sum(len(v) for v in self.excluded.values())
+        return sum(self.excluded.values())
 
     def exclude(self, reason: str, lines) -> None:
-        lines = [int(n) for n in lines]
-        if lines:
-            self.excluded.setdefault(reason, []).extend(lines)
+        lines = np.asarray(lines, dtype=np.int64)
+        if len(lines):
+            self.excluded[reason] = self.excluded.get(reason, 0) + len(lines)
+            shown = self.excluded_lines.setdefault(reason, [])
+            shown[:] = sorted(shown + [int(n) for n in np.sort(lines)[:LINES_SHOWN]])[:LINES_SHOWN]
 
     def exclusion_summary(self) -> list[str]:
         out = []
-        for reason, lines in sorted(self.excluded.items(), key=lambda kv: -len(kv[1])):
-            shown = ", ".join(str(n) for n in sorted(lines)[:LINES_SHOWN])
-            more = f" and {len(lines) - LINES_SHOWN:,} more" if len(lines) > LINES_SHOWN else ""
-            out.append(f"{len(lines):,} excluded: {reason} (line{'s' if len(lines) > 1 else ''} {shown}{more})")
+        for reason, rows in sorted(self.excluded.items(), key=lambda kv: -kv[1]):
+            lines = self.excluded_lines.get(reason, [])
+            shown = ", ".join(str(n) for n in lines)
+            more = f" and {rows - len(lines):,} more" if rows > len(lines) else ""
+            out.append(f"{rows:,} excluded: {reason} (line{'s' if rows > 1 else ''} {shown}{more})")
         return out
 
 
@@ -119,41 +126,43 @@ class Csv:
     headers: dict[str, str]  # logical name -> the header as the file spells it
 
 
-def read_csv(path: Path, required: dict[str, tuple[str, ...]], optional: dict[str, tuple[str, ...]] | None = None
-             ) -> Csv:
+CHUNK_ROWS = 500_000
+
+
+def read_csv(path: Path, required: dict[str, tuple[str, ...]], optional: dict[str, tuple[str, ...]] | None = None,
+             *, keep=None) -> Csv:
     """Read `path` as the publisher wrote it. `required`/`optional` map a logical name to the header spellings
-    that mean it (matched by header_key). A missing required column, a file that is not CSV, or a row with more
-    fields than the header stops the import, naming the file."""
+    that mean it (matched by header_key). A missing required column, a file that is not CSV, or a row whose number
+    of fields differs from the header's (a truncated download) stops the import, naming the file and line.
+
+    `keep` is an optional (reason, function(frame) -> boolean mask) applied while reading, in chunks of only the
+    columns used, so a national file's rows for the rest of England are counted as excluded but never all held in
+    memory at once."""
     path = Path(path)
     source = SourceFile(path, sha256_of(path))
     if path.stat().st_size == 0:
         raise ImportFailed([f"{path.name}: the file is empty (0 bytes)"])
-    frame = None
+    last_error = None
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            # Lines are kept (skip_blank_lines=False) so a row's index gives its line number in the file.
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                                encoding=encoding, engine="c")
-            source.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-            break
-        except UnicodeDecodeError:
+            return _read(path, source, encoding, required, optional or {}, keep)
+        except UnicodeDecodeError as exc:
+            last_error = exc
+            source.excluded.clear()
+            source.excluded_lines.clear()
             continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
             raise ImportFailed([f"{path.name}: cannot be read as CSV ({_first_line(exc)})"]) from exc
-    if frame is None:
-        raise ImportFailed([f"{path.name}: is neither UTF-8 nor Windows-1252 text"])
-    frame = frame.fillna("")
-    lines, uneven = _record_lines(path, "utf-8-sig" if source.encoding == "utf-8" else source.encoding,
-                                  len(frame.columns))
-    if uneven:
-        raise ImportFailed([f"{path.name}, line {line}: {fields} field{'s' if fields != 1 else ''} where the header "
-                            f"has {len(frame.columns)}" + (" (the last line: is the file truncated?)"
-                                                           if line == lines[-1] else "")
-                            for line, fields in uneven])
-    by_key = {header_key(c): c for c in frame.columns}
+    raise ImportFailed([f"{path.name}: is neither UTF-8 nor Windows-1252 text ({last_error})"])
+
+
+def _read(path: Path, source: SourceFile, encoding: str, required: dict, optional: dict, keep, *,
+          exact: bool = False) -> Csv:
+    header = pd.read_csv(path, dtype=str, nrows=0, encoding=encoding).columns
+    by_key = {header_key(c): c for c in header}
     chosen: dict[str, str] = {}
     missing = []
-    for logical, spellings in {**required, **(optional or {})}.items():
+    for logical, spellings in {**required, **optional}.items():
         found = next((by_key[header_key(s)] for s in spellings if header_key(s) in by_key), None)
         if found is not None:
             chosen[logical] = found
@@ -162,25 +171,87 @@ def read_csv(path: Path, required: dict[str, tuple[str, ...]], optional: dict[st
     if missing:
         raise ImportFailed([f"{path.name}: required column{'s' if len(missing) > 1 else ''} "
                             + ", ".join(f"`{m}`" for m in missing) + " missing (the file has: "
-                            + ", ".join(f"`{c}`" for c in frame.columns) + ")"])
-    out = pd.DataFrame({logical: frame[column].astype(str).str.strip() for logical, column in chosen.items()})
-    for logical in optional or {}:
-        if logical not in out:
-            out[logical] = ""
-    # Line numbers from the csv module's own count, so a quoted field spanning lines does not shift them.
-    out["line"] = lines if len(lines) == len(frame) else frame.index.to_numpy() + 2
-    # Trailing (and stray) blank rows, however many commas they hold, are not data.
-    blank = (frame.astype(str).apply(lambda col: col.str.strip()) == "").all(axis=1)
-    out = out[~blank.to_numpy()].reset_index(drop=True)
-    source.rows_read = len(out)
-    return Csv(source, out, chosen)
+                            + ", ".join(f"`{c}`" for c in header) + ")"])
+    if exact:
+        lines, uneven = _record_lines(path, encoding, len(header))
+        if uneven:
+            raise ImportFailed([f"{path.name}, line {line}: {fields} field{'s' if fields != 1 else ''} where the "
+                                f"header has {len(header)}" + (" (the last line: is the file truncated?)"
+                                                               if line == lines[-1] else "")
+                                for line, fields in uneven])
+        numbered = np.frombuffer(lines, dtype=np.int64) if len(lines) else np.zeros(0, dtype=np.int64)
+    else:
+        last_line, fields = _last_record(path, encoding)
+        if fields and fields != len(header):
+            raise ImportFailed([f"{path.name}, line {last_line}: {fields} field{'s' if fields != 1 else ''} where "
+                                f"the header has {len(header)} (the last line: is the file truncated?)"])
+        numbered = np.zeros(0, dtype=np.int64)
+    parts = []
+    read = 0
+    records = 0
+    # Lines are kept (skip_blank_lines=False) so a row's position gives its line: position + 2 while every record is
+    # one line, else (exact) as the csv module counts them, so a quoted field spanning lines does not shift them.
+    reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                         encoding=encoding, usecols=list(dict.fromkeys(chosen.values())), chunksize=CHUNK_ROWS)
+    for chunk in reader:
+        positions = chunk.index.to_numpy()
+        records = int(positions[-1]) + 1
+        out = pd.DataFrame({logical: chunk[column].astype(str).str.strip() for logical, column in chosen.items()},
+                           index=chunk.index)
+        out["line"] = numbered[positions] if len(numbered) > positions[-1] else positions + 2
+        # Trailing (and stray) blank rows, however many commas they hold, are not data.
+        blank = (out.drop(columns="line") == "").all(axis=1)
+        out = out[~blank]
+        read += len(out)
+        if keep is not None and len(out):
+            reason, predicate = keep
+            mask = predicate(out).to_numpy()
+            source.exclude(reason, out["line"][~mask])
+            out = out[mask]
+        parts.append(out)
+    if not exact and _physical_lines(path) != records + 1:
+        source.excluded.clear()
+        source.excluded_lines.clear()
+        return _read(path, source, encoding, required, optional, keep, exact=True)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*chosen, "line"])
+    for logical in optional:
+        if logical not in frame:
+            frame[logical] = ""
+    source.rows_read = read
+    source.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    return Csv(source, frame.reset_index(drop=True), chosen)
 
 
-def _record_lines(path: Path, encoding: str, width: int) -> tuple[list[int], list[tuple[int, int]]]:
+def _physical_lines(path: Path) -> int:
+    count = 0
+    last = b""
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            count += block.count(b"\n")
+            last = block
+    return count + (0 if last.endswith(b"\n") else 1)
+
+
+def _last_record(path: Path, encoding: str) -> tuple[int, int]:
+    """(line, number of fields) of the file's last non-blank line: a download cut off mid-line ends in a short one,
+    which pandas would pad with empty strings."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - (1 << 16)))
+        tail = fh.read()
+    text = tail.decode(encoding, errors="replace").splitlines()
+    lines = _physical_lines(path)
+    for back, raw in enumerate(reversed(text)):
+        if raw.strip().strip(",").strip():
+            return lines - back, len(next(csv.reader([raw]), []))
+    return lines, 0
+
+
+def _record_lines(path: Path, encoding: str, width: int) -> tuple[array, list[tuple[int, int]]]:
     """The line each record starts on, and the records whose number of fields differs from the header's: pandas
     pads a short row with empty strings, so a download cut off mid-line would otherwise read as a row of blanks.
     A streaming pass of the standard csv module: a few seconds for a national file, no memory to speak of."""
-    starts: list[int] = []
+    starts = array("q")
     uneven: list[tuple[int, int]] = []
     with path.open(newline="", encoding=encoding) as fh:
         reader = csv.reader(fh)

@@ -27,7 +27,12 @@ TABLES = tuple(t.name for t in contract.TABLES if t.role == "reference")
 
 def write(into: Path, *, dry_run: bool = False, replace: bool = False, now: dt.datetime | None = None
           ) -> list[str]:
-    into = Path(into)
+    into = Path(into).resolve()
+    with store.locked(into):
+        return _write(into, dry_run=dry_run, replace=replace, now=now)
+
+
+def _write(into: Path, *, dry_run: bool, replace: bool, now: dt.datetime | None) -> list[str]:
     manifest = store.read_manifest(into) if into.is_dir() else {}
     wanted = [t for t in TABLES if replace or not ((into / f"{t}.parquet").exists() or (into / t).is_dir())]
     if not wanted:

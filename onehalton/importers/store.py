@@ -10,7 +10,9 @@ folder as it was, because nothing was written there.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -148,9 +150,27 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+@contextlib.contextmanager
+def locked(into: Path):
+    """One import at a time per data folder: two at once would each rewrite the manifest from what they read, and
+    the second would drop the first's entry. The lock file sits beside the folder, never in it."""
+    into.parent.mkdir(parents=True, exist_ok=True)
+    with open(into.parent / f".{into.name}.import.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def commit(into: Path, imported: Imported, *, dry_run: bool = False, now: dt.datetime | None = None) -> Result:
     """Merge `imported` into the data folder `into`, validate, and rename into place (see the module docstring)."""
-    into = Path(into)
+    into = Path(into).resolve()
+    with locked(into):
+        return _commit(into, imported, dry_run=dry_run, now=now)
+
+
+def _commit(into: Path, imported: Imported, *, dry_run: bool, now: dt.datetime | None) -> Result:
     table = contract.TABLES_BY_NAME[imported.table]
     if into.exists() and not into.is_dir():
         raise ImportFailed([f"{into}: is not a folder"])
@@ -276,7 +296,7 @@ def _manifest_entry(entry: dict | None, imported: Imported, combined: pd.DataFra
             "name": source.name, "sha256": source.sha256, "period_start": source.period_start,
             "period_end": source.period_end, "imported_at": stamp.isoformat(), "rows_read": source.rows_read,
             "rows_accepted": source.rows_accepted, "rows_excluded": source.rows_excluded,
-            "excluded": {reason: len(lines) for reason, lines in sorted(source.excluded.items())},
+            "excluded": dict(sorted(source.excluded.items())),
             "periods": sorted(source.periods), "encoding": source.encoding,
         })
     start, end = imported.span_of(combined)

@@ -202,12 +202,13 @@ def statement_lines() -> list[dict]:
 
 
 def budget_xlsx(path: Path, *, title: str = "One Halton Budget Statement - Month 5 - to 31 August 2020",
-                shift_column: bool = False, wrong_total: bool = False, float_cells: bool = True) -> Path:
+                shift_column: bool = False, wrong_total: bool = False, wrong_subtotal: bool = False,
+                float_cells: bool = True) -> Path:
     """The published Month 5 statement's layout: a title, the summary of funds, one block per funding source (its
     header row, lines with the organisation merged down the block, a subtotal row), and the Totals row. Amounts are
     numeric cells with pence, as a finance spreadsheet holds them; YTD, M5 accruals, M12 total and variance are
     filled in as values. `shift_column` moves every Month 3 figure into Month 2 (the YTD no longer adds up);
-    `wrong_total` puts a Totals row £100 off."""
+    `wrong_total` puts the Totals row's budget £100 out, `wrong_subtotal` the first block's Month 1 £2 out."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -243,7 +244,10 @@ def budget_xlsx(path: Path, *, title: str = "One Halton Budget Statement - Month
         sheet["A1"].value = title
         if last > first:
             sheet.merge_cells(start_row=first, start_column=1, end_row=last, end_column=1)
-        sheet.append([None, None, None, None] + [number(s) for s in sums[4:]])
+        subtotal = [number(v) for v in sums[4:]]
+        if wrong_subtotal and grand is None:
+            subtotal[2] = subtotal[2] + 2
+        sheet.append([None, None, None, None] + subtotal)
         grand = [a + b for a, b in zip(grand or [Decimal("0")] * 22, sums)]
     sheet.append(["One Halton", "Funding Source", "Title", "Host", "Annual Budget", "Prior Year Invoices"]
                  + [f"Month {m}" for m in range(1, 13)] + ["YTD", "M12", "M12 Total", "Variance"])

@@ -579,9 +579,10 @@ def test_budget_statement_later_month_replaces_the_year_but_keeps_earlier_accrua
 
 @pytest.mark.parametrize("kwargs, says", [
     ({"shift_column": True}, "a column may be shifted"),
-    ({"wrong_total": True}, "Totals row, budget: the statement says 776,223"),
+    ({"wrong_total": True}, "Totals row, Annual Budget: the statement says 776,223"),
+    ({"wrong_subtotal": True}, "subtotal, Month 1: the statement says 4,788"),
     ({"title": "One Halton Budget Statement"}, "--month"),
-], ids=["shifted-column", "totals-do-not-add-up", "title-without-month"])
+], ids=["shifted-column", "totals-do-not-add-up", "subtotal-does-not-add-up", "title-without-month"])
 def test_budget_statement_that_does_not_add_up_fails(data, src, kwargs, says):
     before = folder_hash(data)
     with pytest.raises(ImportFailed, match=None) as failure:

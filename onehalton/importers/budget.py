@@ -231,14 +231,14 @@ def _statement(path: Path, financial_year: str | None, month: int | None) -> tup
         if (abs(total - expected) > ROUNDING) if whole else (total != expected):
             problems.add(file, line, None, f"{label}: the statement says {expected:,} but its lines add to {total:,}")
 
-    def close_block(line: int, row_amounts: dict) -> None:
-        for name, key in (("Annual Budget", lambda p: p["budget"] or 0), ("Prior Year Invoices",
-                          lambda p: p["prior"] or 0), ("accruals", lambda p: p["accruals"] or 0)):
-            check_sum(f"subtotal {name}", line, row_amounts[{"Annual Budget": "budget", "Prior Year Invoices":
-                                                              "prior", "accruals": "accruals"}[name]], block, key)
+    sums = (("Annual Budget", "budget"), ("Prior Year Invoices", "prior"), ("accruals", "accruals"))
+
+    def check_row(label: str, line: int, stated: dict, lines: list[dict]) -> None:
+        """A subtotal or Totals row against the lines it adds up."""
+        for name, key in sums:
+            check_sum(f"{label}, {name}", line, stated[key], lines, lambda p, key=key: p[key] or 0)
         for m in columns.months:
-            check_sum(f"subtotal Month {m}", line, row_amounts["months"][m], block,
-                      lambda p, m=m: p["months"][m] or 0)
+            check_sum(f"{label}, Month {m}", line, stated["months"][m], lines, lambda p, m=m: p["months"][m] or 0)
 
     all_lines: list[dict] = []
     for index, row in enumerate(grid):
@@ -262,16 +262,11 @@ def _statement(path: Path, financial_year: str | None, month: int | None) -> tup
         values = amounts(row, line)
         numbers = [values[k] for k in ("budget", "prior", "accruals")] + list(values["months"].values())
         if first in ("totals", "total", "grand total") and not title:
-            for name, key in (("budget", lambda p: p["budget"] or 0), ("prior", lambda p: p["prior"] or 0),
-                              ("accruals", lambda p: p["accruals"] or 0)):
-                check_sum(f"Totals row, {name}", line, values[name], all_lines, key)
-            for m in columns.months:
-                check_sum(f"Totals row, Month {m}", line, values["months"][m], all_lines,
-                          lambda p, m=m: p["months"][m] or 0)
+            check_row("Totals row", line, values, all_lines)
             continue
         if not title:
             if any(n not in (None, Decimal("0.00")) for n in numbers) and block:
-                close_block(line, values)
+                check_row("subtotal", line, values, block)
                 block = []
             continue
         ledger, funding = _text(cell(row, columns.ledger)), _text(cell(row, columns.source))

@@ -273,7 +273,8 @@ def _statement(path: Path, financial_year: str | None, month: int | None) -> tup
         host = _text(cell(row, columns.host)) or None
         if values["budget"] is None and not any(n is not None for n in numbers):
             continue  # a row of labels (the two-row header of the Totals block)
-        line_entry = {"line": line, "block": blocks, "ledger": ledger, "funding": funding, "title": title, "host": host, **values}
+        line_entry = {"line": line, "block": blocks, "ledger": ledger, "funding": funding, "title": title,
+                      "host": host, **values}
         block.append(line_entry)
         all_lines.append(line_entry)
         seen_lines += 1

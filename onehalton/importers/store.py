@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,8 +42,9 @@ class Imported:
     frame: pd.DataFrame  # the contract's columns
     origins: list[tuple[str, int]]  # (file name, line) for each row of `frame`, for error messages
     sources: list[SourceFile]
-    period_of: callable  # frame -> Series of replacement keys (str): a new key replaces the old rows with it
-    span_of: callable  # frame -> (period_start, period_end) ISO dates for the manifest
+    # frame -> Series of replacement keys (str): a key among the new rows replaces the old rows with it
+    period_of: Callable[[pd.DataFrame], pd.Series]
+    span_of: Callable[[pd.DataFrame], tuple[str, str]]  # frame -> (period_start, period_end) ISO dates for the manifest
     source: str  # the publication, for the manifest's `source`
     notes: str = ""
     extra: dict = field(default_factory=dict)  # more manifest fields (e.g. the organisation kept)

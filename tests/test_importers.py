@@ -386,6 +386,17 @@ def test_a_table_kept_as_a_folder_of_files_is_not_silently_replaced(data, src):
     assert folder_hash(data) == before
 
 
+def test_a_table_without_a_manifest_entry_is_not_guessed_at(data, src):
+    run_import("appointments", [files.appointments_csv(src, "a.csv")], data)
+    entries = manifest(data)
+    del entries["appointments"]
+    (data / "manifest.json").write_text(json.dumps(entries), encoding="utf-8")
+    before = folder_hash(data)
+    with pytest.raises(ImportFailed, match="has no entry in manifest.json, so it is unclear whether it is demo data"):
+        run_import("appointments", [files.appointments_csv(src, "b.csv", "01SEP2025")], data)
+    assert folder_hash(data) == before
+
+
 def test_dry_run_writes_nothing(data, src):
     before = folder_hash(data)
     result = run_import("appointments", [files.appointments_csv(src, "a.csv")], data, dry_run=True)

@@ -189,7 +189,12 @@ def _commit(into: Path, imported: Imported, *, dry_run: bool, now: dt.datetime |
     manifest = read_manifest(into)
     existing = _read_existing(into, table)
     entry = manifest.get(table.name) if isinstance(manifest.get(table.name), dict) else None
-    synthetic = existing is not None and (entry is None or entry.get("synthetic", True) is not False)
+    if existing is not None and entry is None:
+        # The dashboard treats such a table as synthetic, but replacing it whole on that guess could wipe real rows.
+        raise ImportFailed([f"{into / (table.name + '.parquet')} has no entry in {contract.MANIFEST_FILE}, so it is "
+                            "unclear whether it is demo data (replaced whole) or real rows (kept beside the new "
+                            "periods). Move it out of the data folder, or add its manifest entry, and import again."])
+    synthetic = existing is not None and entry.get("synthetic", True) is not False
 
     new = imported.frame[list(table.column_names)].reset_index(drop=True)
     new_periods = set(imported.period_of(new))

@@ -377,7 +377,8 @@ MANIFEST_FIELDS = {
 IMPORTED_MANIFEST_FIELDS = {
     "imported_at": "When the table was last imported, ISO date and time (UTC)",
     "files": "Each source file behind the table: name, sha256, period_start, period_end, periods, imported_at, "
-             "rows_read, rows_accepted, rows_excluded, excluded (rows by reason), encoding",
+             "rows_read, rows_accepted, rows_excluded, excluded (rows by reason), encoding; archive and "
+             "archive_sha256 for a file that came in a .zip",
     "ward_of_residence": "appointments: false when the extract records no ward of residence (the national file)",
     "organisation": "cancer_fds: the ORG CODE kept",
     "area": "indicators: the local authority kept besides England and its wards",

@@ -124,6 +124,27 @@ def test_a_windows_1252_file_is_read_and_says_so(data, src):
     assert manifest(data)["appointments"]["files"][0]["encoding"] == "cp1252"
 
 
+def test_a_zipped_download_is_imported_file_by_file(data, src):
+    import zipfile
+
+    october = files.appointments_csv(src, "Practice_Level_Crosstab_Oct_25_North.csv", "01OCT2025")
+    archive = src / "Practice_Level_Crosstab_Oct_25.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(october, october.name)
+        zipped.writestr("README.txt", "not data")
+    run_import("appointments", [archive], data)
+    assert table(data, "appointments")["count_of_appointments"].sum() == 4052
+    recorded = manifest(data)["appointments"]["files"]
+    assert [(f["name"], f["sha256"], f["archive"], f["archive_sha256"]) for f in recorded] == [
+        (october.name, sha256(october), archive.name, sha256(archive))]
+    cut = src / "cut.zip"
+    cut.write_bytes(archive.read_bytes()[:60])
+    before = folder_hash(data)
+    with pytest.raises(ImportFailed, match="cut.zip: cannot be read as a .zip archive"):
+        run_import("appointments", [cut], data)
+    assert folder_hash(data) == before
+
+
 def test_lead_time_labels_keep_their_two_spaces_and_both_unknown_spellings(data, src):
     october = files.appointments_csv(src, "oct.csv", "01OCT2025", unknown_lead="Unknown / Data Quality")
     september = files.appointments_csv(src, "sep.csv", "01SEP2025", unknown_lead="Unknown / Data Issue")

@@ -9,6 +9,9 @@ dashboard's own validation and renames it into place, or leaves the data folder 
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import zipfile
 from pathlib import Path
 
 from onehalton.importers.common import ImportFailed
@@ -47,5 +50,40 @@ def run_import(kind: str, files: list[Path], into: Path, *, dry_run: bool = Fals
     missing = [str(f) for f in files if not Path(f).is_file()]
     if missing:
         raise ImportFailed([f"{m}: no such file" for m in missing])
-    imported = module.load([Path(f) for f in files], into, **options)
-    return store.commit(into, imported, dry_run=dry_run)
+    with tempfile.TemporaryDirectory(prefix="onehalton-import-") as unpacked:
+        paths, archives = _unzipped([Path(f) for f in files], Path(unpacked))
+        imported = module.load(paths, into, **options)
+        for source in imported.sources:
+            source.archive = archives.get(source.path)
+        return store.commit(into, imported, dry_run=dry_run)
+
+
+def _unzipped(files: list[Path], folder: Path) -> tuple[list[Path], dict[Path, tuple[str, str]]]:
+    """National publications come zipped (a month's practice-level CSVs in one archive): each CSV in a .zip is
+    imported as a file of its own, and the manifest names the archive it came in and the archive's SHA-256."""
+    from onehalton.importers.common import sha256_of
+
+    paths: list[Path] = []
+    archives: dict[Path, tuple[str, str]] = {}
+    for n, path in enumerate(files):
+        if path.suffix.lower() != ".zip":
+            paths.append(path)
+            continue
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.infolist() if not m.is_dir()
+                           and m.filename.lower().endswith((".csv", ".xlsx")) and "__MACOSX" not in m.filename]
+                if not members:
+                    raise ImportFailed([f"{path.name}: the archive holds no .csv or .xlsx file"])
+                digest = sha256_of(path)
+                for member in members:
+                    target = folder / str(n) / Path(member.filename).name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(member) as src, target.open("wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                    paths.append(target)
+                    archives[target] = (path.name, digest)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise ImportFailed([f"{path.name}: cannot be read as a .zip archive ({exc}); a truncated download reads "
+                                "like this"]) from exc
+    return paths, archives

@@ -69,6 +69,7 @@ class SourceFile:
     period_start: str | None = None
     period_end: str | None = None
     encoding: str = "utf-8"
+    archive: tuple[str, str] | None = None  # (name, sha256) of the .zip the file came in
 
     @property
     def name(self) -> str:

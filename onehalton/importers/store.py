@@ -305,6 +305,7 @@ def _manifest_entry(entry: dict | None, imported: Imported, combined: pd.DataFra
             "rows_accepted": source.rows_accepted, "rows_excluded": source.rows_excluded,
             "excluded": dict(sorted(source.excluded.items())),
             "periods": sorted(source.periods), "encoding": source.encoding,
+            **({"archive": source.archive[0], "archive_sha256": source.archive[1]} if source.archive else {}),
         })
     start, end = imported.span_of(combined)
     return {

@@ -425,6 +425,41 @@ def test_dry_run_writes_nothing(data, src):
     assert folder_hash(data) == before
 
 
+def _practices_csv(src: Path, rows: list[tuple]) -> Path:
+    header = ["GP_CODE", "gp_name", "Pcn_Code", "ward_code", "list_size", "code_verified"]
+    return files.write_csv(src / "practices.csv", header, [dict(zip(header, r)) for r in rows], bom=True)
+
+
+def test_a_team_replaces_the_practices_table_with_its_own(data, src):
+    run_import("appointments", [files.appointments_csv(src, "oct.csv")], data)
+    ours = [("N81035", "Fir Park Medical Centre", "UX0001", files.WARD_APPLETON, "8,612", "yes"),
+            ("N81066", "Grove House Practice", "UX0002", files.WARD_NORTON, "7,950", "true"),
+            ("N81999", "A practice the demo table lacked", "UX0001", files.WARD_NORTON, "4,100", "false")]
+    run_import("table", [_practices_csv(src, ours)], data, table="practices")
+    practices = table(data, "practices").set_index("gp_code")
+    assert practices.loc["N81035", "list_size"] == 8612 and bool(practices.loc["N81066", "code_verified"])
+    assert len(practices) == 3
+    assert Database(data).synthetic("practices") is False
+    # The practice the demo table lacked is now kept from the national file.
+    result = run_import("appointments", [files.appointments_csv(src, "oct-again.csv")], data)
+    assert result.sources[0].rows_accepted == 7
+
+
+def test_a_practices_table_that_would_orphan_imported_rows_is_refused(data, src):
+    run_import("appointments", [files.appointments_csv(src, "oct.csv")], data)
+    before = folder_hash(data)
+    only_one = [("N81035", "Fir Park Medical Centre", "UX0001", files.WARD_APPLETON, "8612", "true")]
+    with pytest.raises(ImportFailed, match=r"rows of `appointments` already in the folder would be excluded.*"
+                                           r"unknown code \(not in `practices`\)"):
+        run_import("table", [_practices_csv(src, only_one)], data, table="practices")
+    assert folder_hash(data) == before
+
+
+def test_the_table_kind_takes_reference_tables_only(data, src):
+    with pytest.raises(ImportFailed, match="--table must name a reference table"):
+        run_import("table", [files.appointments_csv(src, "a.csv")], data, table="appointments")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Cancer 28-day FDS
 

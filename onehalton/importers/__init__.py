@@ -25,6 +25,8 @@ KINDS = {
                          "Learning disability health checks (LDHCMI034/LDHCMI035), practice-level CSV"),
     "fingertips": ("fingertips", "indicators", "Fingertips (OHID) indicator CSV download"),
     "budget": ("budget", "budget_spend", "One Halton budget statement spreadsheet (.xlsx), Month N layout"),
+    "table": ("contract_csv", None, "a reference table (--table practices, pcns, wards, …) from a CSV in the "
+                                    "contract's own columns, replacing it whole"),
     "reference": ("reference", None, "the reference tables (wards, practices, PCNs, indicator definitions, "
                                      "targets) from the project's own data; no files"),
 }

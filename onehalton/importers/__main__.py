@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--month", type=int, help="budget: the statement's financial month (1 = April), if its "
                                                   "title does not say")
     parser.add_argument("--replace", action="store_true", help="reference: overwrite reference tables present")
+    parser.add_argument("--table", help="table: the reference table the CSV replaces (e.g. practices)")
     args = parser.parse_args(argv)
     # Validation loads onehalton.db, whose Streamlit caches warn that no app is running: true, and not news here.
     import streamlit.logger
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         "fingertips": {"area": args.area},
         "budget": {"financial_year": args.financial_year, "month": args.month},
         "reference": {"replace": args.replace},
+        "table": {"table": args.table},
     }.get(args.kind, {})
     try:
         result = run_import(args.kind, args.files, args.into, dry_run=args.dry_run, **options)

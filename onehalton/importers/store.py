@@ -145,6 +145,11 @@ def _read_existing(folder: Path, table: contract.Table) -> pd.DataFrame | None:
     return existing[list(table.column_names)]
 
 
+def dependents(name: str) -> list[str]:
+    """The tables whose codes point at `name`, directly or through another table, in load order."""
+    return [t.name for t in contract.TABLES if name in dependencies(t.name)]
+
+
 def _link_or_copy(src: Path, dst: Path) -> None:
     try:
         os.link(src, dst)
@@ -189,7 +194,7 @@ def _commit(into: Path, imported: Imported, *, dry_run: bool, now: dt.datetime |
     manifest = read_manifest(into)
     existing = _read_existing(into, table)
     entry = manifest.get(table.name) if isinstance(manifest.get(table.name), dict) else None
-    if existing is not None and entry is None:
+    if existing is not None and entry is None and table.role == "extract":
         # The dashboard treats such a table as synthetic, but replacing it whole on that guess could wipe real rows.
         raise ImportFailed([f"{into / (table.name + '.parquet')} has no entry in {contract.MANIFEST_FILE}, so it is "
                             "unclear whether it is demo data (replaced whole) or real rows (kept beside the new "
@@ -215,11 +220,12 @@ def _commit(into: Path, imported: Imported, *, dry_run: bool, now: dt.datetime |
     staging = Path(tempfile.mkdtemp(prefix=f".{into.name}.import-", dir=into.parent))
     try:
         pq.write_table(to_arrow(table, combined), staging / f"{table.name}.parquet", compression="zstd")
-        for dep in dependencies(table.name):
+        linked = dependencies(table.name) + [d for d in dependents(table.name) if d not in dependencies(table.name)]
+        for dep in linked:
             src = into / f"{dep}.parquet"
             if src.exists():
                 _link_or_copy(src, staging / src.name)
-            else:
+            elif (into / dep).is_dir():
                 shutil.copytree(into / dep, staging / dep)
         _validate(staging, table, len(combined), origins)
         stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
@@ -282,6 +288,11 @@ def _validate(staging: Path, table: contract.Table, rows: int, origins: list) ->
         rows_text = f"{problem.rows:,} row{'s' if problem.rows != 1 else ''}" if problem.rows else "the table"
         problems.append(f"{problem.rule} (column `{problem.column}`, {rows_text}"
                         + (f"; e.g. {', '.join(where)}" if where else "") + ")")
+    for other in dependents(table.name):
+        after = database.statuses[other]
+        if after.files and after.rows_excluded:
+            problems.append(f"with this `{table.name}`, {after.rows_excluded:,} rows of `{other}` already in the "
+                            "folder would be excluded: " + "; ".join(p.describe(other) for p in after.problems))
     if not problems and status.rows_read != rows:
         problems.append(f"`{table.name}`: wrote {rows:,} rows but {status.rows_read:,} were read back")
     if problems:

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA := data/demo
 PORT ?= 8501
 
-.PHONY: install run test test-fast bench docs data screenshots clean
+.PHONY: install run test test-fast bench docs data screenshots clean import
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,15 @@ $(DATA)/manifest.json: $(VENV)/.installed onehalton/demo_data.py onehalton/contr
 	$(BIN)/python -m onehalton.demo_data --out $(DATA)
 
 data: $(DATA)/manifest.json
+
+# Real extracts: `make import KIND=appointments FILES="downloads/*.csv"` (INTO defaults to data/real; ARGS passes
+# options such as --org 01F). Writes the reference tables first if the folder lacks them; a failed import changes
+# nothing. Serve the result with `ONE_HALTON_DATA_DIR=data/real make run`.
+INTO ?= data/real
+import: install
+	@test -n "$(KIND)" || { echo 'usage: make import KIND=appointments|cancer-fds|ld-health-checks|fingertips|budget FILES="..." [INTO=data/real] [ARGS=...]'; exit 2; }
+	$(BIN)/python -m onehalton.importers reference --into $(INTO)
+	$(BIN)/python -m onehalton.importers $(KIND) $(FILES) --into $(INTO) $(ARGS)
 
 run: install data
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false

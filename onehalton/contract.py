@@ -256,8 +256,12 @@ APPOINTMENTS = Table(
         _c("appointment_month", "date", "Month of the appointments (APPOINTMENT_MONTH_START_DATE)", not_future=True,
            month=True),
         _c("gp_code", "text", "Practice code (GP_CODE)", references="practices.gp_code"),
-        _c("ward_code", "text", "Patient's ward of residence", references="wards.ward_code"),
-        _c("age_band", "text", "Patient's age band", allowed=AGE_BANDS),
+        # Nullable because the national practice-level file records neither (issue 12): its rows count at
+        # practice and PCN level, and pages learn that from Database.recorded() rather than showing nothing.
+        _c("ward_code", "text", "Patient's ward of residence; null where the extract does not record it "
+           "(the national practice-level file)", nullable=True, references="wards.ward_code"),
+        _c("age_band", "text", "Patient's age band; null where the extract does not record it",
+           nullable=True, allowed=AGE_BANDS),
         _c("hcp_type", "text", "Staff type (HCP_TYPE)", allowed=HCP_TYPE),
         _c("appt_mode", "text", "Mode (APPT_MODE)", allowed=APPT_MODE),
         _c("time_between_book_and_appt", "text", "Booking lead time (TIME_BETWEEN_BOOK_AND_APPT)",
@@ -269,7 +273,8 @@ APPOINTMENTS = Table(
          "time_between_book_and_appt", "appt_status"),
     depends_on=("practices", "wards"),
     ward_level=True,
-    notes="The national publication's practice-level file plus the ward and age band a place extract adds.",
+    notes="The national publication's practice-level file plus the ward and age band a place extract adds. "
+          "Imported from the national file alone, ward_code and age_band are null.",
 )
 
 LD_HEALTH_CHECKS = Table(
@@ -385,4 +390,14 @@ MANIFEST_FIELDS = {
     "as_of": "When the extract was taken, ISO date",
     "synthetic": "true if any row is synthetic demo data",
     "notes": "Free text: caveats, what is real and what is invented",
+}
+# Added by onehalton.importers (issue 12) to the entry of a table imported from published files.
+IMPORTED_MANIFEST_FIELDS = {
+    "imported_at": "When the table was last imported, ISO date and time (UTC)",
+    "files": "Each source file behind the table: name, sha256, period_start, period_end, periods, imported_at, "
+             "rows_read, rows_accepted, rows_excluded, excluded (rows by reason), encoding; archive and "
+             "archive_sha256 for a file that came in a .zip",
+    "ward_of_residence": "appointments: false when the extract records no ward of residence (the national file)",
+    "organisation": "cancer_fds: the ORG CODE kept",
+    "area": "indicators: the local authority kept besides England and its wards",
 }

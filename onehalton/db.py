@@ -367,6 +367,35 @@ class Database:
             raise QueryError(f"Query file queries/{name}.sql failed with parameters {params}: "
                              f"{str(exc).splitlines()[0]}") from exc
 
+    # ---- What an extract records (issue 12, onehalton.importers) -------------------------------------------
+    # The national practice-level appointments file has no ward of residence or age band (the contract lets both
+    # be null). Pages ask here, once per load, so they can say the ward filter does not apply to such an extract.
+    RECORDED_QUERIES = {"appointments": ("appointments_recorded", {"ward_code": "with_ward",
+                                                                   "age_band": "with_age_band"})}
+
+    def recorded(self, table: str) -> dict[str, str]:
+        """For each optional breakdown column of `table` (ward_code, age_band): "all", "some" or "none", by the
+        counts that record it. {} for a table without such columns, or while the extract is unavailable."""
+        if table not in self.RECORDED_QUERIES:
+            return {}
+        cache = self.__dict__.setdefault("_recorded", {})
+        if table not in cache:
+            name, columns = self.RECORDED_QUERIES[table]
+            try:
+                row = self.run(name, {}).iloc[0]
+            except (ExtractUnavailable, QueryError):
+                return {}
+            total = int(row["appointments"])
+            cache[table] = {column: "none" if int(row[measure]) == 0 else "all" if int(row[measure]) == total
+                            else "some" for column, measure in columns.items()}
+        return dict(cache[table])
+
+    def ward_filter_applies(self, table: str) -> bool:
+        """False when `table` records no ward of residence at all (the national appointments file): its figures
+        are then for all of Halton whatever wards are chosen. True otherwise, including for tables without wards
+        of residence in their contract (pages already say so for practice-level extracts)."""
+        return self.recorded(table).get("ward_code", "all") != "none"
+
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
     """DuckDB sums integers into HUGEINT, which Arrow carries as DECIMAL(38,0): make those plain

@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from onehalton import charts, formats, frame, kpis, measures, stats, tables, tiles
+from onehalton import charts, db, formats, frame, kpis, measures, stats, tables, tiles
 from onehalton.filters import Filters
 
 M = measures.REGISTRY
@@ -33,8 +33,23 @@ def _target(table, measure: measures.Measure, month) -> tuple[float | None, str 
 APPOINTMENT_TILES = ("appointments", "per_1000", "dna_rate", "same_day_share")
 
 
+def appointment_wards(f: Filters) -> list[str] | None:
+    """The `$wards` for the appointment queries: all of Halton when the extract records no ward of residence
+    (the national practice-level file), which the page then says."""
+    if f.ward_level and not db.database().ward_filter_applies("appointments"):
+        return None
+    return f.ward_param
+
+
+def ward_filter_note(f: Filters) -> None:
+    if f.ward_level and appointment_wards(f) is None:
+        st.caption(":material/public: **The ward filter does not apply to this extract**: the national "
+                   "appointments file records no ward of residence, so these are all of Halton's practices.")
+
+
 def appointments_monthly(f: Filters, age_bands: list[str] | None):
-    return frame.load("appointments_by_month", wards=f.ward_param, age_bands=age_bands, start=f.start, end=f.end)
+    return frame.load("appointments_by_month", wards=appointment_wards(f), age_bands=age_bands, start=f.start,
+                      end=f.end)
 
 
 def appointment_headlines(monthly, f: Filters, who: str | None, target_table, *, page: str, section: str,
@@ -61,6 +76,7 @@ def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, k
                          home_visits: bool = False) -> None:
     """Tiles, SPC, mode mix and a monthly table for one age group's appointments."""
     st.header("General practice access", anchor=f"{key}-access")
+    ward_filter_note(f)
     monthly = appointments_monthly(f, age_bands)
     if monthly is None:
         frame.unavailable("Appointment patterns")
@@ -85,7 +101,7 @@ def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, k
 
 
 def _mode_mix(f: Filters, *, age_bands: list[str] | None, who: str, key: str) -> None:
-    modes = frame.load("appointments_by_mode_month", wards=f.ward_param, age_bands=age_bands, start=f.start,
+    modes = frame.load("appointments_by_mode_month", wards=appointment_wards(f), age_bands=age_bands, start=f.start,
                        end=f.end)
     if modes is None:
         return

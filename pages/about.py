@@ -33,6 +33,18 @@ for table in contract.TABLES:
     })
 tables.show(tables.plain(pd.DataFrame(rows)), key="about-extracts")
 
+# Provenance of tables imported from published files (onehalton.importers writes `files` into the manifest).
+imported_files = [{"table": name, "file": f.get("name"), "sha256": f.get("sha256"),
+                   "period": f"{f.get('period_start', '?')} to {f.get('period_end', '?')}",
+                   "imported_at": f.get("imported_at"), "rows_accepted": f.get("rows_accepted"),
+                   "rows_excluded": f.get("rows_excluded"),
+                   "excluded": "; ".join(f"{n:,} {why}" for why, n in (f.get("excluded") or {}).items())}
+                  for name, entry in database.manifest.items() if isinstance(entry.get("files"), list)
+                  for f in entry["files"] if isinstance(f, dict)]
+if imported_files:
+    st.subheader("Imported source files")
+    st.dataframe(pd.DataFrame(imported_files), hide_index=True)
+
 st.subheader("Validation")
 for table in contract.TABLES:
     status = database.statuses[table.name]

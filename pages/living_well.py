@@ -11,20 +11,21 @@ f = frame.page("Living Well", "A supportive environment where everyone can live 
 targets = sections.targets()
 
 sections.appointment_patterns(f, age_bands=None, who="all ages", key="living-well", page="living_well")
-by_pcn = frame.load("appointments_by_pcn_month", wards=f.ward_param, start=f.start, end=f.end)
-by_practice = frame.load("appointments_by_practice", wards=f.ward_param, start=f.start, end=f.end)
+wards = sections.appointment_wards(f)
+by_pcn = frame.load("appointments_by_pcn_month", wards=wards, start=f.start, end=f.end)
+by_practice = frame.load("appointments_by_practice", wards=wards, start=f.start, end=f.end)
 left, right = st.columns(2)
 with left:
     if by_pcn is not None and not by_pcn.frame.empty:
-        measure = "appointments" if f.ward_level else "per_1000_registered"
-        chart = charts.trend(by_pcn.frame, x="month", y=measure, kind="count" if f.ward_level else "rate",
+        measure = "appointments" if wards else "per_1000_registered"
+        chart = charts.trend(by_pcn.frame, x="month", y=measure, kind="count" if wards else "rate",
                              color="pcn_name", title="By primary care network",
-                             y_title="Appointments" if f.ward_level else "Per 1,000 registered patients")
+                             y_title="Appointments" if wards else "Per 1,000 registered patients")
         tables.chart_with_download(chart, by_pcn, key="living-well-pcn")
         frame.legend(by_pcn)
 with right:
     if by_practice is not None and not by_practice.frame.empty:
-        st.markdown("**By practice**, " + f.period_label + (f", patients living in {f.area_label}" if f.ward_level
+        st.markdown("**By practice**, " + f.period_label + (f", patients living in {f.area_label}" if wards
                                                              else ""))
         tables.show(by_practice, key="living-well-practices", height=360,
                     columns=["gp_code", "gp_name", "pcn_name", "list_size", "appointments", "per_1000_per_month",

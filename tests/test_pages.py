@@ -143,7 +143,7 @@ def test_page_renders_on_the_fixture(make_app, fixture_dir, page, variant):
     assert not at.warning, f"{page} ({variant}): unexpected warnings {texts(at.warning)}"
 
 
-# Lazy parts (ui.lazy_expander, ui.lazy_tabs) each page draws on the fixture, in the ward whose data fills
+# Lazy parts (frame.lazy_expander, frame.lazy_tabs) each page draws on the fixture, in the ward whose data fills
 # them: (expanders, tab sets). Ward B is the one with appointments aged 65+.
 LAZY = {"starting_well": (1, 0), "living_well": (1, 1), "ageing_well": (0, 1)}
 LAZY_WARD = {"ageing_well": "ward-b"}

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA := data/demo
 PORT ?= 8501
 
-.PHONY: install run test test-fast bench docs data clean
+.PHONY: install run test test-fast bench docs data pack clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,13 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m scripts.bench
+
+# The board pack as PDF, for a scheduled run. The view's filters as the dashboard link's: e.g.
+# `make pack PACK_ARGS="--ward E05013186 --from 2024-04 --fy 2024/25 --month 6" PACK=out/pack.pdf`.
+PACK ?= pack.pdf
+PACK_ARGS ?=
+pack: install data
+	$(BIN)/python -m onehalton.board_pack --out $(PACK) $(PACK_ARGS)
 
 docs: install
 	$(BIN)/python -m scripts.render_contract

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="the data folder (default ONE_HALTON_DATA_DIR, else the demo "
                                                       "data)")
     args = parser.parse_args(argv)
+    _quiet_streamlit_caches()
 
     from onehalton import config
     from onehalton.board_pack import BadView, View, gather, render
@@ -47,6 +48,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.out} ({len(document):,} bytes; {pack.area}, {pack.period}) in "
           f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
+
+
+def _quiet_streamlit_caches() -> None:
+    """The data layer's st.cache_* decorators warn, at import, that there is no Streamlit runtime: true, and
+    expected here (the pack reads db.Database directly), so a scheduled run's log keeps only what matters."""
+    import logging
+
+    import streamlit.runtime.caching.cache_data_api  # noqa: F401  (creates the logger the warning goes to)
+    import streamlit.runtime.caching.cache_resource_api  # noqa: F401
+
+    # A filter, not a level: Streamlit resets its loggers' levels when it reads its configuration.
+    for name in ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.caching.cache_resource_api"):
+        logging.getLogger(name).addFilter(lambda record: "No runtime found" not in record.getMessage())
 
 
 if __name__ == "__main__":

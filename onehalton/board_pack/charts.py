@@ -21,7 +21,8 @@ NHS_WARM_YELLOW = "#FFB81C"
 NHS_AQUA_GREEN = "#00A499"
 POINT_COLOURS = {"improvement": NHS_LIGHT_BLUE, "concern": NHS_ORANGE, "neutral": NHS_PURPLE,
                  "common cause": NHS_MID_GREY}
-AXIS_FORMATS = {"count": ",.0f", "pct": ".0%", "rate": ",.1f", "value": ",.1f"}
+# One decimal more than the dashboard's axes for percentages: a board pack's XmR chart spans a few points.
+AXIS_FORMATS = {"count": ",.0f", "pct": ".1%", "rate": ",.1f", "value": ",.1f"}
 WIDTH, HEIGHT = 620, 210
 
 
@@ -41,6 +42,7 @@ def xmr_spec(kpi: Kpi) -> dict:
     points = r.points.copy()
     values = _rows(points, ["date", "value", "mean", "upl", "lpl", "point_type"])
     y_format = AXIS_FORMATS.get(kpi.kind, "")
+    shown = [t for t in POINT_COLOURS if t in set(points["point_type"])]  # the legend names only types drawn
     x = {"field": "date", "type": "temporal", "title": "Month",
          "axis": {"format": "%b %Y", "labelAngle": 0, "tickCount": 6, "labelOverlap": "greedy"}}
 
@@ -60,7 +62,7 @@ def xmr_spec(kpi: Kpi) -> dict:
         {"mark": {"type": "circle", "size": 45, "opacity": 1},
          "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": kpi.label},
                       "color": {"field": "point_type", "type": "nominal", "title": "Variation",
-                                "scale": {"domain": list(POINT_COLOURS), "range": list(POINT_COLOURS.values())},
+                                "scale": {"domain": shown, "range": [POINT_COLOURS[t] for t in shown]},
                                 "legend": {"orient": "bottom"}}}},
     ]
     if kpi.target is not None:
@@ -83,8 +85,8 @@ def trajectory_spec(kpi: Kpi) -> dict:
     """A cumulative in-year KPI (LD health checks): one line per financial year against the year-end target."""
     frame = kpi.frame.tail(36).assign(financial_year=lambda f: f["financial_year"].astype(str))
     values = _rows(frame.rename(columns={kpi.value: "value"}), ["month", "value", "financial_year"])
-    x = {"field": "month", "type": "temporal", "title": "Month", "axis": {"format": "%b %Y", "labelAngle": 0, "tickCount": 6,
-                                                                  "labelOverlap": "greedy"}}
+    x = {"field": "month", "type": "temporal", "title": "Month",
+         "axis": {"format": "%b %Y", "labelAngle": 0, "tickCount": 6, "labelOverlap": "greedy"}}
     layers = [{"mark": {"type": "line", "point": True},
                "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": "Uptake, year to date",
                                           "axis": {"format": AXIS_FORMATS.get(kpi.kind, "")}},

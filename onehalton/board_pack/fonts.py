@@ -28,16 +28,19 @@ def register() -> None:
     folder = font_dir()
     for name, file in FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
-    for bold in (0, 1):
-        for italic in (0, 1):
-            addMapping(REGULAR, bold, italic, [REGULAR, ITALIC, BOLD, BOLD_ITALIC][bold * 2 + italic])
     # Any family a chart names (Vega's default is sans-serif) is drawn in Vera: otherwise svglib falls back to
     # Helvetica, which a PDF names but does not embed.
     for family in (FONT_FAMILY, "sans-serif", "Helvetica", "Arial", "Source Sans Pro", "Source Sans"):
         for weight, style, name in (("normal", "normal", REGULAR), ("bold", "normal", BOLD),
                                     ("normal", "italic", ITALIC), ("bold", "italic", BOLD_ITALIC)):
-            svg_fonts.register_font(family, str(folder / FILES[name]), weight=weight, style=style, rlgFontName=name)
+            svg_fonts.register_font(family, str(folder / FILES[name]), weight=weight, style=style,
+                                    rlgFontName=name)
+    # After svglib's registrations, which map each face's bold and italic onto itself: <b> in a paragraph
+    # must find Vera-Bold.
+    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
+    for bold in (0, 1):
+        for italic in (0, 1):
+            addMapping(REGULAR, bold, italic, [REGULAR, ITALIC, BOLD, BOLD_ITALIC][bold * 2 + italic])
     # Drawings (charts, icons) start each render in this font before their text sets its own: left at
     # Helvetica, every page with a drawing would name a font the PDF does not embed.
     shapes.STATE_DEFAULTS["fontName"] = REGULAR

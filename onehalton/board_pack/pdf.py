@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -81,6 +81,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h2": ParagraphStyle("h2", parent=base, fontName=fonts.BOLD, fontSize=11.5, leading=14,
                              textColor=NHS_DARK_BLUE, spaceBefore=8, spaceAfter=4),
         "figure": ParagraphStyle("figure", parent=base, fontName=fonts.BOLD, fontSize=15, leading=18, spaceAfter=0),
+        "figure_long": ParagraphStyle("figure_long", parent=base, fontName=fonts.BOLD, fontSize=11.5, leading=18,
+                                      spaceAfter=0),
         "label": ParagraphStyle("label", parent=base, fontSize=7.8, leading=9.5, textColor=NHS_GREY, spaceAfter=0),
     }
 
@@ -155,7 +157,9 @@ def _icon_cell(drawing, text: str, style) -> Table:
 def _grid(rows, widths, *, header_rows: int = 1, zebra: bool = True, extra=()) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=header_rows)
     style = [("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR), ("FONTSIZE", (0, 0), (-1, -1), 8.3),
-             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             # Top-aligned, so each row's first line carries the first line of every cell (a reader's text
+             # extraction then keeps a row together).
+             ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#C8CFD3")),
              ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
              ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]
@@ -180,7 +184,8 @@ def render(pack: Pack) -> bytes:
     wide = landscape(A4)
     landscape_frame = Frame(12 * mm, 12 * mm + 6 * mm, wide[0] - 24 * mm, wide[1] - 24 * mm - 6 * mm,
                             id="landscape", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc = BaseDocTemplate(buffer, pagesize=A4, initialFontName=fonts.REGULAR, title=f"One Halton board pack: {pack.area}, {pack.period}",
+    doc = BaseDocTemplate(buffer, pagesize=A4, initialFontName=fonts.REGULAR,
+                          title=f"One Halton board pack: {pack.area}, {pack.period}",
                           author="One Halton", subject="Headline KPIs, Making Data Count, indicators and budget",
                           creator="onehalton.board_pack", leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                           bottomMargin=MARGIN)
@@ -285,7 +290,8 @@ def _summary(pack: Pack, s) -> list:
     out += ([Paragraph("Each of these has a page of its own: " + "; ".join(attention) + ".", s["body"])] if attention
             else [Paragraph("No headline KPI shows special-cause concern or a failing target.", s["body"])])
     out += [Paragraph("How to read the icons", s["h2"]), _legend(s),
-            Paragraph("XmR charts: limits at the mean ± 2.66 × the mean moving range; special cause for a point beyond "
+            Paragraph("XmR charts: limits at the mean ± 2.66 × the mean moving range; special cause for a point "
+                      "beyond "
                       "the limits, 7 in a row on one side of the mean, 7 rising or falling, or 2 of 3 near a limit. At "
                       "least 15 points are needed. A value is suppressed (*) when it rests on a ward-level count of 1 "
                       f"to {_threshold()}; SPC is then not shown.", s["small"])]
@@ -321,7 +327,7 @@ def _legend(s) -> Table:
 
 def _key_figures(pairs: list[tuple[str, str]], s) -> Table:
     cells = [[Paragraph(escape(label), s["label"]) for label, _ in pairs],
-             [Paragraph(escape(value), s["figure"]) for _, value in pairs]]
+             [Paragraph(escape(value), s["figure"] if len(value) <= 9 else s["figure_long"]) for _, value in pairs]]
     table = Table(cells, colWidths=[(A4[0] - 2 * MARGIN) / len(pairs)] * len(pairs))
     table.setStyle(_style([("BACKGROUND", (0, 0), (-1, -1), NHS_PALE_GREY), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEAFTER", (0, 0), (-2, -1), 2, colors.white),
@@ -390,9 +396,10 @@ def _figures_table(kpi: Kpi, s) -> Table:
                       Paragraph(f"{fmt(point['lpl'], kpi.kind)} to {fmt(point['upl'], kpi.kind)}", s["cell_right"]),
                       Paragraph(escape(point["rule"] or "none"), s["cell"])]
         rows.append(cells)
-    n = len(head)
-    first = 22 * mm
-    return _grid(rows, [first] + [(A4[0] - 2 * MARGIN - first) / (n - 1)] * (n - 1))
+    fixed = [22 * mm] + ([17 * mm, 30 * mm, 36 * mm] if spc_points is not None else [])
+    share = (A4[0] - 2 * MARGIN - sum(fixed)) / len(kpi.figures)
+    widths = [fixed[0]] + [share] * len(kpi.figures) + fixed[1:]
+    return _grid(rows, widths, extra=[("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)])
 
 
 def _indicators(pack: Pack, s) -> list:
@@ -447,7 +454,8 @@ def _budget(pack: Pack, s) -> list:
         return out + [Paragraph(_markdown(part), s["body"])]
     out.append(Paragraph(f"One Halton budget statement {escape(part.fy)}, as at {fy_month_name(part.month)}. Figures "
                          "rounded to the pound (half up), as the statement prints them; sums are exact in pence. YTD "
-                         "actuals include prior-year invoices; M12 total = YTD actuals + accruals; variance = budget − "
+                         "actuals include prior-year invoices; M12 total = YTD actuals + accruals; variance = "
+                         "budget − "
                          "M12 total (positive means underspend).", s["body"]))
     if part.synthetic:
         out.append(Paragraph(f"<b>{escape(part.fy)} budget lines are demo data</b>, invented for illustration. Only "

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA := data/demo
 PORT ?= 8501
 
-.PHONY: install run test test-fast bench docs data pack clean
+.PHONY: install run test test-fast bench bench-pack docs data pack clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m scripts.bench
+
+# One part of the benchmark alone: the board pack for a ward view at 1x (merged into the last full run's report).
+bench-pack: install
+	$(BIN)/python -m scripts.bench pack
 
 # The board pack as PDF, for a scheduled run. The view's filters as the dashboard link's: e.g.
 # `make pack PACK_ARGS="--ward E05013186 --from 2024-04 --fy 2024/25 --month 6" PACK=out/pack.pdf`.

@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 
 FONT_FAMILY = "Bitstream Vera Sans"
+# d3's en-GB locale: "$" in a number format prints £, and thousands take commas, as a UK reader expects.
+LOCALE = "en-GB"
 EXPORT_WIDTH = 640  # px, for a chart drawn on screen at the container's width
 _fonts_registered = False
 
@@ -77,12 +79,14 @@ def prepare(spec: dict, *, width: int = EXPORT_WIDTH) -> dict:
 def to_svg(spec: dict, *, width: int = EXPORT_WIDTH) -> bytes:
     """The chart as SVG (vector) bytes."""
     # No base URL is allowed: a chart's data is inline, and an export must never fetch from elsewhere.
-    return _converter().vegalite_to_svg(prepare(spec, width=width), allowed_base_urls=[]).encode("utf-8")
+    return _converter().vegalite_to_svg(prepare(spec, width=width), allowed_base_urls=[], format_locale=LOCALE,
+                                        time_format_locale=LOCALE).encode("utf-8")
 
 
 def to_png(spec: dict, *, width: int = EXPORT_WIDTH, scale: float = 2.0) -> bytes:
     """The chart as PNG bytes, at `scale` times its CSS pixel size (2 = sharp on a projector or in a paper)."""
-    return _converter().vegalite_to_png(prepare(spec, width=width), scale=scale, allowed_base_urls=[])
+    return _converter().vegalite_to_png(prepare(spec, width=width), scale=scale, allowed_base_urls=[],
+                                        format_locale=LOCALE, time_format_locale=LOCALE)
 
 
 def svg_drawing(svg: bytes):

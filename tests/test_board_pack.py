@@ -435,6 +435,16 @@ def test_chart_export_refuses_to_fetch_data():
         chart_export.to_svg(spec)
 
 
+def test_currency_axes_print_pounds():
+    from onehalton import chart_export
+
+    spec = {"data": {"values": [{"source": "Place Based", "amount": 546561.0}]}, "mark": "bar",
+            "encoding": {"x": {"field": "amount", "type": "quantitative", "axis": {"format": "$,.0f"}},
+                         "y": {"field": "source", "type": "nominal"}}}
+    svg = chart_export.to_svg(spec).decode()
+    assert "£500,000" in svg and "$" not in svg
+
+
 def test_exported_dataset_keeps_dates_and_missing_values():
     from onehalton import chart_export
 

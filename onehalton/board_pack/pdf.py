@@ -416,8 +416,9 @@ def _indicators(pack: Pack, s) -> list:
     head = ["Indicator", "Period", "Halton (95% CI)", "England", "Halton vs England"]
     if ward:
         head += [f"{pack.area} (95% CI)", f"{pack.area} vs Halton"]
-    st = s["cell"] if not ward else s["tiny"]
-    head_style = s["cell_head"] if not ward else ParagraphStyle("h", parent=s["tiny_head"], alignment=0)
+    st = s["cell"] if not ward else ParagraphStyle("ward_cell", parent=s["cell"], fontSize=7.6, leading=9.2)
+    head_style = s["cell_head"] if not ward else ParagraphStyle("ward_head", parent=s["cell_head"], fontSize=7.6,
+                                                               leading=9.2)
     rows = [[Paragraph(escape(h), head_style) for h in head]]
     extra = []
     for domain, part in frame.groupby("domain", sort=False):
@@ -433,7 +434,7 @@ def _indicators(pack: Pack, s) -> list:
             rows.append(cells)
     total = A4[0] - 2 * MARGIN
     widths = ([62 * mm, 17 * mm, 32 * mm, 17 * mm, None] if not ward else
-              [44 * mm, 14 * mm, 25 * mm, 13 * mm, 27 * mm, 25 * mm, None])
+              [36 * mm, 14 * mm, 29 * mm, 17 * mm, 25 * mm, 29 * mm, None])
     assert sum(w for w in widths if w) < total
     out.append(_grid(rows, widths, zebra=False, extra=extra))
     if ward and frame["ward"].astype(str).str.contains(r"^\*", regex=True).any():

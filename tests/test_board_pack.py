@@ -333,6 +333,22 @@ def test_a_view_the_data_lacks_is_refused_by_name(fixture_dir):
             gather(view, database)
 
 
+def test_view_from_a_dashboard_link():
+    from onehalton.board_pack import BadView
+
+    class QueryParams(dict):  # st.query_params' interface: get_all for a repeated parameter
+        def get_all(self, key):
+            return self.get(key, [])
+
+    link = {"ward": [fixtures.WARD_A, fixtures.WARD_B, fixtures.WARD_A], "from": ["2023-10"], "fy": ["2020/21"],
+            "month": ["4", "5"]}
+    expected = View((fixtures.WARD_A, fixtures.WARD_B), "2023-10", None, "2020/21", 5)  # the last month wins
+    assert View.from_query(link) == View.from_query(QueryParams(link)) == expected
+    assert View.from_query({}) == View()
+    with pytest.raises(BadView, match="month"):
+        View.from_query({"month": ["May"]})
+
+
 def test_period_and_budget_filters_change_the_pack(fixture_dir, tmp_path):
     path = write_pack(Database(fixture_dir), View(start="2023-10", end="2024-06", month=3), tmp_path / "pack.pdf")
     text = pdf_text(path)

@@ -287,8 +287,12 @@ def _summary(pack: Pack, s) -> list:
     if any(kpi.value_text == suppression.SUPPRESSED_LABEL or kpi.frame[kpi.value].isna().any() for kpi in pack.kpis):
         out.append(Paragraph(escape(suppression.suppression_legend(_threshold())), s["small"]))
     out += [Paragraph("Needs attention", s["h2"])]
-    out += ([Paragraph("Each of these has a page of its own: " + "; ".join(attention) + ".", s["body"])] if attention
-            else [Paragraph("No headline KPI shows special-cause concern or a failing target.", s["body"])])
+    if attention:
+        out.append(Paragraph("Each of these has a page of its own: " + "; ".join(attention) + ".", s["body"]))
+    elif pack.kpis:
+        out.append(Paragraph("No headline KPI shows special-cause concern or a failing target.", s["body"]))
+    else:
+        out.append(Paragraph("No headline KPI could be read (see above).", s["body"]))
     out += [Paragraph("How to read the icons", s["h2"]), _legend(s),
             Paragraph("XmR charts: limits at the mean ± 2.66 × the mean moving range; special cause for a point "
                       "beyond "

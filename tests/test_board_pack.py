@@ -345,6 +345,10 @@ def test_view_from_a_dashboard_link():
     expected = View((fixtures.WARD_A, fixtures.WARD_B), "2023-10", None, "2020/21", 5)  # the last month wins
     assert View.from_query(link) == View.from_query(QueryParams(link)) == expected
     assert View.from_query({}) == View()
+    from onehalton.filters import Filters
+
+    chosen = Filters((fixtures.WARD_B,), ("Appleton",), date(2023, 10, 1), date(2024, 9, 1))
+    assert View.from_filters(chosen, "2020/21", "5") == View((fixtures.WARD_B,), "2023-10", "2024-09", "2020/21", 5)
     with pytest.raises(BadView, match="month"):
         View.from_query({"month": ["May"]})
 

@@ -105,6 +105,13 @@ class View:
                    int(month) if month is not None else None)
 
 
+    @classmethod
+    def from_filters(cls, f: Filters, fy: str | None = None, month: int | str | None = None) -> View:
+        """From the dashboard's own filters (`filters.current()`, already checked against the data) and the Budget
+        page's year and month: what a "download the board pack" button on the screen should use."""
+        return cls(tuple(f.wards), f"{f.start:%Y-%m}", f"{f.end:%Y-%m}", fy, int(month) if month else None)
+
+
 @dataclass(frozen=True)
 class Resolved:
     filters: Filters
@@ -455,10 +462,12 @@ def indicator_summary(database: Database, f: Filters) -> pd.DataFrame | None:
         parts.append(limited)
     latest = pd.concat(parts).loc[latest.index]
     is_ward = latest["area_type"] == "Ward"
+    hidden = pd.Series(False, index=latest.index)
     if is_ward.any():
         protected = suppression.suppress(latest[is_ward], counts=["count"], derived=INDICATOR_DERIVED,
-                                         groups=None, threshold=config.suppression_threshold()).frame
-        latest = pd.concat([latest[~is_ward], protected]).loc[latest.index]
+                                         groups=None, threshold=config.suppression_threshold())
+        latest = pd.concat([latest[~is_ward], protected.frame]).loc[latest.index]
+        hidden.loc[protected.mask.index] = protected.mask["value"]
     rows = []
     order = {d: i for i, d in enumerate(DOMAINS)}
     for _, part in latest.groupby("indicator_id", sort=False):
@@ -469,21 +478,24 @@ def indicator_summary(database: Database, f: Filters) -> pd.DataFrame | None:
         first = part.iloc[0]
         row = {"domain": first["domain"], "indicator": first["indicator_name"], "unit": first["unit"],
                "period": (halton if halton is not None else first)["time_period"], "polarity": first["polarity"],
-               "halton": _value_ci(halton), "england": fmt(england["value"], "value") if england is not None else "",
+               "halton": _value_ci(halton),
+               "england": fmt(england["value"], "value", missing="n/a") if england is not None else "",
                "halton_vs_england": _compare(halton, england, "England") if halton is not None else ""}
         if f.ward_level:
-            row["ward"] = _value_ci(ward) if ward is not None else "not available"
-            row["ward_vs_halton"] = ("not available at ward level" if ward is None else "suppressed"
-                                     if pd.isna(ward["value"]) else _compare(ward, halton, "Halton"))
+            suppressed = ward is not None and bool(hidden.loc[area["Ward"].index[0]])
+            row["ward"] = ("not available" if ward is None else SUPPRESSED if suppressed else _value_ci(ward))
+            row["ward_vs_halton"] = ("not available at ward level" if ward is None else "suppressed" if suppressed
+                                     else _compare(ward, halton, "Halton"))
         rows.append(row)
     out = pd.DataFrame(rows)
     return out.sort_values("domain", key=lambda s: s.map(lambda d: order.get(d, len(order))), kind="stable")
 
 
-def _value_ci(row) -> str:
+def _value_ci(row, missing: str = "n/a") -> str:
+    """A value and its interval; `missing` for no value ("*" where the value is suppressed)."""
     if row is None:
         return ""
-    text = fmt(row["value"], "value")
+    text = fmt(row["value"], "value", missing=missing)
     if not pd.isna(row.get("lower_ci")) and not pd.isna(row.get("upper_ci")):
         text += f" ({fmt(row['lower_ci'], 'value')} to {fmt(row['upper_ci'], 'value')})"
     return text

@@ -35,6 +35,18 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return out
 
 
+def _target_layer(kpi: Kpi, name: str) -> dict:
+    """The target as a dashed dark-blue rule, labelled at its left end."""
+    return {"data": {"values": [{"target": kpi.target, "label": f"{name} {kpi.target_text}"}]},
+            "layer": [
+                {"mark": {"type": "rule", "color": NHS_DARK_BLUE, "strokeDash": [8, 4], "strokeWidth": 2},
+                 "encoding": {"y": {"field": "target", "type": "quantitative"}}},
+                {"mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 4, "dy": -3,
+                          "color": NHS_DARK_BLUE, "fontSize": 11},
+                 "encoding": {"y": {"field": "target", "type": "quantitative"}, "x": {"value": 0},
+                              "text": {"field": "label"}}}]}
+
+
 def xmr_spec(kpi: Kpi) -> dict:
     """The KPI's XmR chart as the dashboard draws it: the values, the mean, the process limits (dashed), each
     point coloured by its Making Data Count type, and the target as a dashed blue rule."""
@@ -66,14 +78,7 @@ def xmr_spec(kpi: Kpi) -> dict:
                                 "legend": {"orient": "bottom"}}}},
     ]
     if kpi.target is not None:
-        layers.append({"data": {"values": [{"target": kpi.target, "label": f"Target {kpi.target_text}"}]},
-                       "layer": [
-                           {"mark": {"type": "rule", "color": NHS_DARK_BLUE, "strokeDash": [8, 4], "strokeWidth": 2},
-                            "encoding": {"y": {"field": "target", "type": "quantitative", "title": kpi.label}}},
-                           {"mark": {"type": "text", "align": "left", "dx": 4, "dy": -7, "color": NHS_DARK_BLUE,
-                                     "fontSize": 11},
-                            "encoding": {"y": {"field": "target", "type": "quantitative"},
-                                         "x": {"value": 0}, "text": {"field": "label"}}}]})
+        layers.append(_target_layer(kpi, "Target"))
     return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json",
             "data": {"values": values}, "layer": layers, "width": WIDTH, "height": HEIGHT,
             "title": {"text": f"{kpi.label}, {kpi.area}: XmR chart", "anchor": "start"},
@@ -94,9 +99,7 @@ def trajectory_spec(kpi: Kpi) -> dict:
                                       "scale": {"range": [NHS_BLUE, NHS_WARM_YELLOW, NHS_AQUA_GREEN, NHS_PURPLE]},
                                       "legend": {"orient": "bottom"}}}}]
     if kpi.target is not None:
-        layers.append({"data": {"values": [{"target": kpi.target}]},
-                       "mark": {"type": "rule", "color": NHS_DARK_BLUE, "strokeDash": [8, 4], "strokeWidth": 2},
-                       "encoding": {"y": {"field": "target", "type": "quantitative"}}})
+        layers.append(_target_layer(kpi, "Year-end target"))
     return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": values},
             "layer": layers, "width": WIDTH, "height": HEIGHT,
             "title": {"text": f"{kpi.label}: in-year trajectory against the year-end target", "anchor": "start"},

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA := data/demo
 PORT ?= 8501
 
-.PHONY: install run test test-fast bench docs data screenshots clean import
+.PHONY: install run test test-fast bench bench-pack docs data screenshots pack clean import
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,16 @@ bench: install
 # A PNG of every page at 1440x900 and 1280x720 (and a ward view) in screenshots/: look at them.
 screenshots: install data
 	$(BIN)/python -m scripts.screenshots --out screenshots
+# One part of the benchmark alone: the board pack for a ward view at 1x (merged into the last full run's report).
+bench-pack: install
+	$(BIN)/python -m scripts.bench pack
+
+# The board pack as PDF, for a scheduled run. The view's filters as the dashboard link's: e.g.
+# `make pack PACK_ARGS="--ward E05013186 --from 2024-04 --fy 2024/25 --month 6" PACK=out/pack.pdf`.
+PACK ?= pack.pdf
+PACK_ARGS ?=
+pack: install data
+	$(BIN)/python -m onehalton.board_pack --out $(PACK) $(PACK_ARGS)
 
 docs: install
 	$(BIN)/python -m scripts.render_contract

@@ -529,12 +529,17 @@ def run_query(name: str, **params) -> pd.DataFrame:
     return _cached_run(str(pinned.data_dir), pinned.fingerprint, name, _frozen_params(params), pinned)
 
 
+def publish(database: Database, name: str, params: dict, raw: pd.DataFrame, threshold: int) -> protection.Protected:
+    """A query's rows as they may be published, as its `-- Suppress:` header declares (see `load`)."""
+    declared = protection.parse(database.specs[name].suppress)
+    return protection.published(protection.protect(raw, declared, params, threshold))
+
+
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _cached_protected(data_dir: str, fingerprint: tuple, name: str, params: tuple, threshold: int,
                       _database: Database) -> protection.Protected:
-    raw = _cached_run(data_dir, fingerprint, name, params, _database)
-    declared = protection.parse(_database.specs[name].suppress)
-    return protection.published(protection.protect(raw, declared, dict(params), threshold))
+    return publish(_database, name, dict(params), _cached_run(data_dir, fingerprint, name, params, _database),
+                   threshold)
 
 
 def load(name: str, **params) -> protection.Protected:

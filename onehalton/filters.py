@@ -128,10 +128,11 @@ def to_link(param: str, value, default) -> None:
     st.session_state[LINKED + param] = values
 
 
-def month_options() -> list[str]:
+def month_options(database=None) -> list[str]:
     """Months the data covers, from the monthly extracts' own rows (so a newly added month's file appears,
-    whatever the manifest says); a sensible span if no monthly extract could be loaded."""
-    span = db.database().month_span
+    whatever the manifest says); a sensible span if no monthly extract could be loaded. `database`: this run's
+    unless given (the board pack passes its own)."""
+    span = (database or db.database()).month_span
     today = date.today()
     if span is not None:
         first, last = span

@@ -223,9 +223,12 @@ def _segment(y: np.ndarray, screen_outliers: bool) -> dict[str, np.ndarray]:
     upl, lpl = mean + LIMIT * amr, mean - LIMIT * amr
     nupl, nlpl = mean + NEAR_LIMIT * amr, mean - NEAR_LIMIT * amr
 
-    side = np.sign(y - mean).astype(int)
-    outside = (y > upl) | (y < lpl)
-    close = ~outside & ((y > nupl) | (y < nlpl))
+    # A point within rounding error of a line is on it: the mean of a flat series of 10/110 differs from its
+    # values in the last bit, and an exact comparison called every point of it special cause.
+    tolerance = 1e-9 * max(abs(mean), amr, np.finfo(float).tiny)
+    side = np.where(np.abs(y - mean) <= tolerance, 0, np.sign(y - mean)).astype(int)
+    outside = (y > upl + tolerance) | (y < lpl - tolerance)
+    close = ~outside & ((y > nupl + tolerance) | (y < nlpl - tolerance))
     shift = _shift_flags(side)
     trend = _trend_directions(y)
     two = _two_of_three_flags(close, side)

@@ -99,11 +99,18 @@ def download(frame: pd.DataFrame, key: str, label: str = "Download table (CSV)")
 
 
 def chart_with_download(chart, protected: protection.Protected, key: str, columns: list[str] | None = None) -> None:
-    """A chart with a download of exactly the data it shows."""
-    from onehalton import charts
+    """A chart with downloads of exactly the data it shows (CSV) and of the chart itself (PNG, SVG: drawn on the
+    server by vl-convert when someone clicks, so a run pays nothing for them)."""
+    from onehalton import chart_export, charts
 
     charts.draw(chart, key=f"chart-{key}")
-    download(csv_frame(protected, columns), key, label="Download chart data (CSV)")
+    with st.container(horizontal=True, gap="small"):
+        download(csv_frame(protected, columns), key, label="Chart data (CSV)")
+        st.download_button("PNG", lambda: chart_export.to_png(chart.spec_json()), file_name=f"{key}.png",
+                           mime="image/png", key=f"png-{key}", icon=":material/image:", on_click="ignore")
+        st.download_button("SVG", lambda: chart_export.to_svg(chart.spec_json()),
+                           file_name=f"{key}.svg", mime="image/svg+xml", key=f"svg-{key}", icon=":material/image:",
+                           on_click="ignore")
 
 
 def plain(frame: pd.DataFrame) -> protection.Protected:

@@ -10,7 +10,9 @@ In one run, at 1x, 10x and 100x the demo data volume (generated once into `.benc
 * the Overview and Living Well KPI query set run by DuckDB (`onehalton.db.Database.run`) against the same
   results computed in plain pandas (`pandas.read_parquet` + `groupby`) over the same parquet files;
 * the server's peak memory (RSS, sampled, children included);
-* 25 concurrent sessions changing the ward filter on the Overview, next to the floor page under the same load.
+* 25 concurrent sessions changing the ward filter on the Overview, next to the floor page under the same load;
+* the board pack PDF for a ward view at 1x, from the command line and in-process; `python -m scripts.bench pack`
+  measures that part alone and merges it into the last full run's report.
 
 The servers are started through this module (`python -m scripts.bench serve ...`), which runs `streamlit run`
 in-process after doing the start-up work itself, so the start-up is timed on its own and every page render
@@ -65,7 +67,10 @@ TARGETS = {
     "duckdb": "DuckDB at least 10x faster than the pandas baseline at 100x",
     "memory": "Server peak memory under 1 GB at 100x",
     "load": "25 concurrent sessions: at least half the floor page's throughput, and no errors",
+    "pack": "Board pack PDF for a ward view at 1x under 10 s",
 }
+PACK_TARGET_S = 10.0
+PACK_RUNS = 3
 
 
 def log(message: str) -> None:
@@ -855,6 +860,123 @@ def measure_scale(scale: int, data: dict, work: Path, with_load: bool) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------------------------
+# The board pack (a separable part: `python -m scripts.bench pack`)
+
+
+def pack_inprocess_main(argv: list[str]) -> None:
+    """`python -m scripts.bench pack-inprocess DATA WARD OUT.json`: in one fresh process, load the data once, then
+    build the ward view's pack PACK_RUNS times, as a server with its database already loaded would."""
+    data_dir, ward, out = Path(argv[0]), argv[1], Path(argv[2])
+    started = time.perf_counter()
+    from onehalton.board_pack import View, build_pack
+    from onehalton.db import Database
+
+    imported = time.perf_counter()
+    database = Database(data_dir)
+    loaded = time.perf_counter()
+    builds = []
+    for _ in range(PACK_RUNS):
+        cpu, wall = time.process_time(), time.perf_counter()
+        pdf = build_pack(View(wards=(ward,)), database)
+        builds.append({"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu, "bytes": len(pdf)})
+    out.write_text(json.dumps({"imports_s": imported - started, "load_s": loaded - imported, "builds": builds}))
+
+
+def measure_pack(scale: int = 1) -> dict:
+    """The board pack for Halton's busiest ward: the command line end to end (a new process: imports, load and
+    validation of the extracts, gathering, charts, PDF), median of PACK_RUNS; and, in one process with the data
+    loaded once, the first build (which starts vl-convert's JavaScript engine and reads the fonts) and the
+    builds after it."""
+    import resource
+
+    data = ensure_data(scale)
+    data_dir = Path(data["folder"])
+    ward, ward_name = halton_ward(data_dir)
+    work = BENCH_DIR / "pack"
+    work.mkdir(parents=True, exist_ok=True)
+    log(f"board pack: {ward_name} ({ward}) at {scale}x, command line x{PACK_RUNS} ...")
+    runs = []
+    for i in range(PACK_RUNS):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "onehalton.board_pack", "--out", str(work / "pack.pdf"),
+                               "--data-dir", str(data_dir), "--ward", ward], cwd=ROOT, capture_output=True, text=True,
+                              timeout=600)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode:
+            return {"scale": scale, "ward": ward_name, "error": done.stderr.strip().splitlines()[-1:]}
+        runs.append({"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+                     "peak_rss_bytes": after.ru_maxrss * 1024})
+        log(f"  command line run {i + 1}: {wall:.2f} s")
+    pages = subprocess.run(["pdfinfo", str(work / "pack.pdf")], capture_output=True, text=True).stdout
+    log("board pack: in one process ...")
+    subprocess.run([sys.executable, "-m", "scripts.bench", "pack-inprocess", str(data_dir), ward,
+                    str(work / "inprocess.json")], cwd=ROOT, check=True, timeout=600)
+    inprocess = json.loads((work / "inprocess.json").read_text())
+    return {"scale": scale, "ward": ward_name, "ward_code": ward,
+            "cli_s": statistics.median(r["wall_s"] for r in runs),
+            "cli_cpu_s": statistics.median(r["cpu_s"] for r in runs),
+            "cli_runs": runs, "pages": next((int(line.split()[-1]) for line in pages.splitlines()
+                                             if line.startswith("Pages:")), None),
+            "bytes": (work / "pack.pdf").stat().st_size, "inprocess": inprocess,
+            "load_at_end": os.getloadavg()[0]}
+
+
+def pack_main(argv: list[str]) -> None:
+    """Measure the board pack alone; merge it into the last full run's results and rewrite the report."""
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench pack")
+    parser.add_argument("--out", default=str(DOC), help="the Markdown report (default docs/performance.md)")
+    args = parser.parse_args(argv)
+    pack = measure_pack(1)
+    (BENCH_DIR / "pack.json").write_text(json.dumps(pack, indent=2))
+    print(render_pack(pack))
+    saved_path = BENCH_DIR / "results.json"
+    if saved_path.exists():
+        saved = json.loads(saved_path.read_text())
+        saved["scales"] = {int(k): v for k, v in saved["scales"].items()}
+        saved["pack"] = pack
+        saved_path.write_text(json.dumps(saved, indent=2, default=str))
+        Path(args.out).write_text(render(saved))
+        log(f"merged into {saved_path} and rewrote {args.out}")
+    else:
+        log(f"no full run in {saved_path} to merge into: run `make bench` for the whole report")
+
+
+def pack_verdict(pack: dict | None) -> tuple[bool | None, str]:
+    if not pack:
+        return None, "not measured"
+    if "error" in pack:
+        return False, f"the command line failed: {pack['error']}"
+    return pack["cli_s"] < PACK_TARGET_S, (f"{_s(pack['cli_s'])} from the command line (a new process), "
+                                           f"{_s(pack['inprocess']['builds'][-1]['wall_s'])} in a process with "
+                                           f"the data loaded ({pack['ward']}, {pack['pages']} pages)")
+
+
+def render_pack(pack: dict) -> str:
+    if "error" in pack:
+        return f"## Board pack\n\nThe command line failed: {pack['error']}\n"
+    builds = pack["inprocess"]["builds"]
+    lines = ["## Board pack (`python -m scripts.bench pack`)", "",
+             f"The PDF for a ward view (`--ward {pack['ward_code']}`, {pack['ward']}; the whole period; the latest "
+             f"budget year and month) at {pack['scale']}x: {pack['pages']} pages, {pack['bytes']:,} bytes. Wall time "
+             "(CPU time in brackets).", "",
+             "| measure | time |", "| --- | ---: |",
+             f"| command line, end to end (median of {len(pack['cli_runs'])}: start Python, import, load and validate "
+             f"the extracts, gather, draw the charts, lay out the PDF) | {_s(pack['cli_s'])} "
+             f"({_s(pack['cli_cpu_s'])}) |",
+             f"| in one process: imports | {_s(pack['inprocess']['imports_s'])} |",
+             f"| in one process: load and validate the extracts | {_s(pack['inprocess']['load_s'])} |",
+             f"| in one process: first build (starts vl-convert's engine, reads the fonts) | {_s(builds[0]['wall_s'])} "
+             f"({_s(builds[0]['cpu_s'])}) |"]
+    lines += [f"| in one process: build {i + 1} | {_s(b['wall_s'])} ({_s(b['cpu_s'])}) |"
+              for i, b in enumerate(builds[1:], start=1)]
+    lines += ["", f"Peak memory of a command-line run: {_mb(max(r['peak_rss_bytes'] for r in pack['cli_runs']))}. "
+              f"Load average at the end: {pack['load_at_end']:.1f}.", ""]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default=",".join(map(str, SCALES)), help="comma-separated, default 1,10,100")
@@ -881,6 +1003,7 @@ def main(argv: list[str] | None = None) -> None:
     results["floor_default_gc"] = measure_floor(work, with_load=bool(load_scales & set(scales)), env_extra=DEFAULT_GC)
     for scale in scales:
         results["scales"][scale] = measure_scale(scale, results["data"][scale], work, with_load=scale in load_scales)
+    results["pack"] = measure_pack(1)
     results["bench_s"] = time.perf_counter() - started
     results["load_at_end"] = os.getloadavg()[0]
     (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str))
@@ -944,6 +1067,7 @@ def verdicts(results: dict) -> dict[str, tuple[bool | None, str]]:
                        f"{floor['load']['reruns_per_s']:.1f}; {load['errors']} errors")
     else:
         out["load"] = (None, "not measured")
+    out["pack"] = pack_verdict(results.get("pack"))
     return out
 
 
@@ -1100,6 +1224,8 @@ def render(results: dict) -> str:
     for scale in order:
         for text in scales[scale].get("load", {}).get("problems", []):
             lines.append(f"\n- {scale}x load error: {text}")
+    if results.get("pack"):
+        lines += ["", render_pack(results["pack"]).strip()]
     lines += ["", NOTES.strip(), ""]
     return "\n".join(lines)
 
@@ -1214,5 +1340,9 @@ if __name__ == "__main__":
         serve_main(sys.argv[2:])
     elif len(sys.argv) > 1 and sys.argv[1] == "pandas":
         pandas_main(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "pack":
+        pack_main(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "pack-inprocess":
+        pack_inprocess_main(sys.argv[2:])
     else:
         main()

@@ -146,3 +146,16 @@ def test_a_target_is_a_labelled_red_line_and_a_comparator_blue():
     bar = RECIPES["bar"](SERIES[0]).spec_json()
     assert [layer for layer in bar["layer"] if layer.get("mark", {}).get("type") == "rule"][0]["mark"]["color"] == \
         charts.NHS_DARK_BLUE
+
+
+@pytest.mark.parametrize("recipe", ["trend", "bar", "grouped-bar"])
+def test_a_chart_exports_as_svg_and_png_with_its_data(recipe):
+    from onehalton import chart_export
+
+    chart = RECIPES[recipe](SERIES[0])
+    svg = chart_export.to_svg(chart.spec_json()).decode("utf-8")
+    assert svg.startswith("<svg")
+    assert chart.spec_json()["title"]["text"] in svg or chart.spec_json()["title"]["text"][0] in svg
+    assert "£" in svg or recipe != "grouped-bar", "money axes in pounds in the export too"
+    png = chart_export.to_png(chart.spec_json())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000

@@ -77,6 +77,13 @@ def test_flat_series_has_zero_width_limits_and_no_special_cause():
     assert r.assurance == "Consistently failing"  # target 6 above the upper limit, high is good
 
 
+@pytest.mark.parametrize("value", [10 / 110, 0.1, 1 / 3, 16.545454545454547])
+def test_flat_series_of_an_inexact_float_is_common_cause(value):
+    r = chart([value] * 18, target=None)
+    assert flagged(r) == []
+    assert r.variation == "Common cause variation"
+
+
 # --------------------------------------------------------------------------------------------
 # how many points
 # --------------------------------------------------------------------------------------------

@@ -211,8 +211,9 @@ def _indicator_block(indicator_id: int, rows: pd.DataFrame, display: pd.DataFram
             st.markdown(f"Halton is **{words}**.")
         if not wards.empty:
             last_ward = wards.iloc[-1]
-            ward_words = benchmark_words(last_ward, latest if last_ward["time_period"] == latest["time_period"]
-                                         else None, "Halton")
+            same_period = halton[halton["time_period"] == last_ward["time_period"]]  # compare like periods
+            ward_words = benchmark_words(last_ward, same_period.iloc[-1] if not same_period.empty else None,
+                                         "Halton")
             with columns[1]:
                 ui.kpi_tile(ui.Kpi(f"{f.area_label}, {last_ward['time_period']}", wards, "value", "value",
                                    polarity=first["polarity"], date="period_start", lower="lower_ci",

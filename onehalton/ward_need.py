@@ -217,7 +217,7 @@ def quintile_inequality(frame: pd.DataFrame, *, repetitions: int = 100_000, seed
         return out
     gap = -result.sii
     out.update(sii=result.sii, lower=result.lower, upper=result.upper, gap=gap, significant=result.significant())
-    unit = first["unit"]
+    unit = "percentage points" if first["unit"] == "%" else first["unit"]
     out["sentence"] = (
         f"Slope index of inequality {result.sii:,.1f} {unit} (95% CI {result.lower:,.1f} to {result.upper:,.1f}): "
         f"modelled across the wards' deprivation gradient, the most deprived end is {abs(gap):,.1f} {unit} "

@@ -157,7 +157,7 @@ def test_quintile_sii_matches_the_inequality_function_and_reads_the_right_way_ro
     assert result["sii"] == approx(-25.0)
     assert result["gap"] == approx(25.0)
     assert result["significant"]
-    assert "most deprived end is 25.0 % higher than the least deprived" in result["sentence"]
+    assert "most deprived end is 25.0 percentage points higher than the least deprived" in result["sentence"]
 
 
 def test_quintile_sii_is_withheld_when_a_quintile_is_suppressed_or_value_only():

@@ -147,16 +147,19 @@ def ward_tile_map(frame: pd.DataFrame, *, chosen: Iterable[str] = (), title: str
         stroke=alt.condition("datum.chosen", alt.value("#000000"), alt.value("#FFFFFF")),
         strokeWidth=alt.condition("datum.chosen", alt.value(4), alt.value(1)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.85)),
-        tooltip=_tooltips(unit),
-    ).add_params(pick)
-    labels = base.mark_text(fontSize=9, lineBreak=" ", baseline="middle").encode(
+    )
+    # short_name carries its own line breaks ("|"), so a long name wraps where it reads well.
+    labels = base.mark_text(fontSize=9, lineBreak="|", baseline="middle").encode(
         text="short_name:N",
         color=alt.condition("datum.category == 'worse' || datum.category == 'Highest fifth' || "
                             "datum.category == 'Fourth fifth' || datum.category == 'lower'",
                             alt.value("#FFFFFF"), alt.value("#000000")),
-        tooltip=_tooltips(unit))
+    )
+    # The click target: an all but transparent tile over each ward, above its name, so a click on the name
+    # chooses the ward too (one selection bound to two layers makes Vega declare its signals twice).
+    targets = base.mark_rect(fill="#000000", fillOpacity=0.001).encode(tooltip=_tooltips(unit)).add_params(pick)
     river_row = [r for r in rows if r not in set(layout["row"])]
-    layers = [tiles, labels]
+    layers = [tiles, labels, targets]
     if river_row:
         river = pd.DataFrame({"col": [cols[len(cols) // 2]], "row": [river_row[0]], "text": ["River Mersey"]})
         layers.append(alt.Chart(river).mark_text(fontSize=11, fontStyle="italic", color="#41B6E6").encode(
@@ -251,16 +254,17 @@ def compare_areas_chart(frame: pd.DataFrame, *, title: str, unit: str) -> alt.La
     order = data.sort_values("order")["label"].tolist()
     chosen_labels = data.loc[data["chosen"], "label"].tolist()
     bold = alt.expr(f"indexof({json.dumps(chosen_labels)}, datum.label) >= 0 ? 'bold' : 'normal'")
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFontWeight=bold, labelLimit=260))
+    # labelOverlap off: every ward is named, never every other one.
+    y = alt.Y("label:N", sort=order, title=None,
+              axis=alt.Axis(labelFontWeight=bold, labelLimit=260, labelOverlap=False))
     base = alt.Chart(data).encode(y=y)
     x = alt.X("value:Q", title=unit)
     shown = base.transform_filter("isValid(datum.value)")
     layers = [
-        shown.mark_bar().encode(
-            x=x, color=_colour(data["category"], "Compared with Halton"),
-            stroke=alt.condition("datum.chosen", alt.value("#000000"), alt.value(None)),
-            strokeWidth=alt.condition("datum.chosen", alt.value(2), alt.value(0)),
-            tooltip=_tooltips(unit)),
+        shown.mark_bar().encode(x=x, color=_colour(data["category"], "Compared with Halton"), tooltip=_tooltips(unit)),
+        # The chosen wards' outline as a layer of its own: a conditional stroke on the bars lost their fill.
+        shown.transform_filter("datum.chosen").mark_bar(filled=False, stroke="#000000", strokeWidth=2).encode(
+            x=alt.X("value:Q", title=unit)),
         shown.transform_filter("isValid(datum.lower_ci)").mark_errorbar(color="#425563").encode(
             x=alt.X("lower_ci:Q", title=unit), x2="upper_ci:Q"),
         base.transform_filter("!isValid(datum.value)").mark_text(align="left", dx=3, color="#425563",
@@ -272,7 +276,7 @@ def compare_areas_chart(frame: pd.DataFrame, *, title: str, unit: str) -> alt.La
         layers.append(alt.Chart(pd.DataFrame({"halton": [float(halton.iloc[0])], "label": ["Halton"]})).mark_rule(
             color=HALTON_LINE, strokeDash=[6, 4], size=2).encode(
             x=alt.X("halton:Q", title=unit), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("halton:Q", format=",.1f")]))
-    return alt.layer(*layers).properties(title=title, height=max(200, 22 * len(data)))
+    return alt.layer(*layers).properties(title=title, height=alt.Step(24))
 
 
 def spine_chart(rows: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
@@ -283,7 +287,7 @@ def spine_chart(rows: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
     data["category"] = data["comparison"]
     data["label"] = data["indicator_name"] + " (" + data["unit"] + ")"
     order = data["label"].tolist()
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360, labelOverlap=False))
     x_scale = alt.Scale(domain=[0, 1])
     axis_title = "Worst ward ← Halton → best ward"
     x = alt.X("pos_worst:Q", scale=x_scale, title=axis_title, axis=alt.Axis(labels=False, ticks=False, grid=False))
@@ -297,8 +301,8 @@ def spine_chart(rows: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
             alt.Tooltip("time_period:N", title="Period")]
     base = alt.Chart(data).encode(y=y)
     layers = [
-        base.mark_bar(color=RANGE_LIGHT, height=14).encode(x=x, x2="pos_best:Q", tooltip=tips),
-        base.mark_bar(color=RANGE_DARK, height=14).encode(
+        base.mark_bar(color=RANGE_LIGHT, height=18).encode(x=x, x2="pos_best:Q", tooltip=tips),
+        base.mark_bar(color=RANGE_DARK, height=18).encode(
             x=alt.X("pos_q25:Q", scale=x_scale, title=axis_title), x2="pos_q75:Q", tooltip=tips),
         alt.Chart(pd.DataFrame({"centre": [0.5]})).mark_rule(color=HALTON_LINE, size=2).encode(
             x=alt.X("centre:Q", scale=x_scale, title=axis_title)),
@@ -307,7 +311,7 @@ def spine_chart(rows: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
             x=alt.X("pos_value:Q", scale=x_scale, title=axis_title),
             color=_colour(data["category"], "Compared with Halton"), tooltip=tips),
     ]
-    return alt.layer(*layers).properties(title=title, height=max(120, 26 * len(data)))
+    return alt.layer(*layers).properties(title=title, height=alt.Step(30))
 
 
 def quintile_chart(frame: pd.DataFrame, *, title: str, unit: str, halton: float | None = None) -> alt.LayerChart:

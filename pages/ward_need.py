@@ -44,11 +44,11 @@ with map_column:
     if boundary_file is not None:
         try:
             chart = ward_charts.boundary_map(areas, ward_charts.load_boundaries(boundary_file, areas["ward_code"]),
-                                             chosen=f.wards, title=title)
+                                             chosen=f.wards, title=str(first["time_period"]))
         except ValueError as problem:
             st.warning(f"{problem}. Showing the tile map instead.", icon=":material/map:")
     if chart is None:
-        chart = ward_charts.ward_tile_map(areas, chosen=f.wards, title=title)
+        chart = ward_charts.ward_tile_map(areas, chosen=f.wards, title=str(first["time_period"]))
     # The key follows the chosen wards, so a new choice starts the map with no stale click.
     event = st.altair_chart(chart, on_select="rerun", selection_mode="ward", key=f"need-map-{'-'.join(f.wards)}")
     picked = [p.get("ward_code") for p in (event.selection.get("ward") or []) if p.get("ward_code")]

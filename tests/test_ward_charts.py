@@ -90,8 +90,12 @@ def test_tile_map_draws_all_18_wards_labelled_with_the_chosen_outlined_and_a_cli
     assert sorted(t["short_name"] for t in tiles) == sorted(LAYOUT["short_name"])
     assert [t["ward_code"] for t in tiles if t["chosen"]] == [LAYOUT.loc[3, "ward_code"]]
     assert {t["category"] for t in tiles} <= {"better", "similar", "worse"}
-    # Altair lifts a layer's selection to the top level, bound to the tiles' view.
-    assert any(p["name"] == "ward" and p["select"]["fields"] == ["ward_code"] for p in spec["params"])
+    # One click selection, bound to the transparent click targets drawn above the names (third layer), so a
+    # click on a ward's name chooses it too.
+    (param,) = spec["params"]
+    assert (param["name"], param["select"]["fields"], param["select"]["on"]) == ("ward", ["ward_code"], "click")
+    assert len(param["views"]) == 1 and spec["layer"][2]["name"] == param["views"][0]
+    assert spec["layer"][2]["mark"]["fillOpacity"] < 0.01
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
     assert marks.count("text") >= 2 and "rect" in marks
     assert "River Mersey" in json.dumps(datasets)

@@ -33,6 +33,7 @@ __all__ = [
     "quintile_inequality",
     "need_ranking",
     "side_by_side",
+    "guard_pooled",
 ]
 
 SHOWN, SUPPRESSED, NO_DATA = "shown", "suppressed", "no data"
@@ -300,3 +301,29 @@ def side_by_side(frame: pd.DataFrame, wards: Iterable[str]) -> pd.DataFrame:
             row[f"{name}: vs Halton"] = mine["verdict"].iloc[0] if not mine.empty else NO_DATA
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------
+# Pooled periods
+
+
+def guard_pooled(pooled: pd.DataFrame, singles: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+    """Withhold a ward's pooled figure where it would give away a suppressed single-period count.
+
+    ``pooled``: rows of queries/indicator_by_ward_pooled.sql (real counts, before suppression). ``singles``: the
+    same wards' single periods (queries/indicator_ward_periods.sql). A ward's trend shows every single-period
+    count above ``threshold``, so the pooled count minus the shown periods equals the sum of the hidden ones
+    (counts of 1 to ``threshold``). When that sum is itself 1 to ``threshold`` (one hidden period, or several
+    small ones), the pooled row is marked ``guarded`` and its count replaced by a stand-in of 1, so that the
+    suppression applied next hides it, and everything built on it, and protects it from differencing against
+    the pooled Halton total like any other small count. The real figure never leaves this function.
+    """
+    out = pooled.copy()
+    values = pd.to_numeric(singles["count"], errors="coerce")
+    hidden = singles.assign(_hidden=values.where((values > 0) & (values <= threshold), 0.0))
+    small = hidden.groupby(["indicator_id", "ward_code"])["_hidden"].sum()
+    key = list(zip(out["indicator_id"], out["ward_code"]))
+    sums = pd.Series([small.get(k, 0.0) for k in key], index=out.index, dtype=float)
+    out["guarded"] = (sums > 0) & (sums <= threshold) & out["count"].notna()
+    out.loc[out["guarded"], "count"] = 1.0
+    return out

@@ -27,10 +27,12 @@ pooled_choice = st.radio("Period", ["Latest period", "Three periods pooled"], ho
                               "single year's small numbers suppress. Pooled figures are labelled as pooled.")
 if pooled_choice == "Three periods pooled":
     pooled = ui.load("indicator_by_ward_pooled", indicator_id=indicator_id, periods=3)
-    if pooled is None or pooled.empty:
+    singles = ui.load("indicator_ward_periods", indicator_id=indicator_id, periods=3)
+    if pooled is None or pooled.empty or singles is None:
         st.info("This indicator cannot be pooled (it has no counts, or fewer than three periods).")
         st.stop()
-    shown = ui.protect(ward_need.with_cis(pooled), groups=[], **WARD_ONLY)
+    guarded = ward_need.guard_pooled(pooled, singles, threshold=config.suppression_threshold())
+    shown = ui.protect(ward_need.with_cis(guarded), groups=[], **WARD_ONLY)
 else:
     shown = ui.protect(ward_need.with_cis(latest[latest["indicator_id"] == indicator_id]), groups=[], **WARD_ONLY)
 areas = ward_need.compare_areas(shown.frame, chosen=f.wards)

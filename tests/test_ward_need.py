@@ -197,3 +197,79 @@ def test_side_by_side_keeps_wards_apart():
     assert pd.isna(row["Three"]) and row["Three: vs Halton"] == "suppressed"
     with pytest.raises(ValueError, match="at least one ward"):
         ward_need.side_by_side(frame, [])
+
+
+# ------------------------------------------------------------------------------------------------
+# Pooled periods must not give away a suppressed single period
+
+
+def _pooled_and_singles(single_counts: dict[str, list[int]]):
+    singles = pd.DataFrame([(1, w, i, c, 100) for w, counts in single_counts.items() for i, c in enumerate(counts)],
+                           columns=["indicator_id", "ward_code", "period_start", "count", "denominator"])
+    pooled = singles.groupby(["indicator_id", "ward_code"], as_index=False)[["count", "denominator"]].sum()
+    return pooled.assign(value=pooled["count"] / pooled["denominator"] * 100), singles
+
+
+@pytest.mark.parametrize("counts, guarded", [
+    ([20, 30, 40], False),   # nothing hidden in any single year
+    ([20, 30, 5], True),     # one hidden year: pooled minus the two shown = 5
+    ([2, 3, 40], True),      # two hidden years summing to 5: still a small count
+    ([6, 7, 40], False),     # two hidden years summing to 13: what pooling is for
+    ([0, 30, 40], False),    # a zero is shown, not hidden
+])
+def test_guard_pooled_withholds_a_pooled_figure_that_reveals_a_small_count(counts, guarded):
+    pooled, singles = _pooled_and_singles({"W1": counts})
+    out = ward_need.guard_pooled(pooled, singles, threshold=7)
+    assert bool(out["guarded"].iloc[0]) is guarded
+    shown = protect_pooled(out)["count"].iloc[0]
+    if guarded:
+        assert pd.isna(shown)
+    else:
+        assert shown == sum(counts)
+
+
+def protect_pooled(frame):
+    return suppression.suppress(frame, counts=["count"], derived={"value": ["count"]}, groups=[]).frame
+
+
+def test_a_guarded_ward_is_protected_against_the_pooled_halton_total():
+    """W1 is guarded; with the Halton pooled total published, W2 must be hidden too or W1 = total - W2."""
+    pooled, singles = _pooled_and_singles({"W1": [20, 30, 5], "W2": [40, 50, 60]})
+    shown = protect_pooled(ward_need.guard_pooled(pooled, singles, threshold=7))
+    assert shown["count"].isna().tolist() == [True, True]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    import datetime
+
+    from onehalton.db import Database
+    from onehalton.demo_data import generate
+
+    folder = tmp_path_factory.mktemp("demo-need") / "data"
+    generate(folder, scale=1, end_month=datetime.date(2026, 10, 1))
+    return Database(folder)
+
+
+def test_no_pooled_view_on_the_demo_data_recovers_a_suppressed_single_period(demo_db):
+    """Every count-based indicator, every ward: pooled shown count minus the single periods a trend shows is never
+    a count of 1 to 7 (it is 0 when nothing is hidden, or the pooled figure is itself hidden)."""
+    latest = run(demo_db, "indicator_by_ward_latest", indicator_id=None)
+    checked = guarded = 0
+    for indicator_id in sorted(set(latest["indicator_id"])):
+        pooled = run(demo_db, "indicator_by_ward_pooled", indicator_id=int(indicator_id), periods=3)
+        if pooled.empty:
+            continue
+        singles = run(demo_db, "indicator_ward_periods", indicator_id=int(indicator_id), periods=3)
+        shown = protect_pooled(ward_need.guard_pooled(pooled, singles, threshold=7))
+        visible_singles = singles.assign(count=singles["count"].where(~singles["count"].between(1, 7)))
+        for row in shown.itertuples():
+            if pd.isna(row.count):
+                continue
+            mine = visible_singles[visible_singles["ward_code"] == row.ward_code]["count"]
+            leftover = row.count - mine.sum()
+            assert leftover == 0 or leftover > 7, (indicator_id, row.ward_code, leftover)
+            checked += 1
+        guarded += int(ward_need.guard_pooled(pooled, singles, threshold=7)["guarded"].sum())
+    assert checked > 50
+    assert guarded > 0  # the demo data has wards where the guard is needed

@@ -23,7 +23,7 @@ SELECT
     any_value(r.time_period) AS time_period,
     q.quintile,
     count(*) AS wards,
-    string_agg(q.ward_name, '; ' ORDER BY q.imd_score DESC) AS ward_names,
+    string_agg(q.ward_name, ' | ' ORDER BY q.imd_score DESC) AS ward_names,
     sum(coalesce(p.population, 0)) AS population,
     -- A quintile with any ward missing a count is not summed: a partial total would look complete.
     CASE WHEN count(r.count) = count(*) AND count(r.denominator) = count(*) THEN sum(r.count) END AS count,

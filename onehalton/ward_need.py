@@ -34,6 +34,7 @@ __all__ = [
     "need_ranking",
     "side_by_side",
     "guard_pooled",
+    "recent_trends",
 ]
 
 SHOWN, SUPPRESSED, NO_DATA = "shown", "suppressed", "no data"
@@ -327,3 +328,27 @@ def guard_pooled(pooled: pd.DataFrame, singles: pd.DataFrame, *, threshold: int)
     out["guarded"] = (sums > 0) & (sums <= threshold) & out["count"].notna()
     out.loc[out["guarded"], "count"] = 1.0
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Recent trend on every series
+
+
+def recent_trends(frame: pd.DataFrame, *, by: tuple[str, ...] = ("indicator_id", "area_name")) -> pd.DataFrame:
+    """Fingertips' recent trend (stats.recent_trend) for every series in a trends frame.
+
+    ``frame``: rows of queries/indicator_trends.sql with lower_ci / upper_ci (after suppression for ward rows, so
+    a suppressed year is not a valid point and an older one is used). Proportions (``ci_method`` 'wilson') use
+    the chi-squared test for trend, everything else weighted least squares. One row per series: the ``by``
+    columns, trend, reason, chi2 and the periods used.
+    """
+    rows = []
+    for keys, part in frame.groupby(list(by), sort=False):
+        first = part.iloc[0]
+        result = stats.recent_trend(part, polarity=first["polarity"], proportion=first["ci_method"] == "wilson")
+        periods = part.set_index("period_start")["time_period"] if "time_period" in part else None
+        used = [periods.get(p, p) for p in result["points"]] if periods is not None else result["points"]
+        rows.append({**dict(zip(by, keys if isinstance(keys, tuple) else (keys,))), "trend": result["trend"],
+                     "reason": result["reason"], "chi2": result["chi2"],
+                     "periods_used": ", ".join(str(p) for p in used)})
+    return pd.DataFrame(rows, columns=[*by, "trend", "reason", "chi2", "periods_used"])

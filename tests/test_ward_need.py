@@ -273,3 +273,20 @@ def test_no_pooled_view_on_the_demo_data_recovers_a_suppressed_single_period(dem
         guarded += int(ward_need.guard_pooled(pooled, singles, threshold=7)["guarded"].sum())
     assert checked > 50
     assert guarded > 0  # the demo data has wards where the guard is needed
+
+
+def test_recent_trends_on_every_series_of_the_trends_query(demo_db):
+    trends = ward_need.with_cis(run(demo_db, "indicator_trends", domain="Starting Well", wards=None))
+    out = ward_need.recent_trends(trends)
+    series = trends.groupby(["indicator_id", "area_name"]).ngroups
+    assert len(out) == series and series >= 8
+    assert set(out["trend"]) <= {"increasing and getting worse", "increasing and getting better",
+                                  "decreasing and getting worse", "decreasing and getting better", "increasing",
+                                  "decreasing", "no significant change", "cannot be calculated"}
+    # Each series' verdict is stats.recent_trend's on that series alone.
+    one = trends[(trends["indicator_id"] == 90323) & (trends["area_name"] == "Halton")]
+    from onehalton import stats
+
+    expected = stats.recent_trend(one, polarity="low is good", proportion=True)["trend"]
+    assert out[(out["indicator_id"] == 90323) & (out["area_name"] == "Halton")]["trend"].iloc[0] == expected
+    assert out["periods_used"].str.count(",").max() == 4  # five periods

@@ -100,3 +100,30 @@ def test_pooled_periods_are_labelled_pooled(need_app, demo_dir):
     assert not at.exception, at.exception
     quintiles = next(d.value for d in at.dataframe if "quintile" in d.value.columns)
     assert len(quintiles) == 5
+
+
+def _chart_specs(at) -> list[dict]:
+    import json
+
+    return [json.loads(element.proto.spec) for element in at.get("vega_lite_chart")]
+
+
+def test_a_boundary_file_in_the_data_folder_replaces_the_tile_map(need_app, fixture_copy):
+    import json
+
+    features = [{"type": "Feature", "properties": {"WD22CD": code},
+                 "geometry": {"type": "Polygon", "coordinates": [[[-2.7 + i / 50, 53.3], [-2.69 + i / 50, 53.3],
+                                                                   [-2.69 + i / 50, 53.31], [-2.7 + i / 50, 53.3]]]}}
+                for i, code in enumerate([WARD_A, WARD_B])]
+    at = need_app(fixture_copy)
+    assert any(_has_rect_tiles(s) for s in _chart_specs(at))  # the tile map, without a boundary file
+    (fixture_copy / "wards.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    at = need_app(fixture_copy)
+    assert not at.exception
+    marks = [s.get("mark", {}).get("type") if isinstance(s.get("mark"), dict) else s.get("mark")
+             for s in _chart_specs(at)]
+    assert "geoshape" in marks
+
+
+def _has_rect_tiles(spec: dict) -> bool:
+    return any((layer.get("mark") or {}).get("type") == "rect" for layer in spec.get("layer", []))

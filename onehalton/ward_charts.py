@@ -310,6 +310,10 @@ def spine_chart(rows: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
                                                                        strokeWidth=0.6).encode(
             x=alt.X("pos_value:Q", scale=x_scale, title=axis_title),
             color=_colour(data["category"], "Compared with Halton"), tooltip=tips),
+        # A ward with no value to place says why, rather than leaving a blank row.
+        base.transform_filter("!isValid(datum.pos_value) && datum.status != 'shown'").mark_text(
+            align="right", dx=-4, fontStyle="italic", color="#425563").encode(
+            x=alt.datum(1, scale=x_scale), text="status:N"),
     ]
     return alt.layer(*layers).properties(title=title, height=alt.Step(30))
 

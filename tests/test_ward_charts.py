@@ -135,7 +135,8 @@ def test_spine_and_quintile_charts_build_valid_specs():
     rows = ward_need.spine_rows(ward_need.compare_areas(_all_wards()), LAYOUT.loc[0, "ward_code"])
     spine = ward_charts.spine_chart(rows, title="Spine").to_dict()
     assert len(spine["layer"]) == 5
-    assert spine["layer"][4]["transform"] == [{"filter": "!isValid(datum.pos_value) && datum.status != 'shown'"}]  # "suppressed", not blank
+    # a ward without a value says "suppressed" or "no data", not a blank row
+    assert spine["layer"][4]["transform"] == [{"filter": "!isValid(datum.pos_value) && datum.status != 'shown'"}]
     quint = pd.DataFrame({"quintile": [1, 2, 3, 4, 5], "value": [30.0, 28, 25, 22, 20], "lower_ci": [28.0, 26, 23, 20, 18],
                           "upper_ci": [32.0, 30, 27, 24, 22], "ward_names": ["a", "b", "c", "d", "e"]})
     spec = ward_charts.quintile_chart(quint, title="By deprivation", unit="%", halton=25.0).to_dict()

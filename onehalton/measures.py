@@ -142,7 +142,11 @@ def label(column: str) -> str:
     measure = REGISTRY.get(column)
     if measure is not None:
         return measure.label
-    return COLUMN_LABELS.get(column, column.replace("_", " ").capitalize())
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    if " " in column or column != column.lower():
+        return column  # already written for people ("Appleton: vs Halton")
+    return column.replace("_", " ").capitalize()
 
 
 def with_label(name: str, new_label: str) -> Measure:
@@ -165,5 +169,6 @@ COLUMN_LABELS = {
     "ward_count": "Ward count", "ward_vs_halton": "Ward compared with Halton", "halton_value": "Halton",
     "halton_vs_england": "Halton compared with England", "england_value": "England", "measure": "Measure",
     "amount": "Amount", "projected_year_end": "Projected year end", "point_type": "Variation", "rule": "Rule",
+    "quintile": "Deprivation quintile", "wards": "Wards", "ward_names": "Ward names",
     "mean": "Mean", "upl": "Upper process limit", "lpl": "Lower process limit", "value_shown": "Value",
 }

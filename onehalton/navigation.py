@@ -33,6 +33,8 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/budget.py", "Budget", "Budget", ":material/payments:", "Partnership", "budget"),
     PageEntry("pages/ward_profile.py", "Ward profile", "Ward profile", ":material/map:", "Partnership",
               "ward_profile"),
+    PageEntry("pages/ward_need.py", "Where need is greatest", "Where need is greatest", ":material/travel_explore:",
+              "Partnership", "ward_need"),
     PageEntry("pages/about.py", "About the data", "About the data", ":material/info:", "Partnership", "about"),
 )
 

@@ -23,6 +23,14 @@ Recalculation (``baseline_start``)
     keep limits from the period before it. NHSRplotthedots needs the rebase date to be a date in
     the data; here the new segment starts at the first point on or after ``baseline_start``.
     A segment with fewer than ``min_points`` points gets no limits and no rules.
+    A recalculation can carry its reason (``baseline_start={date: reason}``); ``SpcResult.rebases`` lists
+    each one with the date of the segment's first point, so a chart can show why the limits moved.
+Fixed baseline (``fix_after_n_points``)
+    like NHSRplotthedots' ``fix_after_n_points`` (``ptd_spc_standard.R``: ``fix_y`` keeps the first n
+    points of each rebase group): the mean, moving ranges, outlier screening and limits of each segment come
+    from its first n points only, and are extended unchanged over the later points, which are tested
+    against them by every rule. As in the reference, n must be at least 12; a segment shorter than n uses
+    all its points.
 Rules (each flags every point involved, not only the last)
     * outside limits: value > upper or < lower process limit.
     * shift: 7 or more consecutive points on the same side of the mean. A point exactly on the
@@ -139,6 +147,10 @@ class SpcResult:
     polarity: str
     target: float | None
     min_points: int
+    fix_after_n_points: int | None = None
+    # One entry per recalculation: {'date': first point of the new segment, 'requested': the date asked
+    # for, 'reason': why ('' when none was given)}.
+    rebases: tuple[dict, ...] = ()
 
     def _last(self, column: str) -> float | None:
         if self.points.empty:
@@ -216,10 +228,11 @@ def _two_of_three_flags(close: np.ndarray, side: np.ndarray) -> np.ndarray:
     return flags
 
 
-def _segment(y: np.ndarray, screen_outliers: bool) -> dict[str, np.ndarray]:
+def _segment(y: np.ndarray, screen_outliers: bool, fix_n: int | None = None) -> dict[str, np.ndarray]:
     n = len(y)
-    mean = float(y.mean())
-    amr = _mean_moving_range(y, screen_outliers)
+    base = y if fix_n is None else y[:fix_n]
+    mean = float(base.mean())
+    amr = _mean_moving_range(base, screen_outliers)
     upl, lpl = mean + LIMIT * amr, mean - LIMIT * amr
     nupl, nlpl = mean + NEAR_LIMIT * amr, mean - NEAR_LIMIT * amr
 
@@ -277,6 +290,7 @@ def xmr(
     baseline_start: Any = None,
     min_points: int = 15,
     screen_outliers: bool = True,
+    fix_after_n_points: int | None = None,
 ) -> SpcResult:
     """Making Data Count XmR chart for one series. See the module docstring for every rule.
 
@@ -284,15 +298,23 @@ def xmr(
     dates raise ValueError; missing values are dropped.
     polarity: 'high is good', 'low is good' or 'no judgement'.
     target: optional; gives the assurance icon (not for 'no judgement').
-    baseline_start: optional date (or sequence of dates); limits are recalculated from the first
-    point on or after each date, and earlier points keep limits from their own period.
+    baseline_start: optional date, sequence of dates, or mapping {date: reason}; limits are recalculated
+    from the first point on or after each date, and earlier points keep limits from their own period.
+    A reason given in a mapping must be non-empty text; it is returned in ``rebases``.
     min_points: minimum points in the current segment to show limits (default 15).
     screen_outliers: drop moving ranges >= 3.267 x mean mR before setting limits (default True,
     as NHSRplotthedots).
+    fix_after_n_points: optional integer >= 12; each segment's limits come from its first n points and
+    are extended over the rest (NHSRplotthedots ``fix_after_n_points``).
     """
     pol = normalise_polarity(polarity)
     if not isinstance(min_points, (int, np.integer)) or isinstance(min_points, bool) or min_points < 2:
         raise ValueError(f"min_points must be an integer of at least 2, got {min_points!r}")
+    if fix_after_n_points is not None and (
+        not isinstance(fix_after_n_points, (int, np.integer)) or isinstance(fix_after_n_points, bool)
+        or fix_after_n_points < 12
+    ):
+        raise ValueError(f"fix_after_n_points must be an integer of at least 12, got {fix_after_n_points!r}")
     if target is not None:
         target = float(target)
         if np.isnan(target):
@@ -317,12 +339,20 @@ def xmr(
 
     # segments
     segment = np.zeros(n, dtype=int)
+    reasons: dict[pd.Timestamp, str] = {}
     if baseline_start is not None:
-        starts = (
-            [baseline_start]
-            if isinstance(baseline_start, (str, pd.Timestamp)) or np.ndim(baseline_start) == 0
-            else list(baseline_start)
-        )
+        if isinstance(baseline_start, dict):
+            for when_, why in baseline_start.items():
+                if not isinstance(why, str) or not why.strip():
+                    raise ValueError(f"the reason for the recalculation on {when_} must be non-empty text")
+                reasons[pd.Timestamp(when_)] = why.strip()
+            starts = list(reasons)
+        else:
+            starts = (
+                [baseline_start]
+                if isinstance(baseline_start, (str, pd.Timestamp)) or np.ndim(baseline_start) == 0
+                else list(baseline_start)
+            )
         for start in sorted(pd.Timestamp(s) for s in starts):
             if n and start > frame["date"].iloc[-1]:
                 raise ValueError(f"baseline_start {start.date()} is after the last point")
@@ -330,6 +360,16 @@ def xmr(
         # renumber 0, 1, 2 ... (a start before the first point makes no empty segment)
         segment = pd.factorize(segment, sort=True)[0] if n else segment
     frame["segment"] = segment
+    rebases = []
+    if baseline_start is not None and n:
+        first_dates = frame.groupby("segment")["date"].min()
+        for start in sorted(pd.Timestamp(s) for s in starts):
+            first = frame["date"][frame["date"] >= start].min()
+            seg = int(frame.loc[frame["date"] == first, "segment"].iloc[0])
+            if seg == 0:
+                continue  # a date before the first point starts no new segment
+            rebases.append({"date": pd.Timestamp(first_dates.loc[seg]), "requested": start,
+                            "reason": reasons.get(start, "")})
 
     y_all = frame["value"].to_numpy(dtype=float)
     frame["moving_range"] = np.nan
@@ -349,7 +389,7 @@ def xmr(
         frame.loc[idx, "mean"] = float(y.mean())
         if len(y) < min_points:
             continue  # no limits, no rules for a short segment
-        res = _segment(y, screen_outliers)
+        res = _segment(y, screen_outliers, fix_after_n_points)
         for col in ("mean", "upl", "lpl", "upper_near", "lower_near", "special_cause", "rule"):
             frame.loc[idx, col] = res[col]
         sign[idx] = res["direction_sign"]
@@ -382,6 +422,8 @@ def xmr(
             polarity=pol,
             target=target,
             min_points=min_points,
+            fix_after_n_points=fix_after_n_points,
+            rebases=tuple(rebases),
         )
 
     last = frame.iloc[-1]
@@ -422,4 +464,6 @@ def xmr(
         polarity=pol,
         target=target,
         min_points=min_points,
+        fix_after_n_points=fix_after_n_points,
+        rebases=tuple(rebases),
     )

@@ -20,6 +20,10 @@ Poisson limits from ``scipy.stats.chi2`` (BSD-3).
 Benchmarking follows the Fingertips rule: an area is significantly different from a comparator
 only when its whole confidence interval lies on one side of the comparator's value; a limit
 exactly equal to the comparator counts as overlapping ("similar").
+
+Recent trend (:func:`recent_trend`) is Fingertips' method as FingertipsNext implements it
+(dhsc-govuk/FingertipsNext, trend-analysis/.../Legacy/TrendMarkerCalculator.cs); tests/test_recent_trend.py
+runs that project's own published cases.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ __all__ = [
     "benchmark",
     "benchmark_phrase",
     "normalise_polarity",
+    "RECENT_TREND_POINTS",
+    "RECENT_TREND_CHI2",
+    "recent_trend",
 ]
 
 HIGH_IS_GOOD = "high is good"
@@ -293,3 +300,115 @@ def benchmark_phrase(result: str, comparator_name: str) -> str:
     except (KeyError, TypeError):
         raise ValueError(f"result must be one of {BENCHMARK_RESULTS}, got {result!r}") from None
     return template.format(name=comparator_name)
+
+
+# --------------------------------------------------------------------------------------------
+# recent trend (Fingertips)
+# --------------------------------------------------------------------------------------------
+RECENT_TREND_POINTS = 5
+# chi2.ppf(0.998, 1): Fingertips' 99.8% threshold (FingertipsNext TrendMarkerCalculator.ChiSquareConfidence).
+RECENT_TREND_CHI2 = float(_scipy_stats.chi2.ppf(0.998, 1))
+CANNOT_BE_CALCULATED = "cannot be calculated"
+NO_SIGNIFICANT_CHANGE = "no significant change"
+
+
+def _trend_words(direction: int, polarity: str) -> str:
+    moving = "increasing" if direction > 0 else "decreasing"
+    if polarity == NO_JUDGEMENT:
+        return moving
+    better = (direction > 0) == (polarity == HIGH_IS_GOOD)
+    return f"{moving} and getting {'better' if better else 'worse'}"
+
+
+def _signs_agree(slopes: list[float]) -> bool:
+    # The reference counts a slope of exactly 0 with the positives (`slopeValue < 0 ? -1 : 1`).
+    signs = [-1 if s < 0 else 1 for s in slopes]
+    return abs(sum(signs)) == len(signs)
+
+
+def recent_trend(
+    frame: pd.DataFrame,
+    *,
+    polarity: str,
+    proportion: bool,
+    order: str = "period_start",
+    value: str = "value",
+    lower: str = "lower_ci",
+    upper: str = "upper_ci",
+    count: str = "count",
+    denominator: str = "denominator",
+) -> dict[str, Any]:
+    """Fingertips' recent trend on one series: the 5 most recent valid points.
+
+    Proportions (``proportion=True``, from ``count`` and ``denominator``): the chi-squared test for trend
+    (Armitage), with the direction and the leave-one-out check from ordinary least squares of
+    log(count / (denominator - count)) on the time index. Other values (rates, DSRs; from ``value``,
+    ``lower`` and ``upper``): weighted least squares of value on the time index with weights 1/SE^2,
+    SE = (upper - lower) / 3.92, and chi2 = (slope / SE(slope))^2. Significant when chi2 > 9.5495 (99.8%)
+    and the slope on all 5 points and on each of the 5 leave-one-out subsets has the same sign. The time
+    index is each point's position 1-5, kept when a point is left out (FingertipsNext
+    ``TrendMarkerCalculator``). Points need not be consecutive periods; a point with a missing input is
+    not valid and an older one is used instead (proportions need value, limits, count and denominator).
+
+    Returns {'trend': 'increasing and getting worse' / ... / 'no significant change' / 'cannot be
+    calculated', 'direction': +1 / -1 / 0, 'chi2', 'slope', 'points' (periods used, oldest first),
+    'reason' ('' or why it cannot be calculated)}.
+    """
+    pol = normalise_polarity(polarity)
+    out: dict[str, Any] = {"trend": CANNOT_BE_CALCULATED, "direction": 0, "chi2": np.nan, "slope": np.nan,
+                           "points": [], "reason": ""}
+    # A point needs its limits even for proportions: FingertipsNext's GetMostRecentData drops points
+    # without them on both paths (a missing limit usually means a suppressed value).
+    needed = [value, lower, upper, count, denominator] if proportion else [value, lower, upper]
+    missing = [c for c in [order, *needed] if c not in frame.columns]
+    if missing:
+        raise KeyError(f"recent_trend: column(s) {missing} not in frame")
+    data = frame[[order, *needed]].copy()
+    for c in needed:
+        data[c] = pd.to_numeric(data[c], errors="coerce").astype(float)
+    valid = data[needed].notna().all(axis=1)
+    if proportion:
+        valid &= (data[denominator] > 0) & (data[count] >= 0) & (data[count] <= data[denominator])
+    data = data[valid].sort_values(order, kind="stable").tail(RECENT_TREND_POINTS)
+    out["points"] = list(data[order])
+    if len(data) < RECENT_TREND_POINTS:
+        out["reason"] = f"fewer than {RECENT_TREND_POINTS} points with valid values"
+        return out
+    t = np.arange(1, RECENT_TREND_POINTS + 1, dtype=float)
+    subsets = [np.ones(RECENT_TREND_POINTS, dtype=bool)] + [t != k for k in t]
+
+    if proportion:
+        x = data[count].to_numpy()
+        n = data[denominator].to_numpy()
+        if np.any(x == 0) or np.any(x == n):
+            out["reason"] = "a count of 0, or equal to its denominator, leaves the trend undefined"
+            return out
+        big_n, big_x = n.sum(), x.sum()
+        numerator = big_n * (big_n * (x * t).sum() - big_x * (n * t).sum()) ** 2
+        denominator_ = big_x * (big_n - big_x) * (big_n * (n * t * t).sum() - (n * t).sum() ** 2)
+        chi2 = float(numerator / denominator_)
+        logit = np.log(x / (n - x))
+        slopes = [float(np.polyfit(t[s], logit[s], 1)[0]) for s in subsets]
+    else:
+        y = data[value].to_numpy()
+        se = (data[upper].to_numpy() - data[lower].to_numpy()) / 3.92
+        if np.any(se <= 0):
+            out["reason"] = "a confidence interval of zero width leaves the trend undefined"
+            return out
+        w = 1 / se**2
+        slopes = []
+        chi2 = np.nan
+        for s in subsets:
+            s1, s2, s3, s4, s5 = w[s].sum(), (w * y * t)[s].sum(), (w * t)[s].sum(), (w * y)[s].sum(), \
+                (w * t * t)[s].sum()
+            det = s1 * s5 - s3**2
+            slopes.append(float((s1 * s2 - s3 * s4) / det))
+            if len(slopes) == 1:
+                chi2 = float((slopes[0] / np.sqrt(s1 / det)) ** 2)
+    out["chi2"], out["slope"] = chi2, slopes[0]
+    if chi2 > RECENT_TREND_CHI2 and _signs_agree(slopes) and slopes[0] != 0:
+        out["direction"] = 1 if slopes[0] > 0 else -1
+        out["trend"] = _trend_words(out["direction"], pol)
+    else:
+        out["trend"] = NO_SIGNIFICANT_CHANGE
+    return out

@@ -23,14 +23,15 @@ chosen_wards AS (
         period_start,
         sum(count) AS count,
         sum(denominator) AS denominator,
-        -- Combined wards need counts; a value-only indicator cannot be pooled.
-        sum(count) / nullif(sum(denominator), 0) * any_value(d.multiplier) AS value
+        -- Combined wards need counts; a value-only indicator (a score) keeps its value for one ward only.
+        coalesce(sum(count) / nullif(sum(denominator), 0) * any_value(d.multiplier),
+                 CASE WHEN count(DISTINCT area_code) = 1 THEN any_value(p.value) END) AS value
     FROM persons AS p
     JOIN wards AS w ON w.ward_code = p.area_code
     JOIN defs AS d USING (indicator_id)
     WHERE p.area_type = 'Ward' AND $wards IS NOT NULL AND list_contains($wards, p.area_code)
     GROUP BY indicator_id, time_period, period_start
-    HAVING count(count) = count(*)
+    HAVING count(count) = count(*) OR count(DISTINCT area_code) = 1
 ),
 areas AS (
     SELECT indicator_id, area_type, area_code,

@@ -24,13 +24,15 @@ areas AS (
     SELECT c.indicator_id, 'Ward',
            CASE WHEN count(*) = 1 THEN any_value(w.ward_name) ELSE 'Selected wards (' || count(*) || ')' END,
            any_value(c.time_period), sum(c.count), sum(c.denominator),
-           sum(c.count) / nullif(sum(c.denominator), 0) * any_value(d.multiplier)
+           -- A value-only indicator (a score) keeps its published value for one ward; several need counts.
+           coalesce(sum(c.count) / nullif(sum(c.denominator), 0) * any_value(d.multiplier),
+                    CASE WHEN count(*) = 1 THEN any_value(c.value) END)
     FROM current AS c
     JOIN wards AS w ON w.ward_code = c.area_code
     JOIN indicator_definitions AS d USING (indicator_id)
     WHERE c.area_type = 'Ward' AND $wards IS NOT NULL AND list_contains($wards, c.area_code)
     GROUP BY c.indicator_id
-    HAVING count(c.count) = count(*)
+    HAVING count(c.count) = count(*) OR count(*) = 1
 )
 SELECT d.domain, a.indicator_id, d.indicator_name, d.unit, d.multiplier, d.polarity, d.ci_method,
        a.area_type, a.area_name, a.time_period, a.count, a.denominator, a.value

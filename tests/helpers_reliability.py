@@ -14,10 +14,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from onehalton import config
+from onehalton import config, navigation
 
 DASHBOARD = str(config.PROJECT_ROOT / "dashboard.py")
-PAGES = tuple(sorted(p.stem for p in (config.PROJECT_ROOT / "pages").glob("*.py")))
+# The pages the navigation lists (onehalton/navigation.py, the one page registry).
+PAGES = tuple(sorted(Path(p.script).stem for p in navigation.PAGES))
 
 
 def clear_caches() -> None:

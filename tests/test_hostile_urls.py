@@ -250,6 +250,8 @@ PARAMETER_VALUES = {
     "domain": f"Starting Well' {SQL_MARKER} --",
     "fy": f"2020/21' {SQL_MARKER} --",
     "month": 5,
+    "indicator_id": 90323,
+    "periods": 3,
 }
 
 

@@ -36,6 +36,8 @@ DEFAULTS = {
     "domain": "Starting Well",
     "fy": "2020/21",
     "month": 5,
+    "indicator_id": 90323,
+    "periods": 3,
 }
 
 

@@ -529,17 +529,27 @@ def run_query(name: str, **params) -> pd.DataFrame:
     return _cached_run(str(pinned.data_dir), pinned.fingerprint, name, _frozen_params(params), pinned)
 
 
-def publish(database: Database, name: str, params: dict, raw: pd.DataFrame, threshold: int) -> protection.Protected:
-    """A query's rows as they may be published, as its `-- Suppress:` header declares (see `load`)."""
+def publish(database: Database, name: str, params: dict, raw: pd.DataFrame, threshold: int,
+            halton: pd.DataFrame | None = None) -> protection.Protected:
+    """A query's rows as they may be published, as its `-- Suppress:` header declares (see `load`). For a view of
+    chosen wards, the same query for all of Halton is read too, to hide a selection whose complement is small."""
     declared = protection.parse(database.specs[name].suppress)
-    return protection.published(protection.protect(raw, declared, params, threshold))
+    if halton is None and declared.scope == "when wards" and params.get("wards"):
+        halton = database.run(name, {**params, "wards": None})
+    return protection.published(protection.protect(raw, declared, params, threshold, halton=halton))
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _cached_protected(data_dir: str, fingerprint: tuple, name: str, params: tuple, threshold: int,
                       _database: Database) -> protection.Protected:
-    return publish(_database, name, dict(params), _cached_run(data_dir, fingerprint, name, params, _database),
-                   threshold)
+    params_dict = dict(params)
+    halton = None
+    if params_dict.get("wards"):
+        halton_params = _frozen_params({**params_dict, "wards": None})
+        halton = _cached_run(data_dir, fingerprint, name, halton_params, _database)
+    return publish(_database, name, params_dict, _cached_run(data_dir, fingerprint, name, params, _database),
+                   threshold, halton=halton if protection.parse(_database.specs[name].suppress).scope == "when wards"
+                   else None)
 
 
 def load(name: str, **params) -> protection.Protected:

@@ -101,7 +101,10 @@ def round_counts(values: np.ndarray, base: int = ROUND_TO) -> np.ndarray:
 
 
 def protect(frame: pd.DataFrame, declaration: Declaration, params: dict, threshold: int,
-            base: int = ROUND_TO) -> Protected:
+            base: int = ROUND_TO, halton: pd.DataFrame | None = None) -> Protected:
+    """`frame` as it may be published. `halton`: the same query for all of Halton (for a `when $wards` view), so
+    that a selection whose complement in Halton is small is hidden too (Halton's exact figure minus the
+    selection's would otherwise give the wards left out, to within the rounding)."""
     counts = [c for c in frame.columns if c in measures.HEALTH_COUNT_NAMES]
     rows = active_rows(frame, declaration, params)
     hidden = pd.DataFrame(False, index=frame.index, columns=frame.columns)
@@ -111,9 +114,11 @@ def protect(frame: pd.DataFrame, declaration: Declaration, params: dict, thresho
         part = frame[rows.to_numpy()]
         result = suppression.suppress(part, counts=counts, groups=declaration.groups_arg, threshold=threshold)
         suppressed = int(result.primary + result.secondary)
+        complement = _small_complement(frame, rows, counts, declaration, halton, threshold)
         for column in counts:
             exact = part[column].to_numpy(dtype=float, na_value=np.nan)
-            mask = result.mask[column].to_numpy(dtype=bool)
+            mask = result.mask[column].to_numpy(dtype=bool) | complement[column].to_numpy(dtype=bool)[rows.to_numpy()]
+            suppressed += int((mask & ~result.mask[column].to_numpy(dtype=bool)).sum())
             published = np.where(mask, np.nan, round_counts(exact, base))
             values = out[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
             values[rows.to_numpy()] = published
@@ -121,6 +126,42 @@ def protect(frame: pd.DataFrame, declaration: Declaration, params: dict, thresho
             hidden.loc[rows, column] = mask
         _recompute(out, hidden, rows)
     return Protected(out, hidden, suppressed, bool(rows.any() and counts))
+
+
+def _key_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns that name a row (a month, a mode, an indicator and period), not the numbers in it."""
+    return [c for c in frame.columns if c not in measures.REGISTRY and not c.endswith(("_lower", "_upper", "_ci"))
+            and (not pd.api.types.is_float_dtype(frame[c]) or pd.api.types.is_datetime64_any_dtype(frame[c]))
+            and c not in ("area_type", "area_code", "area_name", "multiplier")]
+
+
+def _small_complement(frame: pd.DataFrame, rows: pd.Series, counts: list[str], declaration: Declaration,
+                      halton: pd.DataFrame | None, threshold: int) -> pd.DataFrame:
+    """True where Halton's exact count minus this selection's is 1..threshold: the wards left out are a small
+    number, which the difference of the two views would give away."""
+    flags = pd.DataFrame(False, index=frame.index, columns=counts)
+    if declaration.scope == "ward rows" and "area_type" in frame:
+        halton = frame[frame["area_type"] == "Local authority"]
+    if halton is None or halton.empty:
+        return flags
+    keys = [k for k in _key_columns(frame) if k in halton.columns]
+    if not keys:
+        keys = []
+    selection = frame[rows.to_numpy()]
+    shared = [c for c in counts if c in halton.columns]
+    if not shared:
+        return flags
+    if keys:
+        joined = selection[keys + shared].reset_index().merge(halton[keys + shared], on=keys, how="left",
+                                                               suffixes=("", "_halton")).set_index("index")
+    else:  # one row each: the whole selection against the whole of Halton
+        joined = selection[shared].assign(**{f"{c}_halton": float(halton[c].sum()) for c in shared})
+    for column in shared:
+        left_out = (joined[f"{column}_halton"].astype("Float64") - joined[column].astype("Float64")).to_numpy(
+            dtype=float, na_value=np.nan)
+        small = (left_out >= 1) & (left_out <= threshold)
+        flags.loc[joined.index, column] = small
+    return flags
 
 
 def _recompute(out: pd.DataFrame, hidden: pd.DataFrame, rows: pd.Series) -> None:

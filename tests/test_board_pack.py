@@ -41,7 +41,8 @@ POPPLER = ("pdftotext", "pdfinfo", "pdffonts", "pdfimages", "pdftoppm")
 EXPECTED = {
     (): {"Appointments per 1,000 residents": "16.5", "Did not attend (DNA) rate": "8.2%",
          "LD annual health checks (14+), year to date": "30.0%", "Cancer 28-day Faster Diagnosis": "78.0%"},
-    (fixtures.WARD_A,): {"Appointments per 1,000 residents": "22.0", "Did not attend (DNA) rate": "9.1%",
+    # Ward A's DNA is hidden: Halton's 15 less ward A's 10 would give the other wards' 5 (the complement rule).
+    (fixtures.WARD_A,): {"Appointments per 1,000 residents": "22.0", "Did not attend (DNA) rate": "*",
                          "LD annual health checks (14+), year to date": "30.0%",
                          "Cancer 28-day Faster Diagnosis": "78.0%"},
     # Ward B: 72 appointments published at ward level as 70 (nearest 5), over 6,000 residents.

@@ -554,7 +554,10 @@ def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fi
             # At least RENDERS_PER_SESSION each, and on until both versions have been seen (within a deadline).
             while renders < RENDERS_PER_SESSION or (not seen_both() and time.monotonic() < deadline):
                 at.run()
-                if not len(at.title) and not at.exception and not len(at.sidebar.children):
+                # No page title and no exception: not a render of the page. Besides the artefacts above, a run that
+                # AppTest started in the old pages-directory mode (its flag is process-wide, and the sessions run on
+                # threads) ends in the entrypoint's st.rerun having drawn only the navigation.
+                if not len(at.title) and not at.exception:
                     blank.append(1)
                     assert time.monotonic() < deadline, "only blank runs"
                     continue

@@ -43,6 +43,7 @@ PAGE_READS = {
     "wider_determinants": {"indicators", "indicator_definitions", "wards"},
     "budget": {"budget_spend"},
     "ward_profile": {"wards", "ward_population", "appointments", "indicators", "indicator_definitions"},
+    "ward_need": {"indicators", "indicator_definitions", "wards", "ward_population"},
     "about": set(contract.TABLES_BY_NAME),
 }
 
@@ -202,7 +203,7 @@ CASES = [
            pages={"overview": {"Appointments per 1,000 residents": ANY}, "ward_profile": {}}),
     Broken("wrong-type", "appointments", retype("appointments", "count_of_appointments", pa.string()),
            "unavailable", column="count_of_appointments", says=("has type VARCHAR",),
-           pages={"ward_profile": {}, "wider_determinants": {"Halton, 2023/24": "70.0%"}}),
+           pages={"ward_profile": {}, "ward_need": {}, "wider_determinants": {"Halton, 2023/24": "70.0%"}}),
     Broken("money-as-float", "budget_spend", retype("budget_spend", "amount_gbp", pa.float64()), "unavailable",
            column="amount_gbp", says=("has type DOUBLE", "money"),
            pages={"budget": {}, "living_well": {"Cancer 28-day Faster Diagnosis": "78.0%"}}),

@@ -18,7 +18,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from onehalton import config
-from test_browser import CHROMIUM_ARGS, RUN_TIMEOUT_MS, SERVER_START_TIMEOUT, VIEWPORT, _chromium, _free_port, _healthy
+from scripts.browser import CHROMIUM_ARGS, RUN_TIMEOUT_MS, SERVER_START_TIMEOUT
+from scripts.browser import free_port as _free_port
+from scripts.browser import healthy as _healthy
+from test_browser import VIEWPORT, _chromium
 
 pytestmark = pytest.mark.browser
 

@@ -230,6 +230,11 @@ def worker_main(argv: list[str]) -> None:
     if os.environ.get(COOKIE_SECRET_ENV):
         os.environ["STREAMLIT_SERVER_COOKIE_SECRET"] = os.environ[COOKIE_SECRET_ENV]
     started = time.perf_counter()
+    # The app's own imports (pandas, Altair, DuckDB) and the data, before the worker listens: the balancer sends
+    # it nobody until its health check answers, and then its first page need not pay for them.
+    import onehalton.filters  # noqa: F401
+    import onehalton.sections  # noqa: F401
+    import onehalton.ui  # noqa: F401
     from onehalton import db
 
     database = db.database()

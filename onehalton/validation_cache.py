@@ -3,7 +3,7 @@
 Checking every extract against the contract is most of a start (about 55 s for 120 million appointment rows),
 and building the summaries most of the rest; both give the same answer while the files do not change. For each
 extract and each summary this module keeps what its load left on the DuckDB connection (the views, the table of
-excluded rows, the summary table: their DDL as DuckDB reports it, and a table's rows as Parquet) and its
+excluded rows, the summary table: their DDL as DuckDB reports it, and a table's rows as an Arrow file) and its
 `TableStatus`, in a folder of its own: `ONE_HALTON_CACHE_DIR`, default `$XDG_CACHE_HOME/onehalton` or
 `~/.cache/onehalton` (`off` turns the cache off). An entry is used only when all of these are unchanged:
 
@@ -23,7 +23,8 @@ that changed anything this module cannot put back (a macro, a sequence, a table 
 one) is simply not cached. Anything that goes wrong with the cache (unreadable entry, full disk, a view that no
 longer binds) means the extract is validated as if there were no cache; the cache can cost time, never
 correctness. Entries are written to a temporary folder and renamed into place, so several worker processes may
-share one cache folder; a few recent entries per extract and data folder are kept, older ones removed.
+share one cache folder; while one of them validates an extract, the others wait for its entry (a lock file)
+rather than check the same rows at the same time. A few recent entries per extract and data folder are kept.
 
 The cache trusts its own folder (created private to the user): entries hold DDL that is executed and pickled
 statuses, as Streamlit's own persisted caches do. Like `onehalton.validate`, this module never imports duckdb: it
@@ -48,7 +49,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-import pyarrow.parquet as pq
+import fcntl
+from contextlib import contextmanager, nullcontext
+
+import pyarrow as pa
 
 from onehalton import contract
 
@@ -56,7 +60,7 @@ CACHE_DIR_ENV = "ONE_HALTON_CACHE_DIR"
 OFF_VALUES = {"off", "0", "false", "no", "none"}
 ENTRIES_KEPT = 3  # per extract (or summary) and data folder: the current data and the one before, with a spare
 STALE_TEMP_S = 24 * 3600  # an unfinished write older than this was left by a process that died
-FORMAT = 1  # bump when what an entry holds changes
+FORMAT = 2  # bump when what an entry holds changes
 
 _LOG = logging.getLogger(__name__)
 
@@ -261,6 +265,31 @@ class ValidationCache:
             restored = self._restore(con, name, key, dated)
             if restored is not None:
                 return restored
+        with self._lock(name) if key is not None else nullcontext():
+            if key is not None:
+                # Another worker may have stored it while this one waited for the lock.
+                restored = self._restore(con, name, key, dated)
+                if restored is not None:
+                    return restored
+            return self._build(con, name, key, why, build, dated)
+
+    @contextmanager
+    def _lock(self, name: str):
+        """Held while validating `name`: workers starting together validate each extract once, not once each."""
+        handle = None
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle = open(self.root / f".lock-{self._folder_id}-{name}", "a")
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released by the kernel if this process dies
+        except OSError as exc:
+            _LOG.warning("validation cache: no lock for %s (%s)", name, exc)
+        try:
+            yield
+        finally:
+            if handle is not None:
+                handle.close()
+
+    def _build(self, con, name: str, key: str | None, why: str, build: Callable, dated: bool):
         before = _Catalog.read(con)
         status = build()
         version = uuid.uuid4().hex
@@ -314,12 +343,14 @@ class ValidationCache:
                 con.execute(sql)
                 created.append((kind, object_name))
                 if rows_file:
-                    rows = pq.read_table(folder / rows_file)
-                    con.register("onehalton_cache_rows", rows)
-                    try:
-                        con.execute(f"INSERT INTO {_quote(object_name)} SELECT * FROM onehalton_cache_rows")
-                    finally:
-                        con.unregister("onehalton_cache_rows")
+                    # Arrow's own file format, memory-mapped: reading it is nearly free, unlike Parquet. The
+                    # rows live in the mapping, so it stays open until DuckDB has copied them.
+                    with pa.memory_map(str(folder / rows_file)) as source:
+                        con.register("onehalton_cache_rows", pa.ipc.open_file(source).read_all())
+                        try:
+                            con.execute(f"INSERT INTO {_quote(object_name)} SELECT * FROM onehalton_cache_rows")
+                        finally:
+                            con.unregister("onehalton_cache_rows")
         except Exception as exc:  # noqa: BLE001 - e.g. a view over a file that has gone: validate afresh
             _LOG.warning("validation cache entry %s could not be restored (%s): validating again", folder.name, exc)
             for kind, object_name in reversed(created):
@@ -345,9 +376,11 @@ class ValidationCache:
             for n, (kind, object_name, sql) in enumerate(made):
                 rows_file = ""
                 if kind == "table":
-                    rows_file = f"{n:02d}.parquet"
-                    pq.write_table(con.sql(f"SELECT * FROM {_quote(object_name)}").to_arrow_table(),
-                                   temporary / rows_file, compression="zstd")
+                    rows_file = f"{n:02d}.arrow"
+                    rows = con.sql(f"SELECT * FROM {_quote(object_name)}").to_arrow_table()
+                    with pa.OSFile(str(temporary / rows_file), "wb") as sink:
+                        with pa.ipc.new_file(sink, rows.schema) as writer:
+                            writer.write_table(rows)
                 objects.append((kind, object_name, sql, rows_file))
             entry = {"key": key, "version": version, "status": status, "objects": objects,
                      "dates": _today() if dated else None, "stored": time.time()}

@@ -172,7 +172,7 @@ def test_a_damaged_cache_is_a_miss_not_an_error(data, cache):
     first = Database(data)
     entries = sorted(cache.iterdir())
     (next(e for e in entries if "-wards-" in e.name) / "entry.pkl").write_bytes(b"truncated")
-    for rows in next(e for e in entries if "-appointments_ward_month-" in e.name).glob("*.parquet"):
+    for rows in next(e for e in entries if "-appointments_ward_month-" in e.name).glob("*.arrow"):
         rows.write_bytes(b"not parquet")
     second = Database(data)
     report = outcomes(second)
@@ -216,3 +216,26 @@ def test_only_a_few_entries_are_kept_per_extract(data, cache):
         Database(data)
     kept = [e for e in cache.iterdir() if "-targets-" in e.name]
     assert len(kept) == validation_cache.ENTRIES_KEPT
+
+
+def test_workers_starting_together_validate_each_extract_once(data, cache):
+    """Two loads at once (as `make serve` starts its workers): for every extract and summary one validates and the
+    other waits for its result (a lock file in the cache folder), never both."""
+    import threading
+
+    loaded: dict[str, Database] = {}
+    barrier = threading.Barrier(2)
+
+    def start(name: str) -> None:
+        barrier.wait()
+        loaded[name] = Database(data)
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    a, b = outcomes(loaded["a"]), outcomes(loaded["b"])
+    for name in a:
+        assert sorted([a[name], b[name]]) == ["restored", "validated"], (name, a[name], b[name])
+    assert contents(loaded["a"]) == contents(loaded["b"])

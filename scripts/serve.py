@@ -104,6 +104,8 @@ class Supervisor:
         self.logs: list = []
         self.stopping = False
         self.restarts = 0
+        self.started_at: dict[str, float] = {}
+        self.delays: dict[str, float] = {}
 
     def _log_file(self, name: str):
         handle = open(RUN_DIR / f"{self.args.port}-{name}.log", "a")
@@ -113,6 +115,7 @@ class Supervisor:
     def start_worker(self, n: int) -> None:
         host, port = self.local[n]
         name = f"w{n + 1}"
+        self.started_at[name] = time.monotonic()
         self.workers[name] = subprocess.Popen(worker_command(port, host, self.args.agent_api), cwd=ROOT, env=self.env,
                                               stdout=self._log_file(name), stderr=subprocess.STDOUT)
         log(f"worker {name} (pid {self.workers[name].pid}) starting on {host}:{port}")
@@ -164,8 +167,12 @@ class Supervisor:
                 return 1
             for n, (name, process) in enumerate(list(self.workers.items())):
                 if process.poll() is not None and not self.stopping:
-                    log(f"worker {name} exited with {process.returncode}: starting it again")
-                    time.sleep(RESTART_DELAY_S)
+                    # A worker that keeps dying at start (a broken install, say) is retried ever more slowly.
+                    lived = time.monotonic() - self.started_at.get(name, 0.0)
+                    self.delays[name] = RESTART_DELAY_S if lived > 60 else min(30.0, 2 * self.delays.get(name, 0.5))
+                    log(f"worker {name} exited with {process.returncode}: starting it again "
+                        f"in {self.delays[name]:.0f} s")
+                    time.sleep(self.delays[name])
                     self.restarts += 1
                     self.start_worker(n)
                     self.write_state()

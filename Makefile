@@ -5,8 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA := data/demo
 PORT ?= 8501
+WORKERS ?= 2
+REMOTE_WORKERS ?=
+ADDRESS ?= 0.0.0.0
+# Root installs system packages itself (as CI does); anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+<<<<<<< HEAD
 .PHONY: install run test test-fast bench bench-pack docs data screenshots pack clean import
+=======
+.PHONY: install run serve worker haproxy test test-fast bench docs data clean
+>>>>>>> restart
 
 install: $(VENV)/.installed
 
@@ -34,15 +43,31 @@ import: install
 run: install data
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
+# N dashboard processes behind HAProxy on one port (deploy/haproxy.cfg): sticky sessions, WebSocket upgrade, a
+# dead worker's browsers reconnect to another. REMOTE_WORKERS=host:port,... adds workers on other machines.
+serve: install data haproxy
+	$(BIN)/python -m scripts.serve --workers $(WORKERS) --port $(PORT) $(if $(REMOTE_WORKERS),--remote $(REMOTE_WORKERS))
+
+# One worker for a balancer on another machine: `make worker PORT=8601` there, REMOTE_WORKERS=this-host:8601 on it.
+worker: install data
+	$(BIN)/python -m scripts.serve worker --port $(PORT) --address $(ADDRESS)
+
+# HAProxy from Debian's package, for `make serve` and its test; installed only where it is missing.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  echo "make: installing HAProxy (apt-get install haproxy) for make serve"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null \
+	  || echo "make: could not install HAProxy: make serve and tests/test_serve.py need it (apt-get install haproxy)"; }
+
 # Browser tests need Chromium (apt-get install chromium); set ONE_HALTON_SKIP_BROWSER=1 to opt out explicitly.
-test: install
+test: install haproxy
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 test-fast: install
 	ONE_HALTON_SKIP_BROWSER=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not browser"
 
-bench: install
-	$(BIN)/python -m scripts.bench
+bench: install haproxy
+	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
 # A PNG of every page at 1440x900 and 1280x720 (and a ward view) in screenshots/: look at them.
 screenshots: install data
@@ -62,4 +87,8 @@ docs: install
 	$(BIN)/python -m scripts.render_contract
 
 clean:
+<<<<<<< HEAD
 	rm -rf $(VENV) $(DATA) .pytest_cache screenshots
+=======
+	rm -rf $(VENV) $(DATA) .pytest_cache .serve
+>>>>>>> restart

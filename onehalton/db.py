@@ -30,6 +30,7 @@ import streamlit as st
 
 from onehalton import config, contract, protection
 from onehalton.validate import TableStatus, load_table
+from onehalton.validation_cache import ValidationCache
 
 
 class QueryError(RuntimeError):
@@ -217,19 +218,23 @@ class Database:
         weakref.finalize(self, shutil.rmtree, spill, True)
         self.con = self._connect(data_dir, spill)
         started = time.perf_counter()
+        # Quick restarts: an extract or summary unchanged since an earlier start is restored, not checked again.
+        self.validation_cache = ValidationCache(data_dir)
         self.statuses: dict[str, TableStatus] = {}
         for table in contract.TABLES:
             if self.folder_problem:
                 self.statuses[table.name] = TableStatus(table.name, table.title, [],
                                                         reason="the data folder cannot be used (see above).")
                 continue
-            self.statuses[table.name] = load_table(self.con, table, data_dir, self.statuses)
+            self.statuses[table.name] = self.validation_cache.table(
+                self.con, table, lambda t=table: load_table(self.con, t, data_dir, self.statuses))
         self.manifest_issues += self._check_periods()
         validated = time.perf_counter()
         self.summaries = summary_specs()
         self.summary_statuses: dict[str, TableStatus] = {}
         for name, spec in self.summaries.items():
-            self.summary_statuses[name] = self._build_summary(spec)
+            self.summary_statuses[name] = self.validation_cache.summary(
+                self.con, spec, lambda s=spec: self._build_summary(s))
         # Seconds spent checking the extracts and building the summaries, for the About page and the benchmark.
         self.load_seconds = {"validate": validated - started, "summaries": time.perf_counter() - validated}
 

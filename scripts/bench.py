@@ -13,6 +13,13 @@ In one run, at 1x, 10x and 100x the demo data volume (generated once into `.benc
 * 25 concurrent sessions changing the ward filter on the Overview, next to the floor page under the same load;
 * the board pack PDF for a ward view at 1x, from the command line and in-process; `python -m scripts.bench pack`
   measures that part alone and merges it into the last full run's report.
+* (`--parts concurrency`) the same 25 sessions against the deployment: one `scripts/serve.py` worker alone (what
+  `make run` serves), and `make serve` with WORKERS=1 and WORKERS=2 behind HAProxy;
+* (`--parts restart`) a worker's time to its first page at 100x, with an empty validation cache and then on a
+  restart with the same, unchanged files.
+
+`--parts` runs only some of these (`pages` is everything in the list above but the last two); the others keep
+their figures from `.bench/results.json` and their sections of the report.
 
 The servers are started through this module (`python -m scripts.bench serve ...`), which runs `streamlit run`
 in-process after doing the start-up work itself, so the start-up is timed on its own and every page render
@@ -735,15 +742,26 @@ def load_test(server: Server, path: str, key: str, values: list, as_list: bool) 
     """LOAD_SESSIONS sessions at once, each changing `key` LOAD_CHANGES times (a rerun each), bounded in time."""
     sessions: list[tuple[Agent, str]] = []
 
+    opens: list[float] = []
+
     def create(_):
         agent = Agent(server.url)
-        _, document = agent.interact({"page": path} if path else {})
+        try:
+            seconds, document = agent.interact({"page": path} if path else {})
+        except Exception:  # noqa: BLE001 - a session that cannot open is an error to count
+            return agent, None, False
+        opens.append(seconds)
         return agent, document.get("session_id"), ok(document)
 
     with concurrent.futures.ThreadPoolExecutor(LOAD_SESSIONS) as pool:
         created = list(pool.map(create, range(LOAD_SESSIONS)))
     sessions = [(a, s) for a, s, good in created if s]
     errors = sum(1 for _, s, good in created if not good)
+    # Behind the balancer, the worker each session was given (its sticky cookie).
+    per_worker: dict[str, int] = {}
+    for agent, _ in sessions:
+        worker = agent.http.cookies.get(BALANCER_COOKIE, "")
+        per_worker[worker] = per_worker.get(worker, 0) + 1
     latencies: list[float] = []
     problems: list[str] = []
     lock = threading.Lock()
@@ -770,16 +788,22 @@ def load_test(server: Server, path: str, key: str, values: list, as_list: bool) 
                     problems.append(problem(document))
 
     started = time.perf_counter()
+    client_cpu = time.process_time()
     with concurrent.futures.ThreadPoolExecutor(len(sessions)) as pool:
         list(pool.map(drive, range(len(sessions))))
     wall = time.perf_counter() - started
+    # The sessions' client is this one process (one GIL, decoding every snapshot): if its CPU time nears the wall
+    # time, the client, not the server, sets the throughput.
+    client_cpu = time.process_time() - client_cpu
     latencies.sort()
 
     def pct(p):
         return latencies[min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))] if latencies else None
 
-    result = {"sessions": len(sessions), "reruns": len(latencies), "wall_s": wall,
-              "reruns_per_s": len(latencies) / wall if wall else 0.0, "p50_s": pct(50), "p95_s": pct(95),
+    opens.sort()
+    result = {"sessions": len(sessions), "reruns": len(latencies), "wall_s": wall, "per_worker": per_worker,
+              "open_p50_s": opens[len(opens) // 2] if opens else None, "open_max_s": opens[-1] if opens else None,
+              "reruns_per_s": len(latencies) / wall if wall else 0.0, "client_cpu_s": client_cpu, "p50_s": pct(50), "p95_s": pct(95),
               "errors": errors + len(problems), "problems": sorted(set(problems))[:5]}
     log(f"  load /{path}: {result['reruns_per_s']:.1f} reruns/s, p50 {result['p50_s']}, p95 {result['p95_s']}, "
         f"errors {result['errors']}")
@@ -826,7 +850,9 @@ def measure_scale(scale: int, data: dict, work: Path, with_load: bool) -> dict:
     data_dir = Path(data["folder"])
     out: dict = {"data": data}
     log(f"{scale}x: start-up (imports, load + validate, then the DuckDB query set) ...")
-    server = Server(DASHBOARD, data_dir, work, preload=True)
+    # An empty validation cache of its own: the start-up measured here is a first start, checking every row.
+    server = Server(DASHBOARD, data_dir, work, preload=True,
+                    env_extra={"ONE_HALTON_CACHE_DIR": str(work / f"cache-{scale}")})
     try:
         out["ready_s"] = server.wait_ready(3600)
         report = server.report()
@@ -977,38 +1003,300 @@ def render_pack(pack: dict) -> str:
     return "\n".join(lines)
 
 
+# Many sessions on one process and on several behind HAProxy (scripts/serve.py); restarts (the validation cache)
+
+BALANCER_COOKIE = "ONEHALTON_WORKER"  # deploy/haproxy.cfg's sticky-session cookie
+# (label, workers): 0 is one dashboard process on its own, as `make run` serves it; N >= 1 is `make serve WORKERS=N`.
+CONFIGURATIONS = (("one process (make run)", 0), ("WORKERS=1 behind HAProxy", 1), ("WORKERS=2 behind HAProxy", 2))
+RESTART_SCALE = 100
+SERVING_TARGETS = {
+    "p95": "25 sessions, WORKERS=2: p95 at most 2 s",
+    "throughput": "25 sessions: throughput with WORKERS=2 at least 1.7x one process",
+    "errors": "25 sessions: no errors, in any configuration",
+    "restart": f"Restart at {RESTART_SCALE}x on unchanged files: first page within 5 s",
+}
+SERVING_BEGIN = "<!-- serving: written by scripts/bench.py (--parts concurrency,restart); run it again, do not edit -->"
+SERVING_END = "<!-- serving: end -->"
+
+
+class Cluster:
+    """The dashboard as it is deployed: with workers=0 one `scripts.serve worker` process (what `make run` serves,
+    data loaded before it listens), else `scripts.serve --workers N` (N such workers and HAProxy in front). The
+    agent API is on; everything listens on 127.0.0.1."""
+
+    def __init__(self, data_dir: Path, work: Path, workers: int, cache_dir: Path):
+        import psutil
+
+        self.port = _free_port()
+        self.log_path = work / f"cluster-{workers}-{self.port}.log"
+        env = dict(os.environ, PYTHONUNBUFFERED="1", ONE_HALTON_DATA_DIR=str(data_dir),
+                   ONE_HALTON_CACHE_DIR=str(cache_dir))
+        if workers == 0:
+            command = [sys.executable, "-m", "scripts.serve", "worker", "--port", str(self.port),
+                       "--address", HOST, "--agent-api"]
+        else:
+            ports = ",".join(str(_free_port()) for _ in range(workers))
+            command = [sys.executable, "-m", "scripts.serve", "--workers", str(workers), "--port", str(self.port),
+                       "--bind", f"{HOST}:{self.port}", "--worker-ports", ports, "--agent-api"]
+        self.log = open(self.log_path, "w")
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._psutil_process = psutil.Process(self.process.pid)
+        self.url = f"http://{HOST}:{self.port}/_stcore/agent/interact"
+
+    def wait_ready(self, timeout: float) -> float:
+        from scripts import serve
+
+        deadline = time.monotonic() + timeout
+        while not serve.healthy(f"{HOST}:{self.port}"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"not ready (exit {self.process.poll()}):\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.05)
+        return time.perf_counter() - self.started
+
+    def cpu_seconds(self) -> float:
+        import psutil
+
+        total = 0.0
+        for p in [self._psutil_process] + self._psutil_process.children(recursive=True):
+            try:
+                times = p.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def measure_concurrency(work: Path, repeats: int) -> dict:
+    """LOAD_SESSIONS sessions (open the Overview, change the ward LOAD_CHANGES times) against each configuration,
+    `repeats` rounds, the configurations taking turns so that the machine's other load falls on each alike."""
+    data = ensure_data(1)
+    data_dir = Path(data["folder"])
+    wards = halton_ward_names(data_dir)
+    runs: list[dict] = []
+    for round_ in range(repeats):
+        for label, workers in CONFIGURATIONS:
+            log(f"concurrency: {label}, round {round_ + 1} of {repeats} ...")
+            cluster = Cluster(data_dir, work, workers, work / "cache-concurrency")
+            try:
+                ready = cluster.wait_ready(600)
+                load_before = os.getloadavg()[0]
+                cpu = cluster.cpu_seconds()
+                result = load_test(cluster, "", "ward", wards, as_list=True)
+                result.update(label=label, workers=workers, round=round_ + 1, ready_s=ready,
+                              cpu_s=cluster.cpu_seconds() - cpu, load_avg_before=load_before)
+                runs.append(result)
+            finally:
+                cluster.stop()
+    return {"data": data, "runs": runs, "repeats": repeats, "date": dt.datetime.now().astimezone().isoformat()}
+
+
+def _first_page(data_dir: Path, work: Path, cache_dir: Path) -> dict:
+    """A worker started from nothing until its first page (the Overview) has drawn: what a restart costs."""
+    cluster = Cluster(data_dir, work, 0, cache_dir)
+    try:
+        ready = cluster.wait_ready(3600)
+        _, document = Agent(cluster.url).interact({})
+        first = time.perf_counter() - cluster.started
+        loaded = [line for line in cluster.log_path.read_text().splitlines() if "data loaded in" in line]
+        return {"ready_s": ready, "first_page_s": first, "ok": ok(document),
+                "problem": "" if ok(document) else problem(document),
+                "loaded": loaded[-1].split("] ", 1)[-1] if loaded else ""}
+    finally:
+        cluster.stop()
+
+
+def measure_restart(work: Path, scale: int) -> dict:
+    """A first start with an empty validation cache, then a restart on the same, unchanged files."""
+    data = ensure_data(scale)
+    cache_dir = work / "cache-restart"
+    if cache_dir.exists():
+        shutil.rmtree(cache_dir)
+    load_before = os.getloadavg()[0]
+    log(f"restart at {scale}x: first start, nothing cached ...")
+    cold = _first_page(Path(data["folder"]), work, cache_dir)
+    log(f"  first page after {cold['first_page_s']:.1f} s ({cold['loaded']})")
+    log(f"restart at {scale}x: restart on unchanged files ...")
+    warm = _first_page(Path(data["folder"]), work, cache_dir)
+    log(f"  first page after {warm['first_page_s']:.1f} s ({warm['loaded']})")
+    return {"scale": scale, "data": data, "cold": cold, "warm": warm, "load_avg_before": load_before,
+            "cache_bytes": _folder_size(cache_dir), "date": dt.datetime.now().astimezone().isoformat()}
+
+
+def _median(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def serving_verdicts(results: dict) -> dict[str, tuple[bool | None, str]]:
+    out: dict[str, tuple[bool | None, str]] = {k: (None, "not measured") for k in SERVING_TARGETS}
+    runs = results.get("concurrency", {}).get("runs", [])
+    by = {w: [r for r in runs if r["workers"] == w] for w in (0, 1, 2)}
+    if by[2]:
+        p95 = _median([r["p95_s"] for r in by[2]])
+        out["p95"] = (p95 is not None and p95 <= 2.0, f"p95 {_s(p95)} (median over {len(by[2])} rounds)")
+    if by[0] and by[2]:
+        one, two = _median([r["reruns_per_s"] for r in by[0]]), _median([r["reruns_per_s"] for r in by[2]])
+        ratio = two / one if one else 0.0
+        out["throughput"] = (ratio >= 1.7, f"{two:.1f} / {one:.1f} reruns/s = {ratio:.2f}x")
+    if runs:
+        errors = sum(r["errors"] for r in runs)
+        out["errors"] = (errors == 0, f"{errors} errors over {sum(r['reruns'] for r in runs):,} reruns")
+    restart = results.get("restart")
+    if restart:
+        warm = restart["warm"]
+        out["restart"] = (warm["ok"] and warm["first_page_s"] <= 5.0 and restart["scale"] == RESTART_SCALE,
+                          f"at {restart['scale']}x, {_s(warm['first_page_s'])} to the first page (with nothing cached: "
+                          f"{_s(restart['cold']['first_page_s'])})" + ("" if warm["ok"] else f"; {warm['problem']}"))
+    return out
+
+
+def render_serving(results: dict) -> str:
+    concurrency = results.get("concurrency", {})
+    restart = results.get("restart")
+    lines = [SERVING_BEGIN, "", "## Many sessions: one process, and several behind HAProxy; restarts", "",
+             "Measured by `python -m scripts.bench --parts concurrency,restart` (`make bench BENCH_ARGS=\"--parts "
+             "concurrency\"` reruns only the sessions). The servers are the real deployment: `scripts/serve.py` "
+             "workers (each loads and checks the data before it listens), alone or behind HAProxy with "
+             "`deploy/haproxy.cfg`, driven through Streamlit's agent API, each client session keeping its sticky "
+             "cookie. On this machine six agents share the 2 cores, so these figures are pessimistic; the load "
+             "average when each run started is given.", "",
+             "| target | result | |", "| --- | --- | --- |"]
+    for key, (met, detail) in serving_verdicts(results).items():
+        lines.append(f"| {SERVING_TARGETS[key]} | {'met' if met else 'not measured' if met is None else '**missed**'}"
+                     f" | {detail} |")
+    if concurrency.get("runs"):
+        lines += ["", f"### {LOAD_SESSIONS} sessions: open the Overview, change the ward {LOAD_CHANGES} times "
+                  f"(1x data; {concurrency['date'][:16]})", "",
+                  "Throughput is completed ward changes per second of wall time; p50 and p95 are per ward change "
+                  "(opening the sessions is timed separately: median / slowest). Server CPU is every process of "
+                  "the configuration (workers, HAProxy) over the ward changes; client CPU is the benchmark's own "
+                  "process, which drives every session, over the same wall time.", "",
+                  "| configuration | round | sessions per worker | reruns | reruns/s | p50 | p95 | errors | opening "
+                  "| server CPU | client CPU | wall | load avg at start |",
+                  "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in concurrency["runs"]:
+            spread = ", ".join(f"{k or 'direct'}: {v}" for k, v in sorted(r.get("per_worker", {}).items()))
+            lines.append(f"| {r['label']} | {r['round']} | {spread} | {r['reruns']} | {r['reruns_per_s']:.1f} | "
+                         f"{_s(r['p50_s'])} | {_s(r['p95_s'])} | {r['errors']} | {_s(r.get('open_p50_s'))} / "
+                         f"{_s(r.get('open_max_s'))} | {r['cpu_s']:.1f} s | "
+                         + (f"{r['client_cpu_s']:.1f} s" if "client_cpu_s" in r else "n/a")
+                         + f" | {r['wall_s']:.1f} s | {r['load_avg_before']:.1f} |")
+        problems = sorted({p for r in concurrency["runs"] for p in r.get("problems", [])})
+        lines += [f"\n- load error: {p}" for p in problems]
+    if restart:
+        data = restart["data"]
+        lines += ["", f"### Restart at {restart['scale']}x ({data['appointment_rows']:,} appointment rows, "
+                  f"{_mb(data['bytes'])}; {restart['date'][:16]}, load average {restart['load_avg_before']:.1f})", "",
+                  "From starting the worker process to its first page (the Overview) drawn; 'ready' is when it "
+                  "listens, after loading the data. The validation cache (`onehalton/validation_cache.py`, "
+                  "outside the data folder) is empty for the first start and holds what it left for the second; "
+                  f"it took {_mb(restart['cache_bytes'])}.", "",
+                  "| start | ready | first page | data load (the worker's log) |", "| --- | ---: | ---: | --- |"]
+        for label, key in (("first start, nothing cached", "cold"), ("restart, files unchanged", "warm")):
+            entry = restart[key]
+            lines.append(f"| {label} | {_s(entry['ready_s'])} | {_s(entry['first_page_s'])}"
+                         f"{'' if entry['ok'] else ' **error**'} | {entry['loaded']} |")
+    lines += ["", SERVING_END]
+    return "\n".join(lines)
+
+
+def splice_serving(document: str, block: str) -> str:
+    """The report with its serving section replaced by `block` (or added before the profiling notes)."""
+    if SERVING_BEGIN in document and SERVING_END in document:
+        head, rest = document.split(SERVING_BEGIN, 1)
+        return head + block + rest.split(SERVING_END, 1)[1]
+    anchor = "## What profiling found"
+    if anchor in document:
+        head, tail = document.split(anchor, 1)
+        return head + block + "\n\n" + anchor + tail
+    return document.rstrip("\n") + "\n\n" + block + "\n"
+
+
+PARTS = ("pages", "concurrency", "restart")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma-separated, default all: pages (start-up, renders, DuckDB vs pandas, memory, the "
+                             "floor), concurrency (25 sessions: one process, WORKERS=1 and 2 behind HAProxy), "
+                             f"restart (first page after a restart at {RESTART_SCALE}x). A part not run keeps its "
+                             "figures from .bench/results.json and its section of the report")
     parser.add_argument("--scales", default=",".join(map(str, SCALES)), help="comma-separated, default 1,10,100")
     parser.add_argument("--load-scales", default="1", help="scales at which to run the 25-session load test")
+    parser.add_argument("--repeats", type=int, default=1, help="rounds of the concurrency part (default 1)")
+    parser.add_argument("--restart-scale", type=int, default=RESTART_SCALE)
     parser.add_argument("--out", default=str(DOC), help="the Markdown report (default docs/performance.md)")
     parser.add_argument("--render-only", action="store_true",
                         help="measure nothing: write the report again from .bench/results.json")
     args = parser.parse_args(argv)
+    saved_path = BENCH_DIR / "results.json"
+    results: dict = {}
+    if saved_path.exists():
+        results = json.loads(saved_path.read_text())
+        results["scales"] = {int(k): v for k, v in results.get("scales", {}).items()}
     if args.render_only:
-        saved = json.loads((BENCH_DIR / "results.json").read_text())
-        saved["scales"] = {int(k): v for k, v in saved["scales"].items()}
-        Path(args.out).write_text(render(saved))
+        write_report(results, Path(args.out))
         return
-    scales = [int(s) for s in args.scales.split(",") if s.strip()]
-    load_scales = {int(s) for s in args.load_scales.split(",") if s.strip()}
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
     started = time.perf_counter()
     work = BENCH_DIR / "run"
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    results: dict = {"machine": machine(), "scales": {}}
-    results["data"] = {scale: ensure_data(scale) for scale in scales}
-    results["floor"] = measure_floor(work, with_load=bool(load_scales & set(scales)))
-    results["floor_default_gc"] = measure_floor(work, with_load=bool(load_scales & set(scales)), env_extra=DEFAULT_GC)
-    for scale in scales:
-        results["scales"][scale] = measure_scale(scale, results["data"][scale], work, with_load=scale in load_scales)
-    results["pack"] = measure_pack(1)
-    results["bench_s"] = time.perf_counter() - started
-    results["load_at_end"] = os.getloadavg()[0]
-    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str))
-    Path(args.out).write_text(render(results))
-    log(f"wrote {args.out} in {results['bench_s'] / 60:.1f} min")
+    if "pages" in parts:
+        scales = [int(s) for s in args.scales.split(",") if s.strip()]
+        load_scales = {int(s) for s in args.load_scales.split(",") if s.strip()}
+        results.update(machine=machine(), scales={})
+        results["data"] = {scale: ensure_data(scale) for scale in scales}
+        results["floor"] = measure_floor(work, with_load=bool(load_scales & set(scales)))
+        results["floor_default_gc"] = measure_floor(work, with_load=bool(load_scales & set(scales)),
+                                                    env_extra=DEFAULT_GC)
+        for scale in scales:
+            results["scales"][scale] = measure_scale(scale, results["data"][scale], work,
+                                                     with_load=scale in load_scales)
+        results["pack"] = measure_pack(1)
+    if "concurrency" in parts:
+        results["concurrency"] = measure_concurrency(work, args.repeats)
+    if "restart" in parts:
+        results["restart"] = measure_restart(work, args.restart_scale)
+    if "pages" in parts:
+        results["bench_s"] = time.perf_counter() - started
+        results["load_at_end"] = os.getloadavg()[0]
+    BENCH_DIR.mkdir(exist_ok=True)
+    saved_path.write_text(json.dumps(results, indent=2, default=str))
+    write_report(results, Path(args.out))
+    log(f"wrote {args.out} in {(time.perf_counter() - started) / 60:.1f} min")
+
+
+def write_report(results: dict, out: Path) -> None:
+    """The whole report where the pages part has figures; else only the serving section is written into it."""
+    existing = out.read_text() if out.exists() else "# Performance\n"
+    if results.get("concurrency") or results.get("restart"):
+        block = render_serving(results)
+    elif SERVING_BEGIN in existing and SERVING_END in existing:
+        block = SERVING_BEGIN + existing.split(SERVING_BEGIN, 1)[1].split(SERVING_END, 1)[0] + SERVING_END
+    else:
+        block = ""
+    if results.get("floor") and results.get("scales"):
+        text = render(results)
+        text = splice_serving(text, block) if block else text
+    else:
+        text = splice_serving(existing, block) if block else existing
+    out.write_text(text)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ Kept general on purpose: other test modules (validation, hostile URLs, lockdown)
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,10 @@ _USED_DIRS: set[str] = set()
 
 
 def pytest_configure(config):
+    # The validation cache (onehalton/validation_cache.py) of a test run lives and dies with it, never in ~/.cache;
+    # servers the tests start inherit it.
+    os.environ["ONE_HALTON_CACHE_DIR"] = tempfile.mkdtemp(prefix="onehalton-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["ONE_HALTON_CACHE_DIR"], True)
     config.addinivalue_line("markers", "fresh_cache: clear st.cache_data and st.cache_resource before the test")
     config.addinivalue_line("markers", "slow: generates the full demo dataset")
 

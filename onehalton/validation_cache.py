@@ -1,0 +1,419 @@
+"""Validation results kept between restarts, outside the data folder, so a restart on unchanged files is quick.
+
+Checking every extract against the contract is most of a start (about 55 s for 120 million appointment rows),
+and building the summaries most of the rest; both give the same answer while the files do not change. For each
+extract and each summary this module keeps what its load left on the DuckDB connection (the views, the table of
+excluded rows, the summary table: their DDL as DuckDB reports it, and a table's rows as an Arrow file) and its
+`TableStatus`, in a folder of its own: `ONE_HALTON_CACHE_DIR`, default `$XDG_CACHE_HOME/onehalton` or
+`~/.cache/onehalton` (`off` turns the cache off). An entry is used only when all of these are unchanged:
+
+* every file of the extract: size, modification time and SHA-256 of its bytes (a file rewritten with its old
+  size and time still has a new hash), and the same for every data-folder file that belongs to no extract
+  (the manifest), since validation may read it;
+* the version of each extract it depends on (the codes it checks); for a summary, its SQL and the versions of
+  the extracts it is built from. A version is made afresh whenever an extract is validated, so whatever was
+  built on the old one is rebuilt;
+* the code that validates: every module of `onehalton/`, and the DuckDB and Python versions;
+* the data folder's path (the views name files by absolute path);
+* the day, for an extract with a "not in the future" rule that excluded or refused anything: a month in the
+  future yesterday may be this month today. (A row valid yesterday is still valid today.)
+
+Validation is treated as a black box: the catalog of the connection is compared before and after it, and a load
+that changed anything this module cannot put back (a macro, a sequence, a table that existed before, a row added to
+one) is simply not cached. Anything that goes wrong with the cache (unreadable entry, full disk, a view that no
+longer binds) means the extract is validated as if there were no cache; the cache can cost time, never
+correctness. Entries are written to a temporary folder and renamed into place, so several worker processes may
+share one cache folder; while one of them validates an extract, the others wait for its entry (a lock file)
+rather than check the same rows at the same time. A few recent entries per extract and data folder are kept.
+
+The cache trusts its own folder (created private to the user): entries hold DDL that is executed and pickled
+statuses, as Streamlit's own persisted caches do. Like `onehalton.validate`, this module never imports duckdb: it
+is handed the connection by `onehalton.db`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import fcntl
+from contextlib import contextmanager, nullcontext
+
+import pyarrow as pa
+
+from onehalton import contract
+
+CACHE_DIR_ENV = "ONE_HALTON_CACHE_DIR"
+OFF_VALUES = {"off", "0", "false", "no", "none"}
+ENTRIES_KEPT = 3  # per extract (or summary) and data folder: the current data and the one before, with a spare
+STALE_TEMP_S = 24 * 3600  # an unfinished write older than this was left by a process that died
+FORMAT = 2  # bump when what an entry holds changes
+
+_LOG = logging.getLogger(__name__)
+
+
+def cache_root() -> Path | None:
+    """Where entries live, or None when the cache is turned off."""
+    configured = os.environ.get(CACHE_DIR_ENV, "").strip()
+    if configured.lower() in OFF_VALUES:
+        return None
+    if configured:
+        return Path(configured).expanduser().resolve()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return (Path(base).expanduser() / "onehalton").resolve()
+
+
+_code_version: str | None = None
+
+
+def code_version() -> str:
+    """A digest of everything that decides a validation's outcome besides the data."""
+    global _code_version
+    if _code_version is None:
+        digest = hashlib.sha256(f"format {FORMAT}; python {sys.version}".encode())
+        for package in ("duckdb", "pyarrow"):
+            try:
+                digest.update(f"{package} {metadata.version(package)}".encode())
+            except metadata.PackageNotFoundError:
+                digest.update(f"{package} missing".encode())
+        package_dir = Path(__file__).resolve().parent
+        for path in sorted(package_dir.rglob("*.py")):
+            digest.update(str(path.relative_to(package_dir)).encode() + b"\0" + path.read_bytes())
+        _code_version = digest.hexdigest()
+    return _code_version
+
+
+def _today() -> tuple[str, str]:
+    """The local and the UTC date: DuckDB's current_date may follow either."""
+    return dt.date.today().isoformat(), dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
+@dataclass(frozen=True)
+class FileFingerprint:
+    path: str  # relative to the data folder
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def _file_fingerprint(data_dir: Path, path: Path) -> FileFingerprint | None:
+    """None when the file cannot be read whole, or changed while it was read."""
+    try:
+        before = path.stat()
+        with open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        after = path.stat()
+    except OSError:
+        return None
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        return None
+    return FileFingerprint(str(path.relative_to(data_dir)), after.st_size, after.st_mtime_ns, digest)
+
+
+def _owner(relative: Path) -> str:
+    """The table a data-folder file belongs to (`appointments.parquet`, `appointments/…`), matched without
+    regard to case, or '' for files that belong to none (the manifest, notes)."""
+    first = relative.parts[0]
+    stem = first[: -len(".parquet")] if first.lower().endswith(".parquet") else first
+    return stem.casefold()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class _Catalog:
+    """What a connection holds: (kind, name) -> (oid, DDL, estimated rows), and a count of everything else."""
+
+    objects: dict[tuple[str, str], tuple[int, str, int]] = field(default_factory=dict)
+    others: tuple = ()
+
+    @classmethod
+    def read(cls, con) -> "_Catalog":
+        found = cls()
+        for schema, name, oid, sql, temporary in con.execute(
+                "SELECT schema_name, view_name, view_oid, sql, temporary FROM duckdb_views() WHERE NOT internal"
+        ).fetchall():
+            found.objects[("view", f"{schema}.{name}" if temporary or schema != "main" else name)] = (oid, sql, 0)
+        for schema, name, oid, sql, temporary, size in con.execute(
+                "SELECT schema_name, table_name, table_oid, sql, temporary, estimated_size FROM duckdb_tables() "
+                "WHERE NOT internal").fetchall():
+            found.objects[("table", f"{schema}.{name}" if temporary or schema != "main" else name)] = (oid, sql, size)
+        found.others = con.execute(
+            "SELECT (SELECT count(*) FROM duckdb_functions() WHERE NOT internal), "
+            "(SELECT count(*) FROM duckdb_sequences()), (SELECT count(*) FROM duckdb_indexes()), "
+            "(SELECT count(*) FROM duckdb_types() WHERE NOT internal)").fetchall()[0]
+        return found
+
+
+def _made_by(before: _Catalog, after: _Catalog) -> tuple[list[tuple[str, str, str]], str]:
+    """The objects a load created, in the order it created them, or why they cannot be put back."""
+    if before.others != after.others:
+        return [], "it created a macro, sequence, index or type"
+    if set(before.objects) - set(after.objects):
+        return [], "it dropped an object"
+    made = []
+    for key, (oid, sql, size) in after.objects.items():
+        old = before.objects.get(key)
+        if old is not None and old[0] == oid:
+            if key[0] == "table" and old[2] != size:
+                return [], f"it changed the table {key[1]}, which existed before"
+            continue
+        if "." in key[1]:
+            return [], f"it created {key[1]} outside the main schema"
+        if not sql:
+            return [], f"DuckDB gives no DDL for {key[1]}"
+        made.append((oid, key[0], key[1], sql))
+    made.sort()
+    return [(kind, name, sql) for _, kind, name, sql in made], ""
+
+
+class ValidationCache:
+    """The cache as one Database load sees it. `report` says, per extract and summary, what happened."""
+
+    def __init__(self, data_dir: Path, root: Path | None | str = "env"):
+        self.data_dir = Path(data_dir).resolve()
+        self.root = cache_root() if root == "env" else (Path(root).resolve() if root else None)
+        self.report: dict[str, str] = {}
+        self.problem = ""
+        self._versions: dict[str, str] = {}
+        self._notes: dict[str, str] = {}  # why an entry that was found was not used
+        if self.root is not None and (self.root == self.data_dir or self.data_dir in self.root.parents):
+            # The dashboard never writes to the data folder, and a cache there would change the folder's
+            # fingerprint with every write.
+            self.problem = f"the cache folder {self.root} is inside the data folder: cache not used"
+            _LOG.warning(self.problem)
+            self.root = None
+        self._files: dict[str, list[FileFingerprint | None]] | None = None
+        self._folder_id = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
+
+    # -- keys --------------------------------------------------------------------------------------
+
+    def _fingerprints(self) -> dict[str, list[FileFingerprint | None]]:
+        """Every file of the data folder, by owning table ('' for none); taken once per load."""
+        if self._files is None:
+            files: dict[str, list[FileFingerprint | None]] = {}
+            try:
+                paths = sorted(p for p in self.data_dir.rglob("*") if p.is_file())
+            except OSError:
+                paths = []
+                files[""] = [None]
+            for path in paths:
+                relative = path.relative_to(self.data_dir)
+                files.setdefault(_owner(relative), []).append(_file_fingerprint(self.data_dir, path))
+            self._files = files
+        return self._files
+
+    def _key(self, kind: str, name: str, inputs: dict) -> str | None:
+        if any(v is None for v in inputs.get("versions", {}).values()):
+            return None
+        document = {"kind": kind, "name": name, "code": code_version(), "folder": str(self.data_dir), **inputs}
+        return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _table_key(self, table: contract.Table) -> tuple[str | None, str]:
+        files = self._fingerprints()
+        own = files.get(table.name.casefold(), [])
+        shared = files.get("", [])
+        if any(f is None for f in own + shared):
+            return None, "a file in the data folder could not be read, or changed while it was read"
+        depends = set(table.depends_on) | {c.references.split(".")[0] for c in table.columns if c.references}
+        depends.discard(table.name)
+        versions = {d: self._versions.get(d) for d in sorted(depends)}
+        key = self._key("table", table.name, {"files": [vars(f) for f in own], "shared": [vars(f) for f in shared],
+                                              "versions": versions})
+        return key, "" if key else "an extract it depends on was not loaded first"
+
+    # -- the two entry points ----------------------------------------------------------------------
+
+    def table(self, con, table: contract.Table, build: Callable):
+        """The extract's TableStatus, restored when its files are unchanged, else `build()` (validation) run
+        and its result stored."""
+        key, why = self._table_key(table) if self.root else (None, "cache off")
+        dated = any(c.not_future for c in table.columns)
+        return self._load(con, table.name, key, why, build, dated)
+
+    def summary(self, con, spec, build: Callable):
+        """A summary's TableStatus, restored when its SQL and the extracts it reads are unchanged, else built."""
+        key, why = None, "cache off"
+        if self.root:
+            key = self._key("summary", spec.name, {"sql": spec.sql,
+                                                   "versions": {t: self._versions.get(t) for t in spec.tables}})
+            why = "" if key else "an extract it reads was not loaded first"
+        return self._load(con, spec.name, key, why, build, dated=False)
+
+    # -- loading and storing -----------------------------------------------------------------------
+
+    def _entry_dir(self, name: str, key: str) -> Path:
+        return self.root / f"{self._folder_id}-{name}-{key[:40]}"
+
+    def _load(self, con, name: str, key: str | None, why: str, build: Callable, dated: bool):
+        if key is not None:
+            restored = self._restore(con, name, key, dated)
+            if restored is not None:
+                return restored
+        with self._lock(name) if key is not None else nullcontext():
+            if key is not None:
+                # Another worker may have stored it while this one waited for the lock.
+                restored = self._restore(con, name, key, dated)
+                if restored is not None:
+                    return restored
+            return self._build(con, name, key, why, build, dated)
+
+    @contextmanager
+    def _lock(self, name: str):
+        """Held while validating `name`: workers starting together validate each extract once, not once each."""
+        handle = None
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle = open(self.root / f".lock-{self._folder_id}-{name}", "a")
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released by the kernel if this process dies
+        except OSError as exc:
+            _LOG.warning("validation cache: no lock for %s (%s)", name, exc)
+        try:
+            yield
+        finally:
+            if handle is not None:
+                handle.close()
+
+    def _build(self, con, name: str, key: str | None, why: str, build: Callable, dated: bool):
+        before = _Catalog.read(con)
+        status = build()
+        version = uuid.uuid4().hex
+        self._versions[name] = version
+        if key is None:
+            self.report[name] = f"validated (not cached: {why})"
+            return status
+        made, why = _made_by(before, _Catalog.read(con))
+        if why:
+            self.report[name] = f"validated (not cached: {why})"
+            return status
+        if self._changed_since_keyed(name):
+            self.report[name] = "validated (not cached: its files changed while it was validated)"
+            return status
+        stored = self._store(con, name, key, version, status, made, dated)
+        again = self._notes.pop(name, "")
+        self.report[name] = ("validated" + (f" again ({again})" if again else "")
+                             + ("" if stored else " (not cached: the cache folder could not be written)"))
+        return status
+
+    def _changed_since_keyed(self, name: str) -> bool:
+        table = contract.TABLES_BY_NAME.get(name)
+        if table is None:
+            return False
+        earlier = self._fingerprints().get(table.name.casefold(), []) + self._fingerprints().get("", [])
+        for fingerprint in earlier:
+            if fingerprint is None or _file_fingerprint(self.data_dir, self.data_dir / fingerprint.path) != fingerprint:
+                return True
+        return False
+
+    def _restore(self, con, name: str, key: str, dated: bool):
+        folder = self._entry_dir(name, key)
+        try:
+            with open(folder / "entry.pkl", "rb") as handle:
+                entry = pickle.load(handle)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a damaged entry is a miss, whatever the damage
+            _LOG.warning("validation cache entry %s unreadable (%s): validating again", folder.name, exc)
+            return None
+        if entry.get("key") != key:
+            return None
+        status = entry["status"]
+        if dated and entry.get("dates") != _today() and not (getattr(status, "available", False)
+                                                               and not getattr(status, "rows_excluded", 0)):
+            self._notes[name] = "a new day: rows excluded as in the future may be due now"
+            return None
+        created: list[tuple[str, str]] = []
+        try:
+            for kind, object_name, sql, rows_file in entry["objects"]:
+                con.execute(sql)
+                created.append((kind, object_name))
+                if rows_file:
+                    # Arrow's own file format, memory-mapped: reading it is nearly free, unlike Parquet. The
+                    # rows live in the mapping, so it stays open until DuckDB has copied them.
+                    with pa.memory_map(str(folder / rows_file)) as source:
+                        con.register("onehalton_cache_rows", pa.ipc.open_file(source).read_all())
+                        try:
+                            con.execute(f"INSERT INTO {_quote(object_name)} SELECT * FROM onehalton_cache_rows")
+                        finally:
+                            con.unregister("onehalton_cache_rows")
+        except Exception as exc:  # noqa: BLE001 - e.g. a view over a file that has gone: validate afresh
+            _LOG.warning("validation cache entry %s could not be restored (%s): validating again", folder.name, exc)
+            for kind, object_name in reversed(created):
+                try:
+                    con.execute(f"DROP {'VIEW' if kind == 'view' else 'TABLE'} IF EXISTS {_quote(object_name)}")
+                except Exception:  # noqa: BLE001
+                    pass
+            return None
+        try:
+            os.utime(folder)  # most recently used: kept when older entries are removed
+        except OSError:
+            pass
+        self._versions[name] = entry["version"]
+        self.report[name] = "restored"
+        return status
+
+    def _store(self, con, name: str, key: str, version: str, status, made, dated: bool) -> bool:
+        temporary = None
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
+            objects = []
+            for n, (kind, object_name, sql) in enumerate(made):
+                rows_file = ""
+                if kind == "table":
+                    rows_file = f"{n:02d}.arrow"
+                    rows = con.sql(f"SELECT * FROM {_quote(object_name)}").to_arrow_table()
+                    with pa.OSFile(str(temporary / rows_file), "wb") as sink:
+                        with pa.ipc.new_file(sink, rows.schema) as writer:
+                            writer.write_table(rows)
+                objects.append((kind, object_name, sql, rows_file))
+            entry = {"key": key, "version": version, "status": status, "objects": objects,
+                     "dates": _today() if dated else None, "stored": time.time()}
+            with open(temporary / "entry.pkl", "wb") as handle:
+                pickle.dump(entry, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            final = self._entry_dir(name, key)
+            try:
+                os.rename(temporary, final)
+            except OSError:
+                if not final.exists():
+                    raise
+                # Another worker stored the same entry first: its version stands for this result from now on.
+                shutil.rmtree(temporary, ignore_errors=True)
+            temporary = None
+            self._prune(name)
+            return True
+        except Exception as exc:  # noqa: BLE001 - a cache that cannot be written costs time, not correctness
+            _LOG.warning("validation cache: could not store %s (%s)", name, exc)
+            if temporary is not None:
+                shutil.rmtree(temporary, ignore_errors=True)
+            return False
+
+    def _prune(self, name: str) -> None:
+        prefix = f"{self._folder_id}-{name}-"
+        mine = []
+        now = time.time()
+        for path in self.root.iterdir():
+            try:
+                if path.name.startswith(prefix):
+                    mine.append((path.stat().st_mtime, path))
+                elif path.name.startswith(".tmp-") and now - path.stat().st_mtime > STALE_TEMP_S:
+                    shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                continue
+        for _, path in sorted(mine, reverse=True)[ENTRIES_KEPT:]:
+            shutil.rmtree(path, ignore_errors=True)

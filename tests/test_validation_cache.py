@@ -1,0 +1,241 @@
+"""Quick restarts (onehalton/validation_cache.py): a restart on unchanged files restores every extract and
+summary exactly as validation left them; any change to a file, however made, is validated again and its bad
+rows caught; a damaged or misplaced cache costs time, never correctness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import fixtures
+from onehalton import contract, validation_cache
+from onehalton.db import Database
+from onehalton.validation_cache import CACHE_DIR_ENV
+
+TABLES = [t.name for t in contract.TABLES]
+ALL = {"wards": None, "age_bands": None, "start": fixtures.MONTHS[0], "end": fixtures.MONTHS[-1]}
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_DIR_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def data(fixture_dir, tmp_path) -> Path:
+    return Path(shutil.copytree(fixture_dir, tmp_path / "data"))
+
+
+def set_cells(folder: Path, table: str, column: str, changes: dict[int, object], **write_options) -> Path:
+    path = folder / f"{table}.parquet"
+    t = pq.read_table(path)
+    values = t.column(column).to_pylist()
+    for row, value in changes.items():
+        values[row] = value
+    index = t.schema.get_field_index(column)
+    t = t.set_column(index, t.schema.field(index), pa.array(values, type=t.schema.field(index).type))
+    pq.write_table(t, path, **write_options)
+    return path
+
+
+def outcomes(database: Database) -> dict[str, str]:
+    return dict(database.validation_cache.report)
+
+
+def contents(database: Database) -> dict[str, list]:
+    """Every table and view the queries can read, row for row, and each column's type."""
+    names = [r[0] for r in database.con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal UNION ALL "
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()]
+    out = {}
+    for name in sorted(names):
+        described = database.con.execute(f'DESCRIBE SELECT * FROM "{name}"').fetchall()
+        rows = database.con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()
+        out[name] = [[(c[0], c[1]) for c in described], rows]
+    return out
+
+
+def test_a_restart_on_unchanged_files_restores_everything_exactly_as_validation_left_it(data, cache):
+    set_cells(data, "appointments", "count_of_appointments", {0: -5, 7: -1})  # so rows are excluded
+    first = Database(data)
+    assert set(outcomes(first).values()) == {"validated"}, outcomes(first)
+    assert first.statuses["appointments"].rows_excluded == 2
+
+    second = Database(data)
+    assert set(outcomes(second).values()) == {"restored"}, outcomes(second)
+    assert set(outcomes(second)) == set(TABLES) | set(second.summaries)
+    for name in TABLES:
+        assert second.statuses[name] == first.statuses[name], f"{name}'s status differs after a restore"
+    for name in second.summaries:
+        assert second.summary_statuses[name] == first.summary_statuses[name]
+    assert contents(second) == contents(first), "a restored table or view holds other rows or types"
+    restored = second.run("appointments_by_month", ALL)
+    fresh = first.run("appointments_by_month", ALL)
+    assert restored.dtypes.to_dict() == fresh.dtypes.to_dict()
+    assert restored.equals(fresh)
+
+
+def test_a_restart_skips_the_work(data, cache, monkeypatch):
+    Database(data)
+    monkeypatch.setattr("onehalton.db.load_table", lambda *a: pytest.fail(f"{a[1].name} validated again"))
+    monkeypatch.setattr(Database, "_build_summary", lambda self, spec: pytest.fail(f"{spec.name} built again"))
+    again = Database(data)
+    assert all(again.statuses[t].available for t in TABLES)
+    assert all(s.available for s in again.summary_statuses.values())
+
+
+def test_a_file_changed_between_two_starts_is_validated_again_and_its_bad_rows_caught(data, cache):
+    first = Database(data)
+    assert first.statuses["appointments"].rows_excluded == 0
+
+    set_cells(data, "appointments", "count_of_appointments", {3: -7})
+    set_cells(data, "appointments", "ward_code", {5: "E05999999"})
+    second = Database(data)
+    report = outcomes(second)
+    assert report["appointments"] == "validated", report
+    # What did not change, and does not depend on what did, is restored.
+    assert all(report[t] == "restored" for t in ("wards", "practices", "targets", "budget_spend")), report
+    # The summaries read the appointments, so they are built again from the new rows.
+    assert all(report[s] == "validated" for s in second.summaries), report
+    status = second.statuses["appointments"]
+    assert status.rows_excluded == 2
+    rules = {(p.rule, p.column): p.rows for p in status.problems}
+    assert rules == {("negative count", "count_of_appointments"): 1,
+                     ("unknown code (not in `wards`)", "ward_code"): 1}, rules
+    examples = {p.column: p.examples[0]["row_in_file"] for p in status.problems}
+    assert examples == {"count_of_appointments": "4", "ward_code": "6"}
+    clean = second.con.execute("SELECT count(*), min(count_of_appointments) FROM appointments").fetchall()[0]
+    assert clean[0] == 90 - 2 and clean[1] >= 0, "the bad rows reached the clean view"
+
+
+def test_a_change_that_keeps_the_size_and_modification_time_is_still_caught(data, cache):
+    # Uncompressed, plain-encoded integers: a value changed in place leaves the file the same size.
+    options = dict(compression="none", use_dictionary=False, write_statistics=False)
+    path = set_cells(data, "appointments", "count_of_appointments", {}, **options)
+    before = path.stat()
+    assert Database(data).statuses["appointments"].rows_excluded == 0
+
+    set_cells(data, "appointments", "count_of_appointments", {2: -50}, **options)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns), "test set-up"
+
+    second = Database(data)
+    assert outcomes(second)["appointments"] == "validated"
+    assert second.statuses["appointments"].rows_excluded == 1
+    assert second.statuses["appointments"].problems[0].rule == "negative count"
+
+
+def test_a_file_added_to_a_folder_of_monthly_files_is_validated(data, cache):
+    folder = data / "appointments"
+    folder.mkdir()
+    (data / "appointments.parquet").rename(folder / "part-1.parquet")
+    assert Database(data).statuses["appointments"].rows_excluded == 0
+
+    extra = pq.read_table(folder / "part-1.parquet").slice(0, 3)  # three rows whose keys are already there
+    pq.write_table(extra, folder / "part-2.parquet")
+    second = Database(data)
+    assert outcomes(second)["appointments"] == "validated"
+    status = second.statuses["appointments"]
+    assert [(p.rule, p.rows) for p in status.problems] == [("duplicated key", 6)]
+    assert status.files == ["appointments/part-1.parquet", "appointments/part-2.parquet"]
+
+
+def test_a_changed_reference_table_revalidates_the_tables_that_check_its_codes(data, cache):
+    Database(data)
+    wards = pq.read_table(data / "wards.parquet")
+    pq.write_table(wards.filter(pa.compute.equal(wards.column("ward_code"), fixtures.WARD_A)), data / "wards.parquet")
+    second = Database(data)
+    report = outcomes(second)
+    for name in ("wards", "ward_population", "practices", "appointments", "indicators"):
+        assert report[name] == "validated", (name, report)
+    assert report["pcns"] == "restored" and report["budget_spend"] == "restored", report
+    unknown = [p for p in second.statuses["appointments"].problems if p.column == "ward_code"]
+    assert unknown and unknown[0].rule == "unknown code (not in `wards`)" and unknown[0].rows > 0
+
+
+def test_new_validation_code_revalidates_everything(data, cache, monkeypatch):
+    Database(data)
+    monkeypatch.setattr(validation_cache, "_code_version", "another version of onehalton/")
+    assert set(outcomes(Database(data)).values()) == {"validated"}
+
+
+def test_a_damaged_cache_is_a_miss_not_an_error(data, cache):
+    first = Database(data)
+    entries = sorted(cache.iterdir())
+    (next(e for e in entries if "-wards-" in e.name) / "entry.pkl").write_bytes(b"truncated")
+    for rows in next(e for e in entries if "-appointments_ward_month-" in e.name).glob("*.arrow"):
+        rows.write_bytes(b"not parquet")
+    second = Database(data)
+    report = outcomes(second)
+    assert report["wards"] == "validated" and report["appointments_ward_month"] == "validated", report
+    assert contents(second) == contents(first)
+
+
+def test_a_cache_folder_inside_the_data_folder_is_never_used(data, monkeypatch):
+    monkeypatch.setenv(CACHE_DIR_ENV, str(data / "cache"))
+    database = Database(data)
+    assert "inside the data folder" in database.validation_cache.problem
+    assert not (data / "cache").exists(), "the dashboard wrote into the data folder"
+    assert all("not cached" in v for v in outcomes(database).values())
+
+
+def test_the_cache_can_be_turned_off(data, tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_DIR_ENV, "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    Database(data)
+    assert set(outcomes(Database(data)).values()) == {"validated (not cached: cache off)"}
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_on_a_new_day_rows_excluded_as_in_the_future_are_checked_again(data, cache, monkeypatch):
+    future = date(date.today().year + 1, 1, 1)
+    set_cells(data, "cancer_fds", "period", {0: future})
+    first = Database(data)
+    assert any(p.rule == "date in the future" for p in first.statuses["cancer_fds"].problems)
+    assert outcomes(Database(data))["cancer_fds"] == "restored"  # the same day
+
+    monkeypatch.setattr(validation_cache, "_today", lambda: ("2099-01-01", "2099-01-01"))
+    report = outcomes(Database(data))
+    assert report["cancer_fds"].startswith("validated again"), report
+    # An extract with nothing excluded stays valid as days pass.
+    assert report["appointments"] == "restored", report
+
+
+def test_only_a_few_entries_are_kept_per_extract(data, cache):
+    for value in range(validation_cache.ENTRIES_KEPT + 2):
+        set_cells(data, "targets", "target_value", {0: 0.5 + value / 100})
+        Database(data)
+    kept = [e for e in cache.iterdir() if "-targets-" in e.name]
+    assert len(kept) == validation_cache.ENTRIES_KEPT
+
+
+def test_workers_starting_together_validate_each_extract_once(data, cache):
+    """Two loads at once (as `make serve` starts its workers): for every extract and summary one validates and the
+    other waits for its result (a lock file in the cache folder), never both."""
+    import threading
+
+    loaded: dict[str, Database] = {}
+    barrier = threading.Barrier(2)
+
+    def start(name: str) -> None:
+        barrier.wait()
+        loaded[name] = Database(data)
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    a, b = outcomes(loaded["a"]), outcomes(loaded["b"])
+    for name in a:
+        assert sorted([a[name], b[name]]) == ["restored", "validated"], (name, a[name], b[name])
+    assert contents(loaded["a"]) == contents(loaded["b"])

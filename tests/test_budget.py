@@ -189,3 +189,41 @@ def test_spend_against_budget_chart_data(statement):
     assert got[("Place Based", "Annual budget")] == pytest.approx(546561.0)
     assert got[("Carried Over", "M12 total")] == pytest.approx(194076.40, abs=0.001)
     assert len(frame) == 3 * 3
+
+
+def test_a_total_ending_in_exactly_50p_rounds_up_on_the_tile_the_table_and_the_csv(make_app, fixture_copy,
+                                                                                   monkeypatch):
+    """Issue 8: a line of £1,001.50 makes the annual budget £777,124.50 exactly. Money rounds half up from the
+    exact Decimal everywhere (never half to even, never through a float): £777,125 on the tile, in the
+    statement's grand total row and in its CSV."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from onehalton import tables
+
+    table = pq.read_table(fixture_copy / "budget_spend.parquet")
+    extra = dict(financial_year="2020/21", org_ledger="Halton CCG", funding_source="Place Based",
+                 line_title="Rounding check", host="NWBH", entry_type="budget", month=None,
+                 amount_gbp=Decimal("1001.50"), is_synthetic=False)
+    pq.write_table(pa.Table.from_pylist(table.to_pylist() + [extra], schema=table.schema),
+                   fixture_copy / "budget_spend.parquet")
+    recorded = {}
+    original = tables.download
+
+    def recording(frame, key, *args, **kwargs):
+        recorded[key] = frame.to_csv(index=False)
+        return original(frame, key, *args, **kwargs)
+
+    monkeypatch.setattr(tables, "download", recording)
+    at = make_app(fixture_copy, query={"fy": "2020/21", "month": "5"}, page="pages/budget.py")
+    assert not at.exception, at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Annual budget"] == "£777,125", tiles
+    statement = next(d.value for d in at.dataframe if "Annual budget" in d.value.columns)
+    grand = statement[statement["Line"] == "Grand total"].iloc[0]
+    assert grand["Annual budget"] == "£777,125", grand.to_dict()
+    csv_text = recorded["budget-statement-2020-21-m5"]
+    grand_csv = next(line for line in csv_text.splitlines() if "Grand total" in line)
+    assert ",777125," in grand_csv, grand_csv

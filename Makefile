@@ -11,11 +11,7 @@ ADDRESS ?= 0.0.0.0
 # Root installs system packages itself (as CI does); anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-<<<<<<< HEAD
-.PHONY: install run test test-fast bench bench-pack docs data screenshots pack clean import
-=======
-.PHONY: install run serve worker haproxy test test-fast bench docs data clean
->>>>>>> restart
+.PHONY: install run serve worker haproxy test test-fast bench bench-pack docs data screenshots pack clean import
 
 install: $(VENV)/.installed
 
@@ -87,8 +83,4 @@ docs: install
 	$(BIN)/python -m scripts.render_contract
 
 clean:
-<<<<<<< HEAD
-	rm -rf $(VENV) $(DATA) .pytest_cache screenshots
-=======
-	rm -rf $(VENV) $(DATA) .pytest_cache .serve
->>>>>>> restart
+.PHONY: install run serve worker haproxy test test-fast bench bench-pack docs data screenshots pack clean import

@@ -3,6 +3,9 @@
 -- Parameters: none
 -- Tables: wards, ward_population
 -- Columns: ward_code, ward_name, town, imd_score, imd_rank, population, code_verified
+-- Measures: population
+-- Suppress: none
+-- (Reference table: whole wards of 5,000 to 9,500 residents, published by ONS; no small count in it.)
 SELECT
     w.ward_code,
     w.ward_name,

@@ -391,3 +391,12 @@ def trajectory(frame: pd.DataFrame, *, kind: str, title: str, current: str, subt
                target: float | None = None, target_label: str | None = None) -> Chart:
     return _recipe("trajectory", frame, kind=kind, title=title, subtitle=subtitle, target=target,
                    target_label=target_label, current=current)
+
+
+def draw_altair(chart: alt.TopLevelMixin, *, key: str | None = None, **selection):
+    """A chart built by hand in Altair (the ward map, with its click selection), under the same readability rules
+    as the recipes: plot height as asked, title inside, SVG. `selection`: st.vega_lite_chart's on_select and
+    selection_mode."""
+    spec = chart.to_dict()
+    spec.update(autosize=AUTOSIZE, padding=PADDING, usermeta=SVG)
+    return st.vega_lite_chart(spec=spec, width="stretch", key=key, **selection)

@@ -527,7 +527,7 @@ def serve_main(argv: list[str]) -> None:
         started = time.perf_counter()
         import onehalton.filters  # noqa: F401 - the app's own imports: pandas, altair, duckdb, streamlit
         import onehalton.sections  # noqa: F401
-        import onehalton.ui  # noqa: F401
+        import onehalton.charts  # noqa: F401
         from onehalton import db
 
         report["imports_s"] = time.perf_counter() - started

@@ -241,7 +241,8 @@ def worker_main(argv: list[str]) -> None:
     # it nobody until its health check answers, and then its first page need not pay for them.
     import onehalton.filters  # noqa: F401
     import onehalton.sections  # noqa: F401
-    import onehalton.ui  # noqa: F401
+    import onehalton.charts  # noqa: F401
+    import onehalton.tiles  # noqa: F401
     from onehalton import db
 
     database = db.database()

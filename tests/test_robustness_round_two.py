@@ -613,6 +613,8 @@ def test_no_query_reads_a_table_left_as_a_view_over_the_files(fixture_dir, monke
     from onehalton import validate
 
     monkeypatch.setattr(validate, "COPIED_ROWS", 50)  # the fixture's 90 appointments rows: left as a view
+    # Validated afresh: the validation cache would restore an earlier load, made with the copy limit as it is.
+    monkeypatch.setenv("ONE_HALTON_CACHE_DIR", "off")
     database = Database(fixture_dir)
     views = {r[0] for r in database.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     assert "appointments" in views, "the large-extract path is not exercised"

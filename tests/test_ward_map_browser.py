@@ -25,54 +25,24 @@ from test_browser import VIEWPORT, _chromium
 
 pytestmark = pytest.mark.browser
 
-ENTRYPOINT = f'''
-import streamlit as st
-from onehalton import filters
-st.set_page_config(layout="wide")
-page = st.Page({str(config.PROJECT_ROOT / "pages" / "ward_need.py")!r}, title="Where need is greatest", default=True)
-navigation = st.navigation([page])
-st.session_state["_filters"] = filters.sidebar()
-navigation.run()
-'''
 HOUGH_GREEN = "E05013183"
 
 
 @pytest.fixture(scope="module")
 def need_server(tmp_path_factory):
+    """The dashboard served on demo data; yields the Where need is greatest page's URL and Chromium."""
     chromium = _chromium()
     from onehalton.demo_data import generate
+    from scripts import browser as harness
 
     root = tmp_path_factory.mktemp("need-browser")
     data = root / "data"
     generate(data, scale=1, end_month=datetime.date(2026, 10, 1))
-    entry = root / "entry.py"
-    entry.write_text(ENTRYPOINT)
-    port = _free_port()
-    env = dict(os.environ, **{config.DATA_DIR_ENV: str(data), "PYTHONUNBUFFERED": "1",
-                               "PYTHONPATH": str(config.PROJECT_ROOT)})
-    log_path = root / "streamlit.log"
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         "--server.runOnSave", "false"], cwd=config.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"the page did not start:\n{log_path.read_text()[-3000:]}", pytrace=False)
-            time.sleep(0.25)
-        yield url, chromium
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with harness.serve(data, root / "streamlit.log") as url:
+            yield f"{url}/ward_need", chromium
+    except harness.ServerFailed as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

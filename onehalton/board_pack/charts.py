@@ -8,7 +8,7 @@ import pandas as pd
 
 from onehalton.board_pack.data import Kpi
 
-# The dashboard's Making Data Count colours (onehalton.ui): orange concern, blue improvement, purple neutral,
+# The dashboard's Making Data Count colours (onehalton.icons): orange concern, blue improvement, purple neutral,
 # grey common cause; never red and green alone.
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"

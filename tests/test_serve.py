@@ -118,11 +118,10 @@ def browser(chromium_path):
 
 
 def metrics(page) -> dict[str, str]:
-    pairs = page.locator('[data-testid="stMetric"]').evaluate_all(
-        """tiles => tiles.map(t => [
-            (t.querySelector('[data-testid="stMetricLabel"]') || {}).innerText || '',
-            (t.querySelector('[data-testid="stMetricValue"]') || {}).innerText || ''])""")
-    return {label.strip(): value.strip() for label, value in pairs}
+    """Every KPI shown: tiles and the Overview's board rows (test_browser's reading of a page)."""
+    from test_browser import kpis_shown
+
+    return kpis_shown(page)
 
 
 def settled(page, timeout_s: float = 30.0) -> dict[str, str]:

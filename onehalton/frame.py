@@ -93,8 +93,8 @@ def legend(protected: protection.Protected | None) -> None:
 
         parts = []
         if protected.suppressed:
-            parts.append(f"`*` hidden: a count from 1 to {config.suppression_threshold()}, or a value that would "
-                         "give one away")
+            parts.append(f"a value shown as \\* is hidden: a count from 1 to {config.suppression_threshold()}, or a "
+                         "value that would give one away")
         if protected.rounded:
             parts.append(f"ward- and practice-level counts rounded to the nearest {protection.ROUND_TO}, and rates "
                          "worked out from the rounded counts, so no hidden value can be recovered by subtraction")

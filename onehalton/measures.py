@@ -119,6 +119,8 @@ _DERIVED = [
 
 _MONEY = [
     Measure("budget", "Annual budget", "gbp", "Sum of the year's budget lines."),
+    Measure("prior_year_invoices", "Prior-year invoices", "gbp", "Invoices for the year before, paid this year."),
+    *[Measure(f"m{m:02d}", f"Month {m}", "gbp", f"Actuals in financial month {m} (1 = April).") for m in range(1, 13)],
     Measure("ytd_actuals", "YTD actuals", "gbp", "Actuals to the as-at month, including prior-year invoices."),
     Measure("accruals", "Accruals", "gbp", "Accruals at the as-at month."),
     Measure("m12_total", "M12 total (forecast)", "gbp", "YTD actuals + accruals: the forecast spend for the year.",

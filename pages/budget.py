@@ -44,7 +44,8 @@ if statement is None or statement.frame.empty:
 total = statement.frame[statement.frame["row_type"] == "total"].iloc[0]
 headline = kpis.budget_headline(total, fy, month)
 st.subheader(f"{fy} at month {month}: {headline.verdict.lower()}", anchor="budget-headline")
-cols = st.columns(5)
+# Three and two a row: five to a row cut "£1,308,300" to "£1,30…" on a 1280x720 projector.
+cols = st.columns(3) + st.columns(3)[:2]
 for column, (label, field, help_text) in zip(cols, budget.HEADLINES):
     column.metric(label, formats.fmt(total[field], "gbp"), help=help_text, border=True)
 

@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from onehalton import budget, config, contract, db, formats, measures, spc, stats, suppression
+from onehalton import budget, config, contract, db, formats, kpis, measures, spc, stats, suppression
 from onehalton.db import Database, ExtractUnavailable, QueryError
 from onehalton.filters import Filters, month_options
 
@@ -273,15 +273,7 @@ class Kpi:
         return reasons
 
 
-def target_on(table: pd.DataFrame | None, kpi_code: str, on) -> tuple[float | None, str | None]:
-    """The target in force on a date: the latest that took effect on or before it (sections.target_on)."""
-    if table is None or table.empty:
-        return None, None
-    rows = table[(table["kpi_code"] == kpi_code) & (pd.to_datetime(table["effective_from"]) <= pd.Timestamp(on))]
-    if rows.empty:
-        return None, None
-    row = rows.sort_values("effective_from").iloc[-1]
-    return float(row["target_value"]), str(row["label"])
+target_on = kpis.target_on  # the screen's rule: the latest target in force on the date
 
 
 def appointments_monthly(database: Database, f: Filters) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:

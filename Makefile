@@ -11,7 +11,7 @@ ADDRESS ?= 0.0.0.0
 # Root installs system packages itself (as CI does); anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run serve worker haproxy test test-fast bench bench-pack docs data screenshots pack clean import
+.PHONY: install run serve worker haproxy lint format test test-fast bench bench-pack docs data screenshots pack clean import
 
 install: $(VENV)/.installed
 
@@ -55,8 +55,17 @@ haproxy:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null \
 	  || echo "make: could not install HAProxy: make serve and tests/test_serve.py need it (apt-get install haproxy)"; }
 
+# Ruff (ruff.toml): lint and format check, the first step of `make test`; `make format` rewrites in place.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
 # Browser tests need Chromium (apt-get install chromium); set ONE_HALTON_SKIP_BROWSER=1 to opt out explicitly.
-test: install haproxy
+test: install haproxy lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 test-fast: install
@@ -83,4 +92,4 @@ docs: install
 	$(BIN)/python -m scripts.render_contract
 
 clean:
-.PHONY: install run serve worker haproxy test test-fast bench bench-pack docs data screenshots pack clean import
+.PHONY: install run serve worker haproxy lint format test test-fast bench bench-pack docs data screenshots pack clean import

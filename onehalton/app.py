@@ -24,14 +24,21 @@ _ENTERED: contextvars.ContextVar[bool] = contextvars.ContextVar("onehalton_enter
 def boot(*, with_filters: bool = True):
     """Page setup, navigation and (unless told not to) the filters for this run; returns the page chosen."""
     # A local favicon: an emoji or Material icon would be fetched from a font host, which fails offline.
-    st.set_page_config(page_title="One Halton KPIs", page_icon=str(config.PROJECT_ROOT / "onehalton/assets/favicon.png"),
-                       layout="wide")
+    st.set_page_config(
+        page_title="One Halton KPIs", page_icon=str(config.PROJECT_ROOT / "onehalton/assets/favicon.png"), layout="wide"
+    )
     frame.style()
     sections: dict[str, list] = {}
     for entry in navigation.PAGES:
         sections.setdefault(entry.section, []).append(
-            st.Page(entry.script, title=entry.title, icon=entry.icon, url_path=entry.url_path or None,
-                    default=not entry.url_path))
+            st.Page(
+                entry.script,
+                title=entry.title,
+                icon=entry.icon,
+                url_path=entry.url_path or None,
+                default=not entry.url_path,
+            )
+        )
     chosen = st.navigation(sections)
     if with_filters:
         # Drawn before the page so the filters, bound to the URL, survive every page switch.
@@ -53,4 +60,3 @@ def entered():
 
 def is_entered() -> bool:
     return _ENTERED.get()
-

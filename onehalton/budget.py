@@ -14,11 +14,24 @@ HEADLINES = (
     ("M12 total (forecast)", "m12_total", "YTD actuals + accruals."),
     ("Variance", "variance", "Budget − M12 total. Positive means underspend."),
 )
-MONEY = ["budget", "prior_year_invoices", *[f"m{m:02d}" for m in range(1, 13)], "ytd_actuals", "accruals",
-         "m12_total", "variance"]
-LABELS = {"budget": "Annual budget", "prior_year_invoices": "Prior-year invoices", "ytd_actuals": "YTD actuals",
-          "accruals": "Accruals", "m12_total": "M12 total", "variance": "Variance",
-          **{f"m{m:02d}": f"Month {m}" for m in range(1, 13)}}
+MONEY = [
+    "budget",
+    "prior_year_invoices",
+    *[f"m{m:02d}" for m in range(1, 13)],
+    "ytd_actuals",
+    "accruals",
+    "m12_total",
+    "variance",
+]
+LABELS = {
+    "budget": "Annual budget",
+    "prior_year_invoices": "Prior-year invoices",
+    "ytd_actuals": "YTD actuals",
+    "accruals": "Accruals",
+    "m12_total": "M12 total",
+    "variance": "Variance",
+    **{f"m{m:02d}": f"Month {m}" for m in range(1, 13)},
+}
 
 
 def to_pounds(value) -> int | None:
@@ -31,11 +44,24 @@ def to_pounds(value) -> int | None:
 def statement_for_display(statement: pd.DataFrame, month: int) -> pd.DataFrame:
     months = [f"m{m:02d}" for m in range(1, month + 1)]
     frame = statement.copy()
-    frame["line"] = frame["line_title"].where(frame["row_type"] == "line",
-                                              frame["funding_source"].fillna("") + " subtotal")
+    frame["line"] = frame["line_title"].where(
+        frame["row_type"] == "line", frame["funding_source"].fillna("") + " subtotal"
+    )
     frame.loc[frame["row_type"] == "total", "line"] = "Grand total"
-    keep = ["row_type", "org_ledger", "funding_source", "line", "host", "budget", "prior_year_invoices", *months,
-            "ytd_actuals", "accruals", "m12_total", "variance"]
+    keep = [
+        "row_type",
+        "org_ledger",
+        "funding_source",
+        "line",
+        "host",
+        "budget",
+        "prior_year_invoices",
+        *months,
+        "ytd_actuals",
+        "accruals",
+        "m12_total",
+        "variance",
+    ]
     frame = frame[keep]
     for column in [c for c in keep if c in MONEY]:
         frame[column] = frame[column].map(to_pounds).astype("Int64")
@@ -44,14 +70,25 @@ def statement_for_display(statement: pd.DataFrame, month: int) -> pd.DataFrame:
 
 def column_config(frame: pd.DataFrame) -> dict:
     config = {c: st.column_config.NumberColumn(LABELS[c], format="£%d") for c in frame.columns if c in MONEY}
-    config.update({"row_type": st.column_config.TextColumn("Row"), "org_ledger": "Ledger",
-                   "funding_source": "Funding source", "line": "Line", "host": "Host"})
+    config.update(
+        {
+            "row_type": st.column_config.TextColumn("Row"),
+            "org_ledger": "Ledger",
+            "funding_source": "Funding source",
+            "line": "Line",
+            "host": "Host",
+        }
+    )
     return config
 
 
 def spend_against_budget(subtotals: pd.DataFrame) -> pd.DataFrame:
-    frame = subtotals.melt(id_vars=["funding_source"], value_vars=["budget", "ytd_actuals", "m12_total"],
-                           var_name="measure", value_name="amount")
+    frame = subtotals.melt(
+        id_vars=["funding_source"],
+        value_vars=["budget", "ytd_actuals", "m12_total"],
+        var_name="measure",
+        value_name="amount",
+    )
     frame["measure"] = frame["measure"].map(LABELS)
     frame["amount"] = frame["amount"].astype(float)
     return frame

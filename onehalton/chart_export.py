@@ -57,8 +57,9 @@ def _rows(data) -> list[dict]:
     else:
         raise TypeError(f"a chart dataset must be rows, a DataFrame or Arrow bytes, not {type(data).__name__}")
     frame = frame.reset_index(drop=True) if not isinstance(frame.index, pd.RangeIndex) else frame
-    frame = frame.apply(lambda c: c.map(lambda v: float(v) if isinstance(v, Decimal) else v)
-                        if c.dtype == object else c)
+    frame = frame.apply(
+        lambda c: c.map(lambda v: float(v) if isinstance(v, Decimal) else v) if c.dtype == object else c
+    )
     # pandas writes NaN and NA as null and dates as ISO text, which Vega-Lite parses as dates.
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
@@ -79,14 +80,20 @@ def prepare(spec: dict, *, width: int = EXPORT_WIDTH) -> dict:
 def to_svg(spec: dict, *, width: int = EXPORT_WIDTH) -> bytes:
     """The chart as SVG (vector) bytes."""
     # No base URL is allowed: a chart's data is inline, and an export must never fetch from elsewhere.
-    return _converter().vegalite_to_svg(prepare(spec, width=width), allowed_base_urls=[], format_locale=LOCALE,
-                                        time_format_locale=LOCALE).encode("utf-8")
+    return (
+        _converter()
+        .vegalite_to_svg(
+            prepare(spec, width=width), allowed_base_urls=[], format_locale=LOCALE, time_format_locale=LOCALE
+        )
+        .encode("utf-8")
+    )
 
 
 def to_png(spec: dict, *, width: int = EXPORT_WIDTH, scale: float = 2.0) -> bytes:
     """The chart as PNG bytes, at `scale` times its CSS pixel size (2 = sharp on a projector or in a paper)."""
-    return _converter().vegalite_to_png(prepare(spec, width=width), scale=scale, allowed_base_urls=[],
-                                        format_locale=LOCALE, time_format_locale=LOCALE)
+    return _converter().vegalite_to_png(
+        prepare(spec, width=width), scale=scale, allowed_base_urls=[], format_locale=LOCALE, time_format_locale=LOCALE
+    )
 
 
 def svg_drawing(svg: bytes):

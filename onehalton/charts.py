@@ -43,14 +43,26 @@ NHS_DARK_GREY = "#425563"
 NHS_MID_GREY = "#768692"
 NHS_PALE_GREY = "#E8EDEE"
 # Series other than Halton and England: strong enough to tell apart on a projector.
-SERIES_COLOURS = [NHS_BLUE, NHS_AQUA_GREEN, NHS_PINK, NHS_PURPLE, NHS_ORANGE, NHS_DARK_GREY, NHS_LIGHT_BLUE,
-                  NHS_DARK_PINK]
+SERIES_COLOURS = [
+    NHS_BLUE,
+    NHS_AQUA_GREEN,
+    NHS_PINK,
+    NHS_PURPLE,
+    NHS_ORANGE,
+    NHS_DARK_GREY,
+    NHS_LIGHT_BLUE,
+    NHS_DARK_PINK,
+]
 FOCUS_COLOUR = NHS_BLUE  # Halton, or the series the chart is about
 COMPARATOR_COLOUR = NHS_MID_GREY  # England and other comparators
 WARD_COLOUR = NHS_PINK  # a chosen ward, set against Halton's blue
 # Making Data Count's point colours: blue improvement, orange concern, purple neutral, grey common cause.
-POINT_COLOURS = {"improvement": NHS_LIGHT_BLUE, "concern": NHS_ORANGE, "neutral": NHS_PURPLE,
-                 "common cause": NHS_MID_GREY}
+POINT_COLOURS = {
+    "improvement": NHS_LIGHT_BLUE,
+    "concern": NHS_ORANGE,
+    "neutral": NHS_PURPLE,
+    "common cause": NHS_MID_GREY,
+}
 
 MIN_PLOT_HEIGHT = 200  # px of plot area on every full- or half-width chart (the browser test checks it)
 BAND_ROW = 26  # px a bar needs for its label to stay readable
@@ -131,8 +143,15 @@ def _data() -> alt.NamedData:
 def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
     # Vega never wraps a title: a long one would run off a half-width chart, so it is broken into lines here.
     lines = textwrap.wrap(text, 58) or [""]
-    return alt.TitleParams(text=lines if len(lines) > 1 else text, subtitle=subtitle or "", anchor="start", offset=10, fontSize=15,
-                           subtitleFontSize=12, subtitleColor=NHS_DARK_GREY)
+    return alt.TitleParams(
+        text=lines if len(lines) > 1 else text,
+        subtitle=subtitle or "",
+        anchor="start",
+        offset=10,
+        fontSize=15,
+        subtitleFontSize=12,
+        subtitleColor=NHS_DARK_GREY,
+    )
 
 
 def value_axis(kind: str, title: str | None) -> alt.Axis:
@@ -161,8 +180,7 @@ def _colour_scale(colours: dict[str, str] | None) -> alt.Scale:
 
 def area_colours(names) -> dict[str, str]:
     """Halton blue, England grey, each other area (a ward, a PCN) its own strong colour, in the order given."""
-    others = iter([WARD_COLOUR, NHS_AQUA_GREEN, NHS_PURPLE, NHS_ORANGE, NHS_DARK_PINK, NHS_LIGHT_BLUE,
-                   NHS_DARK_GREY])
+    others = iter([WARD_COLOUR, NHS_AQUA_GREEN, NHS_PURPLE, NHS_ORANGE, NHS_DARK_PINK, NHS_LIGHT_BLUE, NHS_DARK_GREY])
     fixed = {"Halton": FOCUS_COLOUR, "England": COMPARATOR_COLOUR}
     return {str(n): fixed.get(str(n)) or next(others, NHS_DARK_GREY) for n in dict.fromkeys(names)}
 
@@ -176,16 +194,23 @@ def _reference_layers(value: float, label: str, kind: str, *, axis: str, title: 
     colour = TARGET_COLOUR if label.lower().startswith(("target", "ambition", "standard")) else NHS_DARK_BLUE
     data = alt.InlineData(values=[{"ref": float(value), "label": f"{label}: {formats.fmt(value, kind)}"}])
     channel = alt.Y if axis == "y" else alt.X
-    rule = alt.Chart(data).mark_rule(color=colour, strokeDash=[6, 4], strokeWidth=2).encode(
-        **{axis: channel("ref:Q", title=title)}, tooltip=[alt.Tooltip("label:N", title="Reference")])
+    rule = (
+        alt.Chart(data)
+        .mark_rule(color=colour, strokeDash=[6, 4], strokeWidth=2)
+        .encode(**{axis: channel("ref:Q", title=title)}, tooltip=[alt.Tooltip("label:N", title="Reference")])
+    )
     if axis == "y":
-        text = alt.Chart(data).mark_text(align="left", baseline="bottom", dx=4, dy=-3, color=colour,
-                                         fontWeight="bold", fontSize=12).encode(
-            y=alt.Y("ref:Q", title=title), x=alt.value(0), text="label:N")
+        text = (
+            alt.Chart(data)
+            .mark_text(align="left", baseline="bottom", dx=4, dy=-3, color=colour, fontWeight="bold", fontSize=12)
+            .encode(y=alt.Y("ref:Q", title=title), x=alt.value(0), text="label:N")
+        )
     else:
-        text = alt.Chart(data).mark_text(align="left", baseline="top", dx=4, dy=2, color=colour,
-                                         fontWeight="bold", fontSize=12).encode(
-            x=alt.X("ref:Q", title=title), y=alt.value(0), text="label:N")
+        text = (
+            alt.Chart(data)
+            .mark_text(align="left", baseline="top", dx=4, dy=2, color=colour, fontWeight="bold", fontSize=12)
+            .encode(x=alt.X("ref:Q", title=title), y=alt.value(0), text="label:N")
+        )
     return [rule, text]
 
 
@@ -193,9 +218,25 @@ def _reference_layers(value: float, label: str, kind: str, *, axis: str, title: 
 # Builders: each returns an Altair chart on the named dataset, from options alone.
 
 
-def _build_trend(*, x: str, y: str, kind: str, title: str, subtitle: str | None, x_title: str, y_title: str | None,
-                 x_type: str, x_sort: str | None, color: str | None, colours: dict | None, lower: str | None,
-                 upper: str | None, target: float | None, target_label: str | None, height: int):
+def _build_trend(
+    *,
+    x: str,
+    y: str,
+    kind: str,
+    title: str,
+    subtitle: str | None,
+    x_title: str,
+    y_title: str | None,
+    x_type: str,
+    x_sort: str | None,
+    color: str | None,
+    colours: dict | None,
+    lower: str | None,
+    upper: str | None,
+    target: float | None,
+    target_label: str | None,
+    height: int,
+):
     if x_type == "T":
         x_enc = alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%b %Y", labelAngle=0, labelFontSize=12))
         x_tip = alt.Tooltip(f"{x}:T", title=x_title, format="%b %Y")
@@ -204,51 +245,90 @@ def _build_trend(*, x: str, y: str, kind: str, title: str, subtitle: str | None,
         x_enc = alt.X(f"{x}:O", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0, labelFontSize=12))
         x_tip = alt.Tooltip(f"{x}:N", title=x_title)
     base = alt.Chart(_data()).encode(x=x_enc)
-    colour = (alt.Color(f"{color}:N", title=None, scale=_colour_scale(colours),
-                        legend=alt.Legend(orient="top", labelFontSize=12, symbolType="stroke", symbolStrokeWidth=4,
-                                          symbolOpacity=1))
-              if color else alt.value(FOCUS_COLOUR))
+    colour = (
+        alt.Color(
+            f"{color}:N",
+            title=None,
+            scale=_colour_scale(colours),
+            legend=alt.Legend(
+                orient="top", labelFontSize=12, symbolType="stroke", symbolStrokeWidth=4, symbolOpacity=1
+            ),
+        )
+        if color
+        else alt.value(FOCUS_COLOUR)
+    )
     y_name = y_title or title
     tips = [x_tip] + ([alt.Tooltip(f"{color}:N", title="Area")] if color else []) + [tooltip(y, y_name, kind)]
     layers = []
     if lower and upper:
         tips += [tooltip(lower, "95% CI lower", kind), tooltip(upper, "95% CI upper", kind)]
         # The band carries the line's axis title, or Vega-Lite joins the two ("lower_ci, Share").
-        layers.append(base.mark_area(opacity=0.28).encode(
-            y=alt.Y(f"{lower}:Q", title=y_name), y2=f"{upper}:Q", color=colour))
-    layers.append(base.mark_line(point=alt.OverlayMarkDef(size=40), strokeWidth=2.5).encode(
-        y=alt.Y(f"{y}:Q", title=y_name, axis=value_axis(kind, y_name), scale=alt.Scale(zero=False)),
-        color=colour, tooltip=tips))
+        layers.append(
+            base.mark_area(opacity=0.28).encode(y=alt.Y(f"{lower}:Q", title=y_name), y2=f"{upper}:Q", color=colour)
+        )
+    layers.append(
+        base.mark_line(point=alt.OverlayMarkDef(size=40), strokeWidth=2.5).encode(
+            y=alt.Y(f"{y}:Q", title=y_name, axis=value_axis(kind, y_name), scale=alt.Scale(zero=False)),
+            color=colour,
+            tooltip=tips,
+        )
+    )
     if target is not None:
         layers += _reference_layers(target, target_label or "Target", kind, axis="y", title=y_name)
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
 
 
-def _build_bar(*, category: str, value: str, kind: str, title: str, subtitle: str | None, value_title: str | None,
-               lower: str | None, upper: str | None, reference: float | None, reference_label: str,
-               colour_by: str | None, colours: dict | None, highlight: str | None, rows: int):
+def _build_bar(
+    *,
+    category: str,
+    value: str,
+    kind: str,
+    title: str,
+    subtitle: str | None,
+    value_title: str | None,
+    lower: str | None,
+    upper: str | None,
+    reference: float | None,
+    reference_label: str,
+    colour_by: str | None,
+    colours: dict | None,
+    highlight: str | None,
+    rows: int,
+):
     base = alt.Chart(_data()).encode(y=alt.Y(f"{category}:N", sort=None, title=None, axis=band_axis()))
     axis_title = value_title or title
     tips = [alt.Tooltip(f"{category}:N", title="Name"), tooltip(value, axis_title, kind)]
     if lower and upper:
         tips += [tooltip(lower, "95% CI lower", kind), tooltip(upper, "95% CI upper", kind)]
     if colour_by:
-        colour = alt.Color(f"{colour_by}:N", title=None, scale=_colour_scale(colours),
-                           legend=alt.Legend(orient="top", labelFontSize=12, labelLimit=400))
+        colour = alt.Color(
+            f"{colour_by}:N",
+            title=None,
+            scale=_colour_scale(colours),
+            legend=alt.Legend(orient="top", labelFontSize=12, labelLimit=400),
+        )
         tips.append(alt.Tooltip(f"{colour_by}:N", title="Group"))
     elif highlight:  # the chosen wards stand out; the rest stay one colour
         colour = alt.condition(f"datum['{highlight}']", alt.value(WARD_COLOUR), alt.value(FOCUS_COLOUR))
     else:
         colour = alt.value(FOCUS_COLOUR)
-    layers = [base.mark_bar().encode(x=alt.X(f"{value}:Q", title=axis_title, axis=value_axis(kind, axis_title)),
-                                     color=colour, tooltip=tips)]
+    layers = [
+        base.mark_bar().encode(
+            x=alt.X(f"{value}:Q", title=axis_title, axis=value_axis(kind, axis_title)), color=colour, tooltip=tips
+        )
+    ]
     if lower and upper:
-        layers.append(base.mark_errorbar(color=NHS_DARK_GREY, thickness=2, ticks=True).encode(
-            x=alt.X(f"{lower}:Q", title=axis_title), x2=f"{upper}:Q"))
+        layers.append(
+            base.mark_errorbar(color=NHS_DARK_GREY, thickness=2, ticks=True).encode(
+                x=alt.X(f"{lower}:Q", title=axis_title), x2=f"{upper}:Q"
+            )
+        )
     # A hidden value keeps its row, labelled, so a suppressed ward reads as suppressed rather than missing.
-    layers.append(base.transform_filter(f"!isValid(datum['{value}'])").mark_text(
-        align="left", dx=4, color=NHS_DARK_GREY, fontSize=12, fontStyle="italic").encode(
-        x=alt.datum(0), text=alt.value(f"{formats.SUPPRESSED} hidden (small numbers)")))
+    layers.append(
+        base.transform_filter(f"!isValid(datum['{value}'])")
+        .mark_text(align="left", dx=4, color=NHS_DARK_GREY, fontSize=12, fontStyle="italic")
+        .encode(x=alt.datum(0), text=alt.value(f"{formats.SUPPRESSED} hidden (small numbers)"))
+    )
     if reference is not None:
         layers += _reference_layers(reference, reference_label, kind, axis="x", title=axis_title)
     height = max(MIN_PLOT_HEIGHT, BAND_ROW * rows)
@@ -256,141 +336,336 @@ def _build_bar(*, category: str, value: str, kind: str, title: str, subtitle: st
 
 
 def _build_spc(*, kind: str, title: str, subtitle: str | None, target: float | None, target_label: str | None):
-    base = alt.Chart(_data()).encode(x=alt.X("date:T", title="Month",
-                                             axis=alt.Axis(format="%b %Y", labelAngle=0, labelFontSize=12)))
+    base = alt.Chart(_data()).encode(
+        x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0, labelFontSize=12))
+    )
     layers = [
         base.mark_line(color=NHS_MID_GREY, strokeWidth=1.5).encode(
-            y=alt.Y("value:Q", title=None, axis=value_axis(kind, None), scale=alt.Scale(zero=False))),
+            y=alt.Y("value:Q", title=None, axis=value_axis(kind, None), scale=alt.Scale(zero=False))
+        ),
         base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.5).encode(y=alt.Y("mean:Q", title=None)),
         base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y=alt.Y("upl:Q", title=None)),
         base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y=alt.Y("lpl:Q", title=None)),
         base.mark_circle(size=55, opacity=1).encode(
             y=alt.Y("value:Q", title=None),
-            color=alt.Color("point_type:N", title="Variation",
-                            scale=alt.Scale(domain=list(POINT_COLOURS), range=list(POINT_COLOURS.values())),
-                            legend=alt.Legend(orient="top", labelFontSize=12)),
-            tooltip=[alt.Tooltip("date:T", title="Month", format="%b %Y"), tooltip("value", title, kind),
-                     tooltip("mean", "Mean", kind), tooltip("lpl", "Lower process limit", kind),
-                     tooltip("upl", "Upper process limit", kind), alt.Tooltip("point_type:N", title="Variation"),
-                     alt.Tooltip("rule:N", title="Special cause rule")]),
+            color=alt.Color(
+                "point_type:N",
+                title="Variation",
+                scale=alt.Scale(domain=list(POINT_COLOURS), range=list(POINT_COLOURS.values())),
+                legend=alt.Legend(orient="top", labelFontSize=12),
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="Month", format="%b %Y"),
+                tooltip("value", title, kind),
+                tooltip("mean", "Mean", kind),
+                tooltip("lpl", "Lower process limit", kind),
+                tooltip("upl", "Upper process limit", kind),
+                alt.Tooltip("point_type:N", title="Variation"),
+                alt.Tooltip("rule:N", title="Special cause rule"),
+            ],
+        ),
     ]
     if target is not None:
         layers += _reference_layers(target, target_label or "Target", kind, axis="y", title=None)
-    return alt.layer(*layers).properties(title=_title(title, subtitle or "XmR chart: mean and process limits"),
-                                         height=260)
+    return alt.layer(*layers).properties(
+        title=_title(title, subtitle or "XmR chart: mean and process limits"), height=260
+    )
 
 
-def _build_grouped_bar(*, category: str, group: str, value: str, kind: str, title: str, subtitle: str | None,
-                       rows: int):
-    return alt.Chart(_data()).mark_bar().encode(
-        y=alt.Y(f"{category}:N", title=None, axis=band_axis()), yOffset=alt.YOffset(f"{group}:N"),
-        x=alt.X(f"{value}:Q", title=None, axis=value_axis(kind, None)),
-        color=alt.Color(f"{group}:N", title=None, scale=alt.Scale(range=[NHS_MID_GREY, NHS_BLUE, NHS_AQUA_GREEN]),
-                        legend=alt.Legend(orient="top", labelFontSize=12)),
-        tooltip=[alt.Tooltip(f"{category}:N", title="Funding source"), alt.Tooltip(f"{group}:N", title="Measure"),
-                 tooltip(value, "Amount", kind)],
-    ).properties(title=_title(title, subtitle), height=max(MIN_PLOT_HEIGHT, rows * 3 * 14))
+def _build_grouped_bar(
+    *, category: str, group: str, value: str, kind: str, title: str, subtitle: str | None, rows: int
+):
+    return (
+        alt.Chart(_data())
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", title=None, axis=band_axis()),
+            yOffset=alt.YOffset(f"{group}:N"),
+            x=alt.X(f"{value}:Q", title=None, axis=value_axis(kind, None)),
+            color=alt.Color(
+                f"{group}:N",
+                title=None,
+                scale=alt.Scale(range=[NHS_MID_GREY, NHS_BLUE, NHS_AQUA_GREEN]),
+                legend=alt.Legend(orient="top", labelFontSize=12),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title="Funding source"),
+                alt.Tooltip(f"{group}:N", title="Measure"),
+                tooltip(value, "Amount", kind),
+            ],
+        )
+        .properties(title=_title(title, subtitle), height=max(MIN_PLOT_HEIGHT, rows * 3 * 14))
+    )
 
 
-def _build_cumulative(*, x: str, x_title: str, label: str, value: tuple, cumulative: tuple, limit: float,
-                      limit_label: str, kind: str, title: str, subtitle: str | None):
-    base = alt.Chart(_data()).encode(x=alt.X(f"{label}:O", title=x_title, sort=alt.EncodingSortField(x),
-                                             axis=alt.Axis(labelAngle=0, labelFontSize=12)))
+def _build_cumulative(
+    *,
+    x: str,
+    x_title: str,
+    label: str,
+    value: tuple,
+    cumulative: tuple,
+    limit: float,
+    limit_label: str,
+    kind: str,
+    title: str,
+    subtitle: str | None,
+):
+    base = alt.Chart(_data()).encode(
+        x=alt.X(
+            f"{label}:O", title=x_title, sort=alt.EncodingSortField(x), axis=alt.Axis(labelAngle=0, labelFontSize=12)
+        )
+    )
     bars = base.mark_bar(color=NHS_BLUE).encode(
         y=alt.Y(f"{cumulative[0]}:Q", title=None, axis=value_axis(kind, None)),
-        tooltip=[alt.Tooltip(f"{label}:N", title=x_title), tooltip(*value, kind), tooltip(*cumulative, kind)])
+        tooltip=[alt.Tooltip(f"{label}:N", title=x_title), tooltip(*value, kind), tooltip(*cumulative, kind)],
+    )
     return alt.layer(bars, *_reference_layers(limit, limit_label, kind, axis="y", title=None)).properties(
-        title=_title(title, subtitle), height=MIN_PLOT_HEIGHT + 40)
+        title=_title(title, subtitle), height=MIN_PLOT_HEIGHT + 40
+    )
 
 
-def _build_trajectory(*, kind: str, title: str, subtitle: str | None, target: float | None,
-                      target_label: str | None, current: str):
+def _build_trajectory(
+    *, kind: str, title: str, subtitle: str | None, target: float | None, target_label: str | None, current: str
+):
     """Cumulative in-year uptake, April to March on x, one line per financial year, this year emphasised, and the
     projected year end with its range."""
     months = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
-    x = alt.X("fy_month_name:O", title="Month of the financial year", sort=months,
-              scale=alt.Scale(domain=months), axis=alt.Axis(labelAngle=0, labelFontSize=12))
-    lines = alt.Chart(_data()).transform_filter("datum.series == 'actual'").mark_line(point=True).encode(
-        x=x, y=alt.Y("uptake:Q", title="Uptake, year to date", axis=value_axis(kind, "Uptake, year to date"),
-                     scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("financial_year:N", title=None,
-                        scale=alt.Scale(range=[NHS_PALE_GREY, "#AEB7BD", NHS_MID_GREY, NHS_DARK_GREY, NHS_BLUE]),
-                        legend=alt.Legend(orient="top", labelFontSize=12)),
-        strokeWidth=alt.condition(f"datum.financial_year == '{current}'", alt.value(4), alt.value(1.5)),
-        tooltip=[alt.Tooltip("financial_year:N", title="Year"), alt.Tooltip("month_name:N", title="Month"),
-                 tooltip("uptake", "Uptake", kind)])
+    x = alt.X(
+        "fy_month_name:O",
+        title="Month of the financial year",
+        sort=months,
+        scale=alt.Scale(domain=months),
+        axis=alt.Axis(labelAngle=0, labelFontSize=12),
+    )
+    lines = (
+        alt.Chart(_data())
+        .transform_filter("datum.series == 'actual'")
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "uptake:Q",
+                title="Uptake, year to date",
+                axis=value_axis(kind, "Uptake, year to date"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color(
+                "financial_year:N",
+                title=None,
+                scale=alt.Scale(range=[NHS_PALE_GREY, "#AEB7BD", NHS_MID_GREY, NHS_DARK_GREY, NHS_BLUE]),
+                legend=alt.Legend(orient="top", labelFontSize=12),
+            ),
+            strokeWidth=alt.condition(f"datum.financial_year == '{current}'", alt.value(4), alt.value(1.5)),
+            tooltip=[
+                alt.Tooltip("financial_year:N", title="Year"),
+                alt.Tooltip("month_name:N", title="Month"),
+                tooltip("uptake", "Uptake", kind),
+            ],
+        )
+    )
     projection = alt.Chart(_data()).transform_filter("datum.series == 'projection'")
     y = alt.Y("uptake:Q", title="Uptake, year to date")
     layers = [
         lines,
         projection.mark_line(strokeDash=[3, 3], color=NHS_BLUE, strokeWidth=2).encode(x=x, y=y),
-        projection.transform_filter("datum.low != null").mark_errorbar(color=NHS_BLUE, thickness=2, ticks=True)
+        projection.transform_filter("datum.low != null")
+        .mark_errorbar(color=NHS_BLUE, thickness=2, ticks=True)
         .encode(x=x, y=alt.Y("low:Q", title="Uptake, year to date"), y2="high:Q"),
-        projection.transform_filter("datum.low != null").mark_point(shape="diamond", size=110, filled=True,
-                                                                    color=NHS_BLUE).encode(
-            x=x, y=y, tooltip=[alt.Tooltip("label:N", title="Projection"), tooltip("uptake", "Projected", kind),
-                                        tooltip("low", "Range low", kind), tooltip("high", "Range high", kind)]),
+        projection.transform_filter("datum.low != null")
+        .mark_point(shape="diamond", size=110, filled=True, color=NHS_BLUE)
+        .encode(
+            x=x,
+            y=y,
+            tooltip=[
+                alt.Tooltip("label:N", title="Projection"),
+                tooltip("uptake", "Projected", kind),
+                tooltip("low", "Range low", kind),
+                tooltip("high", "Range high", kind),
+            ],
+        ),
     ]
     if target is not None:
         layers += _reference_layers(target, target_label or "Ambition", kind, axis="y", title="Uptake, year to date")
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=MIN_PLOT_HEIGHT + 40)
 
 
-_BUILDERS = {"trend": _build_trend, "bar": _build_bar, "spc": _build_spc, "grouped_bar": _build_grouped_bar,
-             "cumulative": _build_cumulative, "trajectory": _build_trajectory}
+_BUILDERS = {
+    "trend": _build_trend,
+    "bar": _build_bar,
+    "spc": _build_spc,
+    "grouped_bar": _build_grouped_bar,
+    "cumulative": _build_cumulative,
+    "trajectory": _build_trajectory,
+}
 
 
 # ----------------------------------------------------------------------------------------------
 # What pages call: a recipe per chart shape.
 
 
-def trend(frame: pd.DataFrame, *, x: str, y: str, kind: str, title: str, subtitle: str | None = None,
-          x_title: str = "Month", y_title: str | None = None, x_type: str = "T", x_sort: str | None = None,
-          color: str | None = None, colours: dict | None = None, lower: str | None = None, upper: str | None = None,
-          target: float | None = None, target_label: str | None = None, height: int = 240) -> Chart:
-    return _recipe("trend", frame, x=x, y=y, kind=kind, title=title, subtitle=subtitle, x_title=x_title,
-                   y_title=y_title, x_type=x_type, x_sort=x_sort, color=color, colours=colours, lower=lower,
-                   upper=upper, target=target, target_label=target_label, height=max(MIN_PLOT_HEIGHT, height))
+def trend(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    kind: str,
+    title: str,
+    subtitle: str | None = None,
+    x_title: str = "Month",
+    y_title: str | None = None,
+    x_type: str = "T",
+    x_sort: str | None = None,
+    color: str | None = None,
+    colours: dict | None = None,
+    lower: str | None = None,
+    upper: str | None = None,
+    target: float | None = None,
+    target_label: str | None = None,
+    height: int = 240,
+) -> Chart:
+    return _recipe(
+        "trend",
+        frame,
+        x=x,
+        y=y,
+        kind=kind,
+        title=title,
+        subtitle=subtitle,
+        x_title=x_title,
+        y_title=y_title,
+        x_type=x_type,
+        x_sort=x_sort,
+        color=color,
+        colours=colours,
+        lower=lower,
+        upper=upper,
+        target=target,
+        target_label=target_label,
+        height=max(MIN_PLOT_HEIGHT, height),
+    )
 
 
-def bar(frame: pd.DataFrame, *, category: str, value: str, kind: str, title: str, subtitle: str | None = None,
-        value_title: str | None = None, lower: str | None = None, upper: str | None = None,
-        reference: float | None = None, reference_label: str = "Halton", colour_by: str | None = None,
-        colours: dict | None = None, highlight: str | None = None) -> Chart:
+def bar(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    kind: str,
+    title: str,
+    subtitle: str | None = None,
+    value_title: str | None = None,
+    lower: str | None = None,
+    upper: str | None = None,
+    reference: float | None = None,
+    reference_label: str = "Halton",
+    colour_by: str | None = None,
+    colours: dict | None = None,
+    highlight: str | None = None,
+) -> Chart:
     rows = int(frame[category].nunique())
     # Ranked in the data, not by the encoding: Vega-Lite drops a sort it cannot share across layers (the error bars).
     ranked = frame.sort_values(value, ascending=False, na_position="last", kind="stable")
-    return _recipe("bar", ranked, category=category, value=value, kind=kind, title=title, subtitle=subtitle,
-                   value_title=value_title, lower=lower, upper=upper, reference=reference,
-                   reference_label=reference_label, colour_by=colour_by, colours=colours, highlight=highlight,
-                   rows=max(rows, 1))
+    return _recipe(
+        "bar",
+        ranked,
+        category=category,
+        value=value,
+        kind=kind,
+        title=title,
+        subtitle=subtitle,
+        value_title=value_title,
+        lower=lower,
+        upper=upper,
+        reference=reference,
+        reference_label=reference_label,
+        colour_by=colour_by,
+        colours=colours,
+        highlight=highlight,
+        rows=max(rows, 1),
+    )
 
 
-def spc(points: pd.DataFrame, *, kind: str, title: str, subtitle: str | None = None, target: float | None = None,
-        target_label: str | None = None) -> Chart:
+def spc(
+    points: pd.DataFrame,
+    *,
+    kind: str,
+    title: str,
+    subtitle: str | None = None,
+    target: float | None = None,
+    target_label: str | None = None,
+) -> Chart:
     return _recipe("spc", points, kind=kind, title=title, subtitle=subtitle, target=target, target_label=target_label)
 
 
-def grouped_bar(frame: pd.DataFrame, *, category: str, group: str, value: str, kind: str, title: str,
-                subtitle: str | None = None) -> Chart:
+def grouped_bar(
+    frame: pd.DataFrame, *, category: str, group: str, value: str, kind: str, title: str, subtitle: str | None = None
+) -> Chart:
     """Horizontal bars of `value` per `category`, one bar per `group` side by side (spend against budget)."""
-    return _recipe("grouped_bar", frame, category=category, group=group, value=value, kind=kind, title=title,
-                   subtitle=subtitle, rows=max(int(frame[category].nunique()), 1))
+    return _recipe(
+        "grouped_bar",
+        frame,
+        category=category,
+        group=group,
+        value=value,
+        kind=kind,
+        title=title,
+        subtitle=subtitle,
+        rows=max(int(frame[category].nunique()), 1),
+    )
 
 
-def cumulative(frame: pd.DataFrame, *, x: str, label: str, x_title: str, value: tuple[str, str],
-               cumulative: tuple[str, str], limit: float, limit_label: str, kind: str, title: str,
-               subtitle: str | None = None) -> Chart:
+def cumulative(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    label: str,
+    x_title: str,
+    value: tuple[str, str],
+    cumulative: tuple[str, str],
+    limit: float,
+    limit_label: str,
+    kind: str,
+    title: str,
+    subtitle: str | None = None,
+) -> Chart:
     """Bars of a running total per period, with a labelled dashed line at the limit it is measured against."""
-    return _recipe("cumulative", frame, x=x, label=label, x_title=x_title, value=tuple(value),
-                   cumulative=tuple(cumulative), limit=float(limit), limit_label=limit_label, kind=kind, title=title,
-                   subtitle=subtitle)
+    return _recipe(
+        "cumulative",
+        frame,
+        x=x,
+        label=label,
+        x_title=x_title,
+        value=tuple(value),
+        cumulative=tuple(cumulative),
+        limit=float(limit),
+        limit_label=limit_label,
+        kind=kind,
+        title=title,
+        subtitle=subtitle,
+    )
 
 
-def trajectory(frame: pd.DataFrame, *, kind: str, title: str, current: str, subtitle: str | None = None,
-               target: float | None = None, target_label: str | None = None) -> Chart:
-    return _recipe("trajectory", frame, kind=kind, title=title, subtitle=subtitle, target=target,
-                   target_label=target_label, current=current)
+def trajectory(
+    frame: pd.DataFrame,
+    *,
+    kind: str,
+    title: str,
+    current: str,
+    subtitle: str | None = None,
+    target: float | None = None,
+    target_label: str | None = None,
+) -> Chart:
+    return _recipe(
+        "trajectory",
+        frame,
+        kind=kind,
+        title=title,
+        subtitle=subtitle,
+        target=target,
+        target_label=target_label,
+        current=current,
+    )
 
 
 def draw_altair(chart: alt.TopLevelMixin, *, key: str | None = None, **selection):

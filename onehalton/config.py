@@ -37,9 +37,11 @@ def _threshold_setting() -> tuple[int, str]:
         return int(text), ""
     shown = text if len(text) <= 40 else text[:40] + "…"
     shown = "".join(ch if ch.isprintable() and ch != "`" else "?" for ch in shown)
-    return DEFAULT_THRESHOLD, (f"`{THRESHOLD_ENV}` is set to `{shown}`, which is not a positive whole number, so it "
-                               f"is ignored: small numbers are suppressed at the default threshold, "
-                               f"{DEFAULT_THRESHOLD}.")
+    return DEFAULT_THRESHOLD, (
+        f"`{THRESHOLD_ENV}` is set to `{shown}`, which is not a positive whole number, so it "
+        f"is ignored: small numbers are suppressed at the default threshold, "
+        f"{DEFAULT_THRESHOLD}."
+    )
 
 
 def suppression_threshold() -> int:

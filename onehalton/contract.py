@@ -10,7 +10,7 @@ are the national values verbatim, so real extracts need no recoding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Logical column kinds and the DuckDB physical types each accepts. Money is exact: a float
 # column for pounds is rejected outright rather than rounded, because a budget statement
@@ -21,8 +21,15 @@ KINDS: dict[str, tuple[str, ...]] = {
     "count": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "HUGEINT"),
     "number": ("DOUBLE", "FLOAT", "DECIMAL", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"),
     "money": ("DECIMAL",),
-    "date": ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE",
-             "TIMESTAMPTZ_NS"),
+    "date": (
+        "DATE",
+        "TIMESTAMP",
+        "TIMESTAMP_NS",
+        "TIMESTAMP_MS",
+        "TIMESTAMP_S",
+        "TIMESTAMP WITH TIME ZONE",
+        "TIMESTAMPTZ_NS",
+    ),
     "boolean": ("BOOLEAN",),
 }
 
@@ -253,28 +260,55 @@ APPOINTMENTS = Table(
         "booking lead time and status; counts only, never one row per patient"
     ),
     columns=(
-        _c("appointment_month", "date", "Month of the appointments (APPOINTMENT_MONTH_START_DATE)", not_future=True,
-           month=True),
+        _c(
+            "appointment_month",
+            "date",
+            "Month of the appointments (APPOINTMENT_MONTH_START_DATE)",
+            not_future=True,
+            month=True,
+        ),
         _c("gp_code", "text", "Practice code (GP_CODE)", references="practices.gp_code"),
         # Nullable because the national practice-level file records neither (issue 12): its rows count at
         # practice and PCN level, and pages learn that from Database.recorded() rather than showing nothing.
-        _c("ward_code", "text", "Patient's ward of residence; null where the extract does not record it "
-           "(the national practice-level file)", nullable=True, references="wards.ward_code"),
-        _c("age_band", "text", "Patient's age band; null where the extract does not record it",
-           nullable=True, allowed=AGE_BANDS),
+        _c(
+            "ward_code",
+            "text",
+            "Patient's ward of residence; null where the extract does not record it (the national practice-level file)",
+            nullable=True,
+            references="wards.ward_code",
+        ),
+        _c(
+            "age_band",
+            "text",
+            "Patient's age band; null where the extract does not record it",
+            nullable=True,
+            allowed=AGE_BANDS,
+        ),
         _c("hcp_type", "text", "Staff type (HCP_TYPE)", allowed=HCP_TYPE),
         _c("appt_mode", "text", "Mode (APPT_MODE)", allowed=APPT_MODE),
-        _c("time_between_book_and_appt", "text", "Booking lead time (TIME_BETWEEN_BOOK_AND_APPT)",
-           allowed=TIME_BETWEEN_BOOK_AND_APPT),
+        _c(
+            "time_between_book_and_appt",
+            "text",
+            "Booking lead time (TIME_BETWEEN_BOOK_AND_APPT)",
+            allowed=TIME_BETWEEN_BOOK_AND_APPT,
+        ),
         _c("appt_status", "text", "Status (APPT_STATUS)", allowed=APPT_STATUS),
         _c("count_of_appointments", "count", "Appointments (COUNT_OF_APPOINTMENTS)", minimum=0),
     ),
-    key=("appointment_month", "gp_code", "ward_code", "age_band", "hcp_type", "appt_mode",
-         "time_between_book_and_appt", "appt_status"),
+    key=(
+        "appointment_month",
+        "gp_code",
+        "ward_code",
+        "age_band",
+        "hcp_type",
+        "appt_mode",
+        "time_between_book_and_appt",
+        "appt_status",
+    ),
     depends_on=("practices", "wards"),
     ward_level=True,
     notes="The national publication's practice-level file plus the ward and age band a place extract adds. "
-          "Imported from the national file alone, ward_code and age_band are null.",
+    "Imported from the national file alone, ward_code and age_band are null.",
 )
 
 LD_HEALTH_CHECKS = Table(
@@ -314,8 +348,11 @@ CANCER_FDS = Table(
     key=("period", "org_code", "cancer_type", "stage_route"),
     rules=(
         RowRule("within standard above total", "within_standard > total", ("within_standard", "total")),
-        RowRule("within standard plus breaches is not total", "within_standard + breaches <> total",
-                ("within_standard", "breaches", "total")),
+        RowRule(
+            "within standard plus breaches is not total",
+            "within_standard + breaches <> total",
+            ("within_standard", "breaches", "total"),
+        ),
     ),
 )
 
@@ -331,17 +368,29 @@ BUDGET_SPEND = Table(
         _c("line_title", "text", "Budget line"),
         _c("host", "text", "Organisation hosting the post or scheme", nullable=True),
         _c("entry_type", "text", "budget, actual, prior_year_invoice or accrual", allowed=BUDGET_ENTRY_TYPES),
-        _c("month", "integer", "Financial month (1 = April) for actuals and accruals", nullable=True,
-           minimum=1, maximum=12),
+        _c(
+            "month",
+            "integer",
+            "Financial month (1 = April) for actuals and accruals",
+            nullable=True,
+            minimum=1,
+            maximum=12,
+        ),
         _c("amount_gbp", "money", "Amount in pounds, DECIMAL with pence"),
         _c("is_synthetic", "boolean", "True for demo lines, false for lines from a published statement"),
     ),
     key=("financial_year", "org_ledger", "funding_source", "line_title", "host", "entry_type", "month"),
     rules=(
-        RowRule("financial year not YYYY/YY", "NOT regexp_full_match(financial_year, '[0-9]{4}/[0-9]{2}')",
-                ("financial_year",)),
-        RowRule("actual or accrual without a month",
-                "entry_type IN ('actual', 'accrual') AND month IS NULL", ("entry_type", "month")),
+        RowRule(
+            "financial year not YYYY/YY",
+            "NOT regexp_full_match(financial_year, '[0-9]{4}/[0-9]{2}')",
+            ("financial_year",),
+        ),
+        RowRule(
+            "actual or accrual without a month",
+            "entry_type IN ('actual', 'accrual') AND month IS NULL",
+            ("entry_type", "month"),
+        ),
         RowRule("money with fractions of a penny", "amount_gbp <> round(amount_gbp, 2)", ("amount_gbp",)),
     ),
     notes="YTD actuals include prior-year invoices; M12 total = YTD + accruals; variance = budget − M12 total.",
@@ -353,8 +402,12 @@ INDICATORS = Table(
     role="extract",
     grain="one row per indicator, area, sex and time period (Fingertips layout)",
     columns=(
-        _c("indicator_id", "integer", "Fingertips indicator ID (Indicator ID)",
-           references="indicator_definitions.indicator_id"),
+        _c(
+            "indicator_id",
+            "integer",
+            "Fingertips indicator ID (Indicator ID)",
+            references="indicator_definitions.indicator_id",
+        ),
         _c("area_code", "text", "Area code (Area Code)"),
         _c("area_type", "text", "England, Local authority or Ward (Area Type)", allowed=AREA_TYPES),
         _c("sex", "text", "Sex (Sex)", allowed=SEXES),
@@ -367,8 +420,9 @@ INDICATORS = Table(
     key=("indicator_id", "area_code", "sex", "time_period"),
     rules=(
         RowRule("count above denominator", "count > denominator AND denominator > 0", ("count", "denominator")),
-        RowRule("unknown ward code",
-                "area_type = 'Ward' AND area_code NOT IN (SELECT ward_code FROM wards)", ("area_code",)),
+        RowRule(
+            "unknown ward code", "area_type = 'Ward' AND area_code NOT IN (SELECT ward_code FROM wards)", ("area_code",)
+        ),
     ),
     depends_on=("indicator_definitions", "wards"),
     ward_level=True,
@@ -376,8 +430,17 @@ INDICATORS = Table(
 
 # Load order matters: a table is validated after the reference tables its codes point at.
 TABLES: tuple[Table, ...] = (
-    WARDS, WARD_POPULATION, PCNS, PRACTICES, INDICATOR_DEFINITIONS, TARGETS,
-    APPOINTMENTS, LD_HEALTH_CHECKS, CANCER_FDS, BUDGET_SPEND, INDICATORS,
+    WARDS,
+    WARD_POPULATION,
+    PCNS,
+    PRACTICES,
+    INDICATOR_DEFINITIONS,
+    TARGETS,
+    APPOINTMENTS,
+    LD_HEALTH_CHECKS,
+    CANCER_FDS,
+    BUDGET_SPEND,
+    INDICATORS,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 EXTRACTS = tuple(t.name for t in TABLES if t.role == "extract")
@@ -395,8 +458,8 @@ MANIFEST_FIELDS = {
 IMPORTED_MANIFEST_FIELDS = {
     "imported_at": "When the table was last imported, ISO date and time (UTC)",
     "files": "Each source file behind the table: name, sha256, period_start, period_end, periods, imported_at, "
-             "rows_read, rows_accepted, rows_excluded, excluded (rows by reason), encoding; archive and "
-             "archive_sha256 for a file that came in a .zip",
+    "rows_read, rows_accepted, rows_excluded, excluded (rows by reason), encoding; archive and "
+    "archive_sha256 for a file that came in a .zip",
     "ward_of_residence": "appointments: false when the extract records no ward of residence (the national file)",
     "organisation": "cancer_fds: the ORG CODE kept",
     "area": "indicators: the local authority kept besides England and its wards",

@@ -73,9 +73,18 @@ def _parse_spec(path: Path) -> QuerySpec:
         return tuple(n for n in (p.strip().split(" ")[0].lstrip("$") for p in text.split(",")) if n and n != "none")
 
     params = tuple(re.findall(r"\$(\w+)", header["parameters"]))
-    return QuerySpec(path.stem, path, sql, header["purpose"], header["grain"], params,
-                     names(header["tables"]), names(header["columns"]), names(header.get("measures", "none")),
-                     header.get("suppress", "none"))
+    return QuerySpec(
+        path.stem,
+        path,
+        sql,
+        header["purpose"],
+        header["grain"],
+        params,
+        names(header["tables"]),
+        names(header["columns"]),
+        names(header.get("measures", "none")),
+        header.get("suppress", "none"),
+    )
 
 
 def query_specs() -> dict[str, QuerySpec]:
@@ -130,22 +139,29 @@ def check_manifest(raw: dict, today: date | None = None) -> tuple[dict[str, dict
             elif key in MANIFEST_DATES:
                 parsed = _iso_date(value)
                 if parsed is None:
-                    issues.append(f"{label}: `{key}` is {_json_kind(value)}, not an ISO date (YYYY-MM-DD), so it "
-                                  "is not used.")
+                    issues.append(
+                        f"{label}: `{key}` is {_json_kind(value)}, not an ISO date (YYYY-MM-DD), so it is not used."
+                    )
                 elif not EARLIEST_MANIFEST_DATE <= parsed <= today:
-                    issues.append(f"{label}: `{key}` is {parsed.isoformat()}, "
-                                  f"{'in the future' if parsed > today else 'before any extract'}, so it is not used.")
+                    issues.append(
+                        f"{label}: `{key}` is {parsed.isoformat()}, "
+                        f"{'in the future' if parsed > today else 'before any extract'}, so it is not used."
+                    )
                 else:
                     clean[key] = value
             elif key == "synthetic" and not isinstance(value, bool):
-                issues.append(f"{label}: `synthetic` is {_json_kind(value)}, not true or false, so the table is "
-                              "treated as synthetic.")
+                issues.append(
+                    f"{label}: `synthetic` is {_json_kind(value)}, not true or false, so the table is "
+                    "treated as synthetic."
+                )
             else:
                 clean[key] = value
         start, end = _iso_date(clean.get("period_start")), _iso_date(clean.get("period_end"))
         if start and end and start > end:
-            issues.append(f"{label}: the period is reversed (`period_start` {start.isoformat()} is after "
-                          f"`period_end` {end.isoformat()}), so neither is used.")
+            issues.append(
+                f"{label}: the period is reversed (`period_start` {start.isoformat()} is after "
+                f"`period_end` {end.isoformat()}), so neither is used."
+            )
             clean.pop("period_start")
             clean.pop("period_end")
         entries[name] = clean
@@ -186,8 +202,11 @@ def _month_label(value: date) -> str:
 def folder_problem(data_dir: Path) -> str:
     """'' if the data folder can be listed; else one sentence naming it and what is wrong."""
     where = f"The data folder `{data_dir}`"
-    setting = (f" Set `{config.DATA_DIR_ENV}` to the folder of extracts." if data_dir != config.DEMO_DATA_DIR
-               else " Generate the demo data with `make data`.")
+    setting = (
+        f" Set `{config.DATA_DIR_ENV}` to the folder of extracts."
+        if data_dir != config.DEMO_DATA_DIR
+        else " Generate the demo data with `make data`."
+    )
     try:
         if not data_dir.exists():
             return f"{where} does not exist, so there is no data to show.{setting}"
@@ -223,18 +242,21 @@ class Database:
         self.statuses: dict[str, TableStatus] = {}
         for table in contract.TABLES:
             if self.folder_problem:
-                self.statuses[table.name] = TableStatus(table.name, table.title, [],
-                                                        reason="the data folder cannot be used (see above).")
+                self.statuses[table.name] = TableStatus(
+                    table.name, table.title, [], reason="the data folder cannot be used (see above)."
+                )
                 continue
             self.statuses[table.name] = self.validation_cache.table(
-                self.con, table, lambda t=table: load_table(self.con, t, data_dir, self.statuses))
+                self.con, table, lambda t=table: load_table(self.con, t, data_dir, self.statuses)
+            )
         self.manifest_issues += self._check_periods()
         validated = time.perf_counter()
         self.summaries = summary_specs()
         self.summary_statuses: dict[str, TableStatus] = {}
         for name, spec in self.summaries.items():
             self.summary_statuses[name] = self.validation_cache.summary(
-                self.con, spec, lambda s=spec: self._build_summary(s))
+                self.con, spec, lambda s=spec: self._build_summary(s)
+            )
         # Seconds spent checking the extracts and building the summaries, for the About page and the benchmark.
         self.load_seconds = {"validate": validated - started, "summaries": time.perf_counter() - validated}
 
@@ -256,14 +278,22 @@ class Database:
                 continue
             first, last = status.month_span
             said_first, said_last = _iso_date(entry.get("period_start")), _iso_date(entry.get("period_end"))
-            wrong = [(word, said, actual) for word, said, actual in (("starts", said_first, first),
-                                                                       ("ends", said_last, last))
-                     if said is not None and (said.year, said.month) != (actual.year, actual.month)]
+            wrong = [
+                (word, said, actual)
+                for word, said, actual in (("starts", said_first, first), ("ends", said_last, last))
+                if said is not None and (said.year, said.month) != (actual.year, actual.month)
+            ]
             if wrong:
-                issues.append(f"`{name}`: " + "; ".join(f"the manifest says its period {word} in "
-                                                        f"{_month_label(said)}, but its rows {word[:-1]} in "
-                                                        f"{_month_label(actual)}" for word, said, actual in wrong)
-                              + ". The months on offer come from the rows.")
+                issues.append(
+                    f"`{name}`: "
+                    + "; ".join(
+                        f"the manifest says its period {word} in "
+                        f"{_month_label(said)}, but its rows {word[:-1]} in "
+                        f"{_month_label(actual)}"
+                        for word, said, actual in wrong
+                    )
+                    + ". The months on offer come from the rows."
+                )
         return issues
 
     def folder_report(self) -> list[tuple[str, str]]:
@@ -279,8 +309,10 @@ class Database:
             if not status.available:
                 report.append((files, status.reason))
                 continue
-            report += [(left.file, f"left out, and the other files of `{status.name}/` used: {left.reason}")
-                       for left in status.files_left_out]
+            report += [
+                (left.file, f"left out, and the other files of `{status.name}/` used: {left.reason}")
+                for left in status.files_left_out
+            ]
             report += [(files, problem.describe(status.name)) for problem in status.problems]
             report += [(files, note) for note in status.notes]
         return report
@@ -288,8 +320,11 @@ class Database:
     def _build_summary(self, spec: QuerySpec) -> TableStatus:
         """Performance: the appointment queries would otherwise scan every extract row on each new filter (120
         million at 100x the demo volume, seconds a query); a summary is one such scan, paid once at load."""
-        status = TableStatus(spec.name, f"Summary `{spec.name}` ({spec.grain.rstrip('.').lower()})",
-                             [f"queries/summaries/{spec.path.name}"])
+        status = TableStatus(
+            spec.name,
+            f"Summary `{spec.name}` ({spec.grain.rstrip('.').lower()})",
+            [f"queries/summaries/{spec.path.name}"],
+        )
         if self.unavailable(spec.tables):
             status.reason = "an extract it is built from could not be loaded."
             return status
@@ -304,20 +339,25 @@ class Database:
 
     @staticmethod
     def _connect(data_dir: Path, spill: Path):
-        con = duckdb.connect(":memory:", config={
-            "threads": config.DUCKDB_THREADS,
-            "memory_limit": config.DUCKDB_MEMORY_LIMIT,
-            "temp_directory": str(spill),
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        })
+        con = duckdb.connect(
+            ":memory:",
+            config={
+                "threads": config.DUCKDB_THREADS,
+                "memory_limit": config.DUCKDB_MEMORY_LIMIT,
+                "temp_directory": str(spill),
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            },
+        )
         # The progress bar is a client setting DuckDB refuses in `config` (and once locked): set it here, and
         # cursors inherit it. Left on, every query over ~2 s draws bars into the server's log.
         con.execute("SET enable_progress_bar = false")
         # DuckDB refuses to change allowed_directories once external access is off, and
         # refuses every change once the configuration is locked: this order is the only one.
         folders = [str(data_dir) + "/", str(spill) + "/"]
-        con.execute("SET allowed_directories = " + "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in folders) + "]")
+        con.execute(
+            "SET allowed_directories = " + "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in folders) + "]"
+        )
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         return con
@@ -331,15 +371,16 @@ class Database:
         out: list[str] = []
         for table in tables:
             spec = self.summaries.get(table)
-            for source in (spec.tables if spec else (table,)):
+            for source in spec.tables if spec else (table,):
                 if source not in out:
                     out.append(source)
         return tuple(out)
 
     def unavailable(self, tables: tuple[str, ...]) -> list[TableStatus]:
         """Why `tables` cannot be read: the extracts at fault, named by file (or a summary that failed to build)."""
-        blocked = [self.statuses[t] for t in self.sources(tables)
-                   if t in self.statuses and not self.statuses[t].available]
+        blocked = [
+            self.statuses[t] for t in self.sources(tables) if t in self.statuses and not self.statuses[t].available
+        ]
         if blocked:
             return blocked
         built = self.summary_statuses
@@ -350,8 +391,9 @@ class Database:
         if spec is None:
             raise QueryError(f"Unknown query {name!r}: no file queries/{name}.sql")
         if set(params) != set(spec.params):
-            raise QueryError(f"Query file queries/{name}.sql takes parameters {list(spec.params)}, "
-                             f"was given {sorted(params)}")
+            raise QueryError(
+                f"Query file queries/{name}.sql takes parameters {list(spec.params)}, was given {sorted(params)}"
+            )
         blocked = self.unavailable(spec.tables)
         if blocked:
             raise ExtractUnavailable(blocked)
@@ -369,14 +411,16 @@ class Database:
             finally:
                 cursor.close()
         except duckdb.Error as exc:
-            raise QueryError(f"Query file queries/{name}.sql failed with parameters {params}: "
-                             f"{str(exc).splitlines()[0]}") from exc
+            raise QueryError(
+                f"Query file queries/{name}.sql failed with parameters {params}: {str(exc).splitlines()[0]}"
+            ) from exc
 
     # ---- What an extract records (issue 12, onehalton.importers) -------------------------------------------
     # The national practice-level appointments file has no ward of residence or age band (the contract lets both
     # be null). Pages ask here, once per load, so they can say the ward filter does not apply to such an extract.
-    RECORDED_QUERIES = {"appointments": ("appointments_recorded", {"ward_code": "with_ward",
-                                                                   "age_band": "with_age_band"})}
+    RECORDED_QUERIES = {
+        "appointments": ("appointments_recorded", {"ward_code": "with_ward", "age_band": "with_age_band"})
+    }
 
     def recorded(self, table: str) -> dict[str, str]:
         """For each optional breakdown column of `table` (ward_code, age_band): "all", "some" or "none", by the
@@ -391,8 +435,10 @@ class Database:
             except (ExtractUnavailable, QueryError):
                 return {}
             total = int(row["appointments"])
-            cache[table] = {column: "none" if int(row[measure]) == 0 else "all" if int(row[measure]) == total
-                            else "some" for column, measure in columns.items()}
+            cache[table] = {
+                column: "none" if int(row[measure]) == 0 else "all" if int(row[measure]) == total else "some"
+                for column, measure in columns.items()
+            }
         return dict(cache[table])
 
     def ward_filter_applies(self, table: str) -> bool:
@@ -534,8 +580,9 @@ def run_query(name: str, **params) -> pd.DataFrame:
     return _cached_run(str(pinned.data_dir), pinned.fingerprint, name, _frozen_params(params), pinned)
 
 
-def publish(database: Database, name: str, params: dict, raw: pd.DataFrame, threshold: int,
-            halton: pd.DataFrame | None = None) -> protection.Protected:
+def publish(
+    database: Database, name: str, params: dict, raw: pd.DataFrame, threshold: int, halton: pd.DataFrame | None = None
+) -> protection.Protected:
     """A query's rows as they may be published, as its `-- Suppress:` header declares (see `load`). For a view of
     chosen wards, the same query for all of Halton is read too, to hide a selection whose complement is small."""
     declared = protection.parse(database.specs[name].suppress)
@@ -545,16 +592,22 @@ def publish(database: Database, name: str, params: dict, raw: pd.DataFrame, thre
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _cached_protected(data_dir: str, fingerprint: tuple, name: str, params: tuple, threshold: int,
-                      _database: Database) -> protection.Protected:
+def _cached_protected(
+    data_dir: str, fingerprint: tuple, name: str, params: tuple, threshold: int, _database: Database
+) -> protection.Protected:
     params_dict = dict(params)
     halton = None
     if params_dict.get("wards"):
         halton_params = _frozen_params({**params_dict, "wards": None})
         halton = _cached_run(data_dir, fingerprint, name, halton_params, _database)
-    return publish(_database, name, params_dict, _cached_run(data_dir, fingerprint, name, params, _database),
-                   threshold, halton=halton if protection.parse(_database.specs[name].suppress).scope == "when wards"
-                   else None)
+    return publish(
+        _database,
+        name,
+        params_dict,
+        _cached_run(data_dir, fingerprint, name, params, _database),
+        threshold,
+        halton=halton if protection.parse(_database.specs[name].suppress).scope == "when wards" else None,
+    )
 
 
 def load(name: str, **params) -> protection.Protected:
@@ -562,5 +615,6 @@ def load(name: str, **params) -> protection.Protected:
     as its `-- Suppress:` header declares, derived measures and their 95% limits worked out from what is shown.
     Cached on what names the result: data folder and version, query, parameters and threshold."""
     pinned = database()
-    return _cached_protected(str(pinned.data_dir), pinned.fingerprint, name, _frozen_params(params),
-                             config.suppression_threshold(), pinned)
+    return _cached_protected(
+        str(pinned.data_dir), pinned.fingerprint, name, _frozen_params(params), config.suppression_threshold(), pinned
+    )

@@ -151,8 +151,14 @@ APPT_DEPRIVATION_SLOPE = 0.006
 # Calendar-month seasonality Jan..Dec: more in winter, a dip in August and at Christmas. INVENTED.
 APPT_SEASON = np.array([1.07, 1.03, 1.05, 0.96, 0.97, 0.99, 1.00, 0.88, 1.02, 1.09, 1.08, 0.92])
 # Covid volume shape (brief, seed 000: spring 2020 collapse, then recovery): multipliers by month.
-APPT_COVID_VOLUME = {dt.date(2020, 3, 1): 0.95, dt.date(2020, 4, 1): 0.70, dt.date(2020, 5, 1): 0.76,
-                     dt.date(2020, 6, 1): 0.86, dt.date(2020, 7, 1): 0.92, dt.date(2020, 8, 1): 0.95}
+APPT_COVID_VOLUME = {
+    dt.date(2020, 3, 1): 0.95,
+    dt.date(2020, 4, 1): 0.70,
+    dt.date(2020, 5, 1): 0.76,
+    dt.date(2020, 6, 1): 0.86,
+    dt.date(2020, 7, 1): 0.92,
+    dt.date(2020, 8, 1): 0.95,
+}
 APPT_COVID_AFTER = 0.98  # Sep 2020 - Mar 2021
 APPT_REBOUND = 1.04  # from April 2021: demand above pre-pandemic (national pattern)
 # Practice-level variation (INVENTED): volume per patient and telephone-first tendency.
@@ -166,9 +172,15 @@ PRACTICE_PHONE_SD = 0.20
 MODE_PRE = np.array([0.665, 0.295, 0.0, 0.006, 0.034])
 MODE_COVID = np.array([0.425, 0.500, 0.0, 0.040, 0.035])
 # How far "remote" the month is: 0 = pre-Covid mix, 1 = Covid-peak mix (anchors, linear between).
-REMOTE_ANCHORS = ((dt.date(2020, 2, 1), 0.0), (dt.date(2020, 3, 1), 0.30), (dt.date(2020, 4, 1), 1.0),
-                  (dt.date(2020, 6, 1), 1.0), (dt.date(2021, 4, 1), 0.55), (dt.date(2022, 4, 1), 0.15),
-                  (dt.date(2023, 4, 1), 0.10))
+REMOTE_ANCHORS = (
+    (dt.date(2020, 2, 1), 0.0),
+    (dt.date(2020, 3, 1), 0.30),
+    (dt.date(2020, 4, 1), 1.0),
+    (dt.date(2020, 6, 1), 1.0),
+    (dt.date(2021, 4, 1), 0.55),
+    (dt.date(2022, 4, 1), 0.15),
+    (dt.date(2023, 4, 1), 0.10),
+)
 # Brief: "e-consultations more than tripled in June 2020": extra video/online weight that month.
 VIDEO_JUNE_2020_BOOST = 1.6
 # Home-visit share by age band: mostly 75+. INVENTED.
@@ -181,13 +193,15 @@ HCP_UNKNOWN_BY_MODE = np.array([0.030, 0.030, 0.020, 0.030, 0.120])
 # Booking lead time given mode, over the eight values used (national values; the demo uses
 # "Unknown / Data Quality" only). Task: Same Day ~40-45%.
 LEAD_USED = C.TIME_BETWEEN_BOOK_AND_APPT[:8]
-LEAD_BY_MODE = np.array([
-    [0.34, 0.08, 0.26, 0.13, 0.07, 0.05, 0.06, 0.01],     # Face-to-Face
-    [0.60, 0.09, 0.18, 0.07, 0.03, 0.015, 0.005, 0.01],   # Telephone
-    [0.72, 0.10, 0.13, 0.03, 0.01, 0.005, 0.0, 0.005],    # Home Visit
-    [0.55, 0.10, 0.22, 0.07, 0.03, 0.015, 0.005, 0.01],   # Video Conference/Online
-    [0.35, 0.08, 0.24, 0.12, 0.07, 0.05, 0.05, 0.04],     # Unknown
-])
+LEAD_BY_MODE = np.array(
+    [
+        [0.34, 0.08, 0.26, 0.13, 0.07, 0.05, 0.06, 0.01],  # Face-to-Face
+        [0.60, 0.09, 0.18, 0.07, 0.03, 0.015, 0.005, 0.01],  # Telephone
+        [0.72, 0.10, 0.13, 0.03, 0.01, 0.005, 0.0, 0.005],  # Home Visit
+        [0.55, 0.10, 0.22, 0.07, 0.03, 0.015, 0.005, 0.01],  # Video Conference/Online
+        [0.35, 0.08, 0.24, 0.12, 0.07, 0.05, 0.05, 0.04],  # Unknown
+    ]
+)
 LEAD_SAME_DAY_65_PLUS = 0.85  # older people's appointments are booked ahead a little more
 # Status. DNA ~4-5% overall (brief: DNAs a named risk), higher for long lead times, in younger
 # adults and in deprived wards; Unknown ~2-3%. Relative factors INVENTED; DNA_SCALE tuned so that
@@ -207,8 +221,7 @@ LD_REGISTER_GROWTH = 0.016  # per year, INVENTED ("growing slowly")
 LD_DECLINE_RATE = 0.035  # share of the register declining in a year, INVENTED ("a few percent")
 # Year-end uptake (checks / register) by financial year start. 2019/20 ~60% (task), Covid dip in
 # 2020/21, then 70-80% (nationally 79.6% in 2023/24, brief). Years beyond the table use the last.
-LD_YEAR_END_UPTAKE = {2019: 0.60, 2020: 0.50, 2021: 0.72, 2022: 0.76, 2023: 0.78, 2024: 0.79,
-                      2025: 0.80, 2026: 0.81}
+LD_YEAR_END_UPTAKE = {2019: 0.60, 2020: 0.50, 2021: 0.72, 2022: 0.76, 2023: 0.78, 2024: 0.79, 2025: 0.80, 2026: 0.81}
 # Share of the year's checks done in each financial month (Apr..Mar): bunched in Q4. INVENTED.
 LD_MONTH_PROFILE = np.array([3, 4, 4, 5, 5, 6, 7, 8, 9, 11, 15, 23], dtype=float)
 LD_PRACTICE_SD = 0.35  # logit-scale practice effect, INVENTED
@@ -219,8 +232,11 @@ LD_PRACTICE_SD = 0.35  # logit-scale practice effect, INVENTED
 FDS_TOLD_2019 = 575
 FDS_TREND_PER_YEAR = 0.012
 FDS_COVID = {dt.date(2020, 4, 1): 0.76, dt.date(2020, 5, 1): 0.80, dt.date(2020, 6, 1): 0.92}
-FDS_ROUTE_SHARE = {"URGENT SUSPECTED CANCER": 0.870, "BREAST SYMPTOMATIC, CANCER NOT SUSPECTED": 0.065,
-                   "NATIONAL SCREENING PROGRAMME": 0.065}
+FDS_ROUTE_SHARE = {
+    "URGENT SUSPECTED CANCER": 0.870,
+    "BREAST SYMPTOMATIC, CANCER NOT SUSPECTED": 0.065,
+    "NATIONAL SCREENING PROGRAMME": 0.065,
+}
 # (cancer type, share within its route, logit offset from the overall performance). Shares and
 # offsets INVENTED but in the national pattern: skin and breast fast, lower GI and urology slow.
 FDS_TYPES: dict[str, tuple[tuple[str, float, float], ...]] = {
@@ -252,9 +268,17 @@ FDS_TYPES: dict[str, tuple[tuple[str, float, float], ...]] = {
     ),
 }
 # Overall Halton FDS performance anchors (linear between; flat after the last).
-FDS_PERFORMANCE_ANCHORS = ((dt.date(2019, 4, 1), 0.72), (dt.date(2020, 6, 1), 0.74), (dt.date(2021, 4, 1), 0.72),
-                           (dt.date(2022, 9, 1), 0.70), (dt.date(2023, 3, 1), 0.71), (dt.date(2024, 3, 1), 0.76),
-                           (dt.date(2025, 3, 1), 0.77), (dt.date(2026, 3, 1), 0.78), (dt.date(2027, 3, 1), 0.785))
+FDS_PERFORMANCE_ANCHORS = (
+    (dt.date(2019, 4, 1), 0.72),
+    (dt.date(2020, 6, 1), 0.74),
+    (dt.date(2021, 4, 1), 0.72),
+    (dt.date(2022, 9, 1), 0.70),
+    (dt.date(2023, 3, 1), 0.71),
+    (dt.date(2024, 3, 1), 0.76),
+    (dt.date(2025, 3, 1), 0.77),
+    (dt.date(2026, 3, 1), 0.78),
+    (dt.date(2027, 3, 1), 0.785),
+)
 
 # --- Budget. 2020/21 is the published Month 5 statement (brief: seed 000, Appendix 2), read from
 # the project's reference file. Later years are INVENTED programme lines, labelled is_synthetic.
@@ -286,7 +310,15 @@ BUDGET_DEMO_LINES: tuple[tuple[str, str, str | None, int, int, str, str], ...] =
     ("Ageing Well", "Falls Prevention Practitioner", "Bridgewater Community Healthcare", 52000, 2021, "nhs", "monthly"),
     ("Ageing Well", "Dementia Care Advisor", "Alzheimer's Society", 38000, 2021, "nhs", "quarterly"),
     ("Ageing Well", "Care Home MDT Support", "Runcorn PCN", 70000, 2023, "nhs", "quarterly"),
-    ("Wider Determinants", "Social Prescribing Link Workers", "Halton & St Helens VCA", 65000, 2021, "hbc", "quarterly"),
+    (
+        "Wider Determinants",
+        "Social Prescribing Link Workers",
+        "Halton & St Helens VCA",
+        65000,
+        2021,
+        "hbc",
+        "quarterly",
+    ),
     ("Wider Determinants", "Employment Support for Health", "Halton Borough Council", 50000, 2022, "hbc", "monthly"),
     ("Wider Determinants", "Warm Homes Referral Service", "Halton Housing", 40000, 2023, "hbc", "quarterly"),
     ("Wider Determinants", "Healthwatch Engagement", "Healthwatch Halton", 15000, 2022, "hbc", "quarterly"),
@@ -295,14 +327,35 @@ BUDGET_UNALLOCATED_RANGE = (120_000, 240_000)
 
 # --- Targets (brief).
 TARGETS = (
-    ("ld_health_check_uptake", "LTP ambition 75%", 0.75, dt.date(2019, 4, 1),
-     "NHS Long Term Plan (2019): 75% of people aged 14+ on GP learning disability registers to have an annual health check"),
-    ("cancer_fds", "FDS standard 75%", 0.75, dt.date(2023, 10, 1),
-     "NHS England cancer waiting times: 28-day Faster Diagnosis Standard of 75% from October 2023"),
-    ("cancer_fds", "Planning target 77% by March 2025", 0.77, dt.date(2024, 4, 1),
-     "NHS England 2024/25 priorities and operational planning guidance: 77% by March 2025"),
-    ("cancer_fds", "Planning target 80% by March 2026", 0.80, dt.date(2025, 4, 1),
-     "NHS England 2025/26 priorities and operational planning guidance: 80% by March 2026"),
+    (
+        "ld_health_check_uptake",
+        "LTP ambition 75%",
+        0.75,
+        dt.date(2019, 4, 1),
+        "NHS Long Term Plan (2019): 75% of people aged 14+ on GP learning disability registers to have an annual "
+        "health check",
+    ),
+    (
+        "cancer_fds",
+        "FDS standard 75%",
+        0.75,
+        dt.date(2023, 10, 1),
+        "NHS England cancer waiting times: 28-day Faster Diagnosis Standard of 75% from October 2023",
+    ),
+    (
+        "cancer_fds",
+        "Planning target 77% by March 2025",
+        0.77,
+        dt.date(2024, 4, 1),
+        "NHS England 2024/25 priorities and operational planning guidance: 77% by March 2025",
+    ),
+    (
+        "cancer_fds",
+        "Planning target 80% by March 2026",
+        0.80,
+        dt.date(2025, 4, 1),
+        "NHS England 2025/26 priorities and operational planning guidance: 80% by March 2026",
+    ),
 )
 
 # --- Public-health indicators (Fingertips layout). IDs from the brief are id_verified=True;
@@ -340,81 +393,345 @@ class IndicatorSpec:
 
 INDICATOR_SPECS: tuple[IndicatorSpec, ...] = (
     # Starting Well
-    IndicatorSpec(90631, "School readiness: percentage of children achieving a good level of development at the end of Reception",
-                  "Starting Well", "%", "high is good", "wilson", True, "academic", 4, (65.5, 63.0), (70.7, 67.7),
-                  beta=-0.25, ward_level=True, denominator="reception", gaps=(2019, 2020)),
-    IndicatorSpec(90323, "Year 6: Prevalence of obesity (including severe obesity)", "Starting Well", "%",
-                  "low is good", "wilson", True, "academic", 5, (24.5, 26.0), (20.1, 22.1),
-                  beta=0.25, ward_level=True, denominator="year6"),
-    IndicatorSpec(93085, "Smoking status at time of delivery", "Starting Well", "%", "low is good", "wilson", True,
-                  "fy", 8, (14.5, 9.5), (10.8, 7.4), denominator="maternities"),
-    IndicatorSpec(20101, "Low birth weight of term babies", "Starting Well", "%", "low is good", "wilson", True,
-                  "calendar", 14, (3.3, 3.1), (2.8, 2.9), beta=0.2, ward_level=True, denominator="term_births"),
-    IndicatorSpec(20401, "Under 18s conception rate / 1,000", "Starting Well", "per 1,000", "low is good", "byar", True,
-                  "calendar", 15, (26.0, 17.0), (17.8, 13.1), beta=0.35, ward_level=True, denominator="females_15_17"),
+    IndicatorSpec(
+        90631,
+        "School readiness: percentage of children achieving a good level of development at the end of Reception",
+        "Starting Well",
+        "%",
+        "high is good",
+        "wilson",
+        True,
+        "academic",
+        4,
+        (65.5, 63.0),
+        (70.7, 67.7),
+        beta=-0.25,
+        ward_level=True,
+        denominator="reception",
+        gaps=(2019, 2020),
+    ),
+    IndicatorSpec(
+        90323,
+        "Year 6: Prevalence of obesity (including severe obesity)",
+        "Starting Well",
+        "%",
+        "low is good",
+        "wilson",
+        True,
+        "academic",
+        5,
+        (24.5, 26.0),
+        (20.1, 22.1),
+        beta=0.25,
+        ward_level=True,
+        denominator="year6",
+    ),
+    IndicatorSpec(
+        93085,
+        "Smoking status at time of delivery",
+        "Starting Well",
+        "%",
+        "low is good",
+        "wilson",
+        True,
+        "fy",
+        8,
+        (14.5, 9.5),
+        (10.8, 7.4),
+        denominator="maternities",
+    ),
+    IndicatorSpec(
+        20101,
+        "Low birth weight of term babies",
+        "Starting Well",
+        "%",
+        "low is good",
+        "wilson",
+        True,
+        "calendar",
+        14,
+        (3.3, 3.1),
+        (2.8, 2.9),
+        beta=0.2,
+        ward_level=True,
+        denominator="term_births",
+    ),
+    IndicatorSpec(
+        20401,
+        "Under 18s conception rate / 1,000",
+        "Starting Well",
+        "per 1,000",
+        "low is good",
+        "byar",
+        True,
+        "calendar",
+        15,
+        (26.0, 17.0),
+        (17.8, 13.1),
+        beta=0.35,
+        ward_level=True,
+        denominator="females_15_17",
+    ),
     # Living Well
-    IndicatorSpec(92443, "Smoking Prevalence in adults (18+) - current smokers (APS)", "Living Well", "%",
-                  "low is good", "wilson", True, "calendar", 10, (17.0, 13.0), (14.9, 11.6), denominator="aps_sample"),
-    IndicatorSpec(91720, "Cancer screening coverage: bowel cancer", "Living Well", "%", "high is good", "wilson", True,
-                  "calendar", 6, (57.0, 68.0), (59.0, 72.0), beta=-0.2, ward_level=True, denominator="bowel_eligible"),
-    IndicatorSpec(22001, "Cancer screening coverage: breast cancer", "Living Well", "%", "high is good", "wilson", True,
-                  "calendar", 6, (72.5, 68.5), (74.9, 69.9), beta=-0.2, ward_level=True, denominator="breast_eligible"),
-    IndicatorSpec(93347, "Estimated diabetes diagnosis rate", "Living Well", "%", "high is good", "wilson", True,
-                  "calendar", 4, (84.0, 86.5), (78.0, 80.5), denominator="diabetes_expected"),
-    IndicatorSpec(848, "Depression: QOF prevalence (18+)", "Living Well", "%", "no judgement", "wilson", True,
-                  "fy", 7, (12.5, 17.5), (9.9, 13.2), beta=0.2, ward_level=True, denominator="adults"),
+    IndicatorSpec(
+        92443,
+        "Smoking Prevalence in adults (18+) - current smokers (APS)",
+        "Living Well",
+        "%",
+        "low is good",
+        "wilson",
+        True,
+        "calendar",
+        10,
+        (17.0, 13.0),
+        (14.9, 11.6),
+        denominator="aps_sample",
+    ),
+    IndicatorSpec(
+        91720,
+        "Cancer screening coverage: bowel cancer",
+        "Living Well",
+        "%",
+        "high is good",
+        "wilson",
+        True,
+        "calendar",
+        6,
+        (57.0, 68.0),
+        (59.0, 72.0),
+        beta=-0.2,
+        ward_level=True,
+        denominator="bowel_eligible",
+    ),
+    IndicatorSpec(
+        22001,
+        "Cancer screening coverage: breast cancer",
+        "Living Well",
+        "%",
+        "high is good",
+        "wilson",
+        True,
+        "calendar",
+        6,
+        (72.5, 68.5),
+        (74.9, 69.9),
+        beta=-0.2,
+        ward_level=True,
+        denominator="breast_eligible",
+    ),
+    IndicatorSpec(
+        93347,
+        "Estimated diabetes diagnosis rate",
+        "Living Well",
+        "%",
+        "high is good",
+        "wilson",
+        True,
+        "calendar",
+        4,
+        (84.0, 86.5),
+        (78.0, 80.5),
+        denominator="diabetes_expected",
+    ),
+    IndicatorSpec(
+        848,
+        "Depression: QOF prevalence (18+)",
+        "Living Well",
+        "%",
+        "no judgement",
+        "wilson",
+        True,
+        "fy",
+        7,
+        (12.5, 17.5),
+        (9.9, 13.2),
+        beta=0.2,
+        ward_level=True,
+        denominator="adults",
+    ),
     # Ageing Well
-    IndicatorSpec(22401, "Emergency hospital admissions due to falls in people aged 65 and over", "Ageing Well",
-                  "per 100,000", "low is good", "byar", True, "fy", 8, (2750.0, 2500.0), (2200.0, 1950.0),
-                  beta=0.25, ward_level=True, denominator="over65"),
-    IndicatorSpec(92949, "Dementia: Estimated diagnosis rate (aged 65 and over)", "Ageing Well", "%", "high is good",
-                  "wilson", True, "calendar", 3, (73.0, 70.0), (67.5, 65.0), beta=-0.1, ward_level=True,
-                  denominator="dementia_expected"),
-    IndicatorSpec(41401, "Hip fractures in people aged 65 and over", "Ageing Well", "per 100,000", "low is good",
-                  "byar", False, "fy", 8, (640.0, 590.0), (580.0, 550.0), beta=0.2, ward_level=True,
-                  denominator="over65"),
-    IndicatorSpec(90366, "Life expectancy at birth", "Ageing Well", "years", "high is good", "none", True, "3yr", 14,
-                  (79.1, 78.5), (81.3, 81.0),
-                  by_sex={"Male": ((77.3, 76.6), (79.5, 79.1)), "Female": ((80.9, 80.4), (83.1, 83.0))}),
-    IndicatorSpec(90362, "Healthy life expectancy at birth", "Ageing Well", "years", "high is good", "none", True, "3yr",
-                  15, (60.0, 58.8), (63.5, 61.7),
-                  by_sex={"Male": ((59.5, 58.5), (63.2, 61.5)), "Female": ((60.5, 59.1), (63.8, 61.9))}),
+    IndicatorSpec(
+        22401,
+        "Emergency hospital admissions due to falls in people aged 65 and over",
+        "Ageing Well",
+        "per 100,000",
+        "low is good",
+        "byar",
+        True,
+        "fy",
+        8,
+        (2750.0, 2500.0),
+        (2200.0, 1950.0),
+        beta=0.25,
+        ward_level=True,
+        denominator="over65",
+    ),
+    IndicatorSpec(
+        92949,
+        "Dementia: Estimated diagnosis rate (aged 65 and over)",
+        "Ageing Well",
+        "%",
+        "high is good",
+        "wilson",
+        True,
+        "calendar",
+        3,
+        (73.0, 70.0),
+        (67.5, 65.0),
+        beta=-0.1,
+        ward_level=True,
+        denominator="dementia_expected",
+    ),
+    IndicatorSpec(
+        41401,
+        "Hip fractures in people aged 65 and over",
+        "Ageing Well",
+        "per 100,000",
+        "low is good",
+        "byar",
+        False,
+        "fy",
+        8,
+        (640.0, 590.0),
+        (580.0, 550.0),
+        beta=0.2,
+        ward_level=True,
+        denominator="over65",
+    ),
+    IndicatorSpec(
+        90366,
+        "Life expectancy at birth",
+        "Ageing Well",
+        "years",
+        "high is good",
+        "none",
+        True,
+        "3yr",
+        14,
+        (79.1, 78.5),
+        (81.3, 81.0),
+        by_sex={"Male": ((77.3, 76.6), (79.5, 79.1)), "Female": ((80.9, 80.4), (83.1, 83.0))},
+    ),
+    IndicatorSpec(
+        90362,
+        "Healthy life expectancy at birth",
+        "Ageing Well",
+        "years",
+        "high is good",
+        "none",
+        True,
+        "3yr",
+        15,
+        (60.0, 58.8),
+        (63.5, 61.7),
+        by_sex={"Male": ((59.5, 58.5), (63.2, 61.5)), "Female": ((60.5, 59.1), (63.8, 61.9))},
+    ),
     # Wider Determinants
-    IndicatorSpec(92313, "Percentage of people in employment (aged 16 to 64)", "Wider Determinants", "%",
-                  "high is good", "wilson", True, "fy", 7, (71.0, 73.0), (75.2, 75.7), denominator="age16_64"),
-    IndicatorSpec(93700, "Children in relative low income families (under 16s)", "Wider Determinants", "%",
-                  "low is good", "wilson", True, "fy", 12, (21.0, 26.0), (17.0, 20.1), beta=0.45, ward_level=True,
-                  denominator="under16"),
+    IndicatorSpec(
+        92313,
+        "Percentage of people in employment (aged 16 to 64)",
+        "Wider Determinants",
+        "%",
+        "high is good",
+        "wilson",
+        True,
+        "fy",
+        7,
+        (71.0, 73.0),
+        (75.2, 75.7),
+        denominator="age16_64",
+    ),
+    IndicatorSpec(
+        93700,
+        "Children in relative low income families (under 16s)",
+        "Wider Determinants",
+        "%",
+        "low is good",
+        "wilson",
+        True,
+        "fy",
+        12,
+        (21.0, 26.0),
+        (17.0, 20.1),
+        beta=0.45,
+        ward_level=True,
+        denominator="under16",
+    ),
     # IMD score: polarity "no judgement" - deprivation is context for the partnership, not a
     # performance measure it is judged on, and Fingertips does not benchmark it (no CI; 'none').
-    IndicatorSpec(93553, "Deprivation score (IMD)", "Wider Determinants", "score", "no judgement", "none", True,
-                  "imd", 0, (0.0, 0.0), (21.7, 21.7), ward_level=True),
-    IndicatorSpec(93203, "16-17 year olds not in education, employment or training (NEET) or whose activity is not known",
-                  "Wider Determinants", "%", "low is good", "wilson", False, "calendar", 6, (7.5, 6.0), (6.0, 5.4),
-                  beta=0.35, ward_level=True, denominator="age16_17"),
+    IndicatorSpec(
+        93553,
+        "Deprivation score (IMD)",
+        "Wider Determinants",
+        "score",
+        "no judgement",
+        "none",
+        True,
+        "imd",
+        0,
+        (0.0, 0.0),
+        (21.7, 21.7),
+        ward_level=True,
+    ),
+    IndicatorSpec(
+        93203,
+        "16-17 year olds not in education, employment or training (NEET) or whose activity is not known",
+        "Wider Determinants",
+        "%",
+        "low is good",
+        "wilson",
+        False,
+        "calendar",
+        6,
+        (7.5, 6.0),
+        (6.0, 5.4),
+        beta=0.35,
+        ward_level=True,
+        denominator="age16_17",
+    ),
 )
 # England denominators (INVENTED round magnitudes, persons) for count-based indicators.
 ENGLAND_DENOMINATORS = {
-    "reception": 650_000, "year6": 620_000, "maternities": 580_000, "term_births": 560_000,
-    "females_15_17": 860_000, "aps_sample": 180_000, "bowel_eligible": 12_500_000,
-    "breast_eligible": 7_800_000, "diabetes_expected": 4_300_000, "adults": 47_500_000,
-    "over65": 10_400_000, "dementia_expected": 680_000, "age16_64": 35_500_000, "under16": 10_600_000,
+    "reception": 650_000,
+    "year6": 620_000,
+    "maternities": 580_000,
+    "term_births": 560_000,
+    "females_15_17": 860_000,
+    "aps_sample": 180_000,
+    "bowel_eligible": 12_500_000,
+    "breast_eligible": 7_800_000,
+    "diabetes_expected": 4_300_000,
+    "adults": 47_500_000,
+    "over65": 10_400_000,
+    "dementia_expected": 680_000,
+    "age16_64": 35_500_000,
+    "under16": 10_600_000,
     "age16_17": 1_250_000,
 }
 # IMD editions: (edition year, month published) and England's average score. Ward scores for
 # older editions are the 2019 score times the factor (best-fit to today's wards; INVENTED).
-IMD_EDITIONS = ((2000, dt.date(2000, 8, 1), 21.5, 0.93), (2004, dt.date(2004, 4, 1), 21.7, 0.95),
-                (2007, dt.date(2008, 3, 1), 21.7, 0.97), (2010, dt.date(2011, 3, 1), 21.7, 0.99),
-                (2015, dt.date(2015, 9, 1), 21.8, 1.00), (2019, dt.date(2019, 9, 1), 21.7, 1.00),
-                (2025, dt.date(2025, 10, 1), 21.9, 1.02))
+IMD_EDITIONS = (
+    (2000, dt.date(2000, 8, 1), 21.5, 0.93),
+    (2004, dt.date(2004, 4, 1), 21.7, 0.95),
+    (2007, dt.date(2008, 3, 1), 21.7, 0.97),
+    (2010, dt.date(2011, 3, 1), 21.7, 0.99),
+    (2015, dt.date(2015, 9, 1), 21.8, 1.00),
+    (2019, dt.date(2019, 9, 1), 21.7, 1.00),
+    (2025, dt.date(2025, 10, 1), 21.9, 1.02),
+)
 
 # =============================================================================================
 # Arrow types and small helpers
 # =============================================================================================
 
 ARROW_TYPES: dict[str, pa.DataType] = {
-    "text": pa.string(), "count": pa.int64(), "integer": pa.int64(), "number": pa.float64(),
-    "money": pa.decimal128(14, 2), "date": pa.date32(), "boolean": pa.bool_(),
+    "text": pa.string(),
+    "count": pa.int64(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "money": pa.decimal128(14, 2),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
 }
 _EPOCH = dt.date(1970, 1, 1)
 _PENNY = Decimal("0.01")
@@ -610,30 +927,50 @@ def build_geography(scale: int, seed: int) -> Geography:
     hp = len(practices)
 
     geo = Geography(
-        ward_code=list(codes), ward_name=list(names), ward_town=[w[1] for w in HALTON_WARDS],
-        ward_imd=imd.copy(), ward_verified=[c == WARD_CODE_VERIFIED for c in codes], ward_pop=age_pop,
-        pcn_code=[p[0] for p in HALTON_PCNS], pcn_name=[p[1] for p in HALTON_PCNS],
+        ward_code=list(codes),
+        ward_name=list(names),
+        ward_town=[w[1] for w in HALTON_WARDS],
+        ward_imd=imd.copy(),
+        ward_verified=[c == WARD_CODE_VERIFIED for c in codes],
+        ward_pop=age_pop,
+        pcn_code=[p[0] for p in HALTON_PCNS],
+        pcn_name=[p[1] for p in HALTON_PCNS],
         pcn_sub_icb=[SUB_ICB_HALTON] * len(HALTON_PCNS),
-        gp_code=[p[0] for p in practices], gp_name=[p[1] for p in practices], gp_pcn=[p[2] for p in practices],
-        gp_ward=np.array([names.index(p[3]) for p in practices]), gp_list=np.array([p[4] for p in practices]),
-        gp_verified=[p[5] for p in practices], gp_phone_tilt=np.exp(rng.normal(0, PRACTICE_PHONE_SD, hp)),
-        n_halton_wards=hw, n_halton_practices=hp, blocks=[],
+        gp_code=[p[0] for p in practices],
+        gp_name=[p[1] for p in practices],
+        gp_pcn=[p[2] for p in practices],
+        gp_ward=np.array([names.index(p[3]) for p in practices]),
+        gp_list=np.array([p[4] for p in practices]),
+        gp_verified=[p[5] for p in practices],
+        gp_phone_tilt=np.exp(rng.normal(0, PRACTICE_PHONE_SD, hp)),
+        n_halton_wards=hw,
+        n_halton_practices=hp,
+        blocks=[],
     )
     gp_vol = np.exp(rng.normal(0, PRACTICE_VOLUME_SD, hp))
     k_rate = _appt_rate_constant(age_pop, imd, share)
 
-    def make_block(p_off: int, w_off: int, reg: np.ndarray, wpop: np.ndarray, wimd: np.ndarray,
-                   pvol: np.ndarray, n_copies: int) -> Block:
+    def make_block(
+        p_off: int, w_off: int, reg: np.ndarray, wpop: np.ndarray, wimd: np.ndarray, pvol: np.ndarray, n_copies: int
+    ) -> Block:
         # reg: (copies, W, P); wpop: (copies, W, 6); wimd: (copies, W); pvol: (copies, P)
         frac = wpop / wpop.sum(-1, keepdims=True)
         dep = 1 + APPT_DEPRIVATION_SLOPE * (wimd - 30)
-        mu = (reg.transpose(0, 2, 1)[..., None] * frac[:, None, :, :] * (APPT_RATE_BY_AGE / 12)
-              * dep[:, None, :, None] * pvol[:, :, None, None] * k_rate)  # (copies, P, W, 6)
+        mu = (
+            reg.transpose(0, 2, 1)[..., None]
+            * frac[:, None, :, :]
+            * (APPT_RATE_BY_AGE / 12)
+            * dep[:, None, :, None]
+            * pvol[:, :, None, None]
+            * k_rate
+        )  # (copies, P, W, 6)
         c, p, w, a = np.meshgrid(np.arange(n_copies), np.arange(hp), np.arange(hw), np.arange(6), indexing="ij")
         keep = mu > 1e-3  # drop cells that would average one appointment a century
         return Block(
             practice_idx=(p_off + np.arange(n_copies)[:, None] * hp + np.arange(hp)).ravel(),
-            cell_p=(p_off + c * hp + p)[keep], cell_w=(w_off + c * hw + w)[keep], cell_a=a[keep],
+            cell_p=(p_off + c * hp + p)[keep],
+            cell_w=(w_off + c * hw + w)[keep],
+            cell_a=a[keep],
             cell_mu=mu[keep],
         )
 
@@ -676,7 +1013,9 @@ def build_geography(scale: int, seed: int) -> Geography:
                 geo.gp_verified.append(False)
         geo.ward_imd = np.concatenate([geo.ward_imd, s_imd.ravel()])
         geo.ward_pop = np.concatenate([geo.ward_pop, s_age.reshape(-1, 6)])
-        geo.gp_ward = np.concatenate([geo.gp_ward, (hw + np.arange(n_syn)[:, None] * hw + geo.gp_ward[None, :hp]).ravel()])
+        geo.gp_ward = np.concatenate(
+            [geo.gp_ward, (hw + np.arange(n_syn)[:, None] * hw + geo.gp_ward[None, :hp]).ravel()]
+        )
         geo.gp_list = np.concatenate([geo.gp_list, s_list.ravel()])
         geo.gp_phone_tilt = np.concatenate([geo.gp_phone_tilt, s_tilt.ravel()])
         geo.blocks.append(make_block(hp, hw, s_reg, s_age, s_imd, s_vol, n_syn))
@@ -685,36 +1024,71 @@ def build_geography(scale: int, seed: int) -> Geography:
 
 def reference_tables(geo: Geography) -> dict[str, pa.Table]:
     W = len(geo.ward_code)
-    wards = _build(C.WARDS, {
-        "ward_code": geo.ward_code, "ward_name": geo.ward_name, "town": geo.ward_town,
-        "imd_score": geo.ward_imd.astype(float), "code_verified": geo.ward_verified,
-    })
-    ward_population = _build(C.WARD_POPULATION, {
-        "ward_code": np.repeat(np.array(geo.ward_code, dtype=object), 6).tolist(),
-        "age_band": list(C.AGE_BANDS) * W,
-        "population": geo.ward_pop.ravel().astype(np.int64),
-    })
-    pcns = _build(C.PCNS, {"pcn_code": geo.pcn_code, "pcn_name": geo.pcn_name,
-                           "sub_icb_location_code": geo.pcn_sub_icb})
-    practices = _build(C.PRACTICES, {
-        "gp_code": geo.gp_code, "gp_name": geo.gp_name, "pcn_code": geo.gp_pcn,
-        "ward_code": [geo.ward_code[i] for i in geo.gp_ward], "list_size": geo.gp_list.astype(np.int64),
-        "code_verified": geo.gp_verified,
-    })
+    wards = _build(
+        C.WARDS,
+        {
+            "ward_code": geo.ward_code,
+            "ward_name": geo.ward_name,
+            "town": geo.ward_town,
+            "imd_score": geo.ward_imd.astype(float),
+            "code_verified": geo.ward_verified,
+        },
+    )
+    ward_population = _build(
+        C.WARD_POPULATION,
+        {
+            "ward_code": np.repeat(np.array(geo.ward_code, dtype=object), 6).tolist(),
+            "age_band": list(C.AGE_BANDS) * W,
+            "population": geo.ward_pop.ravel().astype(np.int64),
+        },
+    )
+    pcns = _build(
+        C.PCNS, {"pcn_code": geo.pcn_code, "pcn_name": geo.pcn_name, "sub_icb_location_code": geo.pcn_sub_icb}
+    )
+    practices = _build(
+        C.PRACTICES,
+        {
+            "gp_code": geo.gp_code,
+            "gp_name": geo.gp_name,
+            "pcn_code": geo.gp_pcn,
+            "ward_code": [geo.ward_code[i] for i in geo.gp_ward],
+            "list_size": geo.gp_list.astype(np.int64),
+            "code_verified": geo.gp_verified,
+        },
+    )
     defs = sorted(INDICATOR_SPECS, key=lambda s: s.indicator_id)
-    indicator_definitions = _build(C.INDICATOR_DEFINITIONS, {
-        "indicator_id": [s.indicator_id for s in defs], "indicator_name": [s.name for s in defs],
-        "domain": [s.domain for s in defs], "unit": [s.unit for s in defs],
-        "multiplier": [s.multiplier for s in defs], "polarity": [s.polarity for s in defs],
-        "ci_method": [s.ci_method for s in defs], "id_verified": [s.id_verified for s in defs],
-    })
+    indicator_definitions = _build(
+        C.INDICATOR_DEFINITIONS,
+        {
+            "indicator_id": [s.indicator_id for s in defs],
+            "indicator_name": [s.name for s in defs],
+            "domain": [s.domain for s in defs],
+            "unit": [s.unit for s in defs],
+            "multiplier": [s.multiplier for s in defs],
+            "polarity": [s.polarity for s in defs],
+            "ci_method": [s.ci_method for s in defs],
+            "id_verified": [s.id_verified for s in defs],
+        },
+    )
     tg = sorted(TARGETS, key=lambda t: (t[0], t[3]))
-    targets = _build(C.TARGETS, {
-        "kpi_code": [t[0] for t in tg], "label": [t[1] for t in tg], "target_value": [t[2] for t in tg],
-        "effective_from": [t[3] for t in tg], "source": [t[4] for t in tg],
-    })
-    return {"wards": wards, "ward_population": ward_population, "pcns": pcns, "practices": practices,
-            "indicator_definitions": indicator_definitions, "targets": targets}
+    targets = _build(
+        C.TARGETS,
+        {
+            "kpi_code": [t[0] for t in tg],
+            "label": [t[1] for t in tg],
+            "target_value": [t[2] for t in tg],
+            "effective_from": [t[3] for t in tg],
+            "source": [t[4] for t in tg],
+        },
+    )
+    return {
+        "wards": wards,
+        "ward_population": ward_population,
+        "pcns": pcns,
+        "practices": practices,
+        "indicator_definitions": indicator_definitions,
+        "targets": targets,
+    }
 
 
 # =============================================================================================
@@ -800,15 +1174,26 @@ def appointments_month(geo: Geography, block: Block, month: dt.date, rng: np.ran
     mode2 = mode1[r2]
     # Stage 3: status given lead time, mode, age and the ward's deprivation.
     w2, a2 = cw[src], ca[src]
-    dna = (DNA_SCALE * DNA_BY_LEAD[lead2] * DNA_BY_MODE[mode2] * DNA_BY_AGE[a2]
-           * (1 + DNA_DEPRIVATION_SLOPE * (geo.ward_imd[w2] - 30)))
+    dna = (
+        DNA_SCALE
+        * DNA_BY_LEAD[lead2]
+        * DNA_BY_MODE[mode2]
+        * DNA_BY_AGE[a2]
+        * (1 + DNA_DEPRIVATION_SLOPE * (geo.ward_imd[w2] - 30))
+    )
     dna = np.clip(dna, 0.001, 0.5)
     unk = UNKNOWN_BY_LEAD[lead2]
     x3 = _multinomial(rng, n2, np.stack([1 - dna - unk, dna, unk], axis=1))
     r3, status3 = np.nonzero(x3)
     return {
-        "gp": cp[src[r3]], "ward": w2[r3], "age": a2[r3], "hcp": hcp1[r2][r3], "mode": mode2[r3],
-        "lead": lead2[r3], "status": status3, "count": x3[r3, status3].astype(np.int64),
+        "gp": cp[src[r3]],
+        "ward": w2[r3],
+        "age": a2[r3],
+        "hcp": hcp1[r2][r3],
+        "mode": mode2[r3],
+        "lead": lead2[r3],
+        "status": status3,
+        "count": x3[r3, status3].astype(np.int64),
     }
 
 
@@ -816,14 +1201,22 @@ def _appointments_schema() -> pa.Schema:
     """The contract schema with text columns dictionary-encoded. Written with store_schema=False,
     Parquet keeps them as plain UTF-8 strings, so readers (pyarrow, DuckDB) see `string` exactly
     as the contract says, while the writer skips hashing millions of strings."""
-    return pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string()) if f.type == pa.string() else f.type,
-                               nullable=f.nullable) for f in schema_for(C.APPOINTMENTS)])
+    return pa.schema(
+        [
+            pa.field(
+                f.name, pa.dictionary(pa.int32(), pa.string()) if f.type == pa.string() else f.type, nullable=f.nullable
+            )
+            for f in schema_for(C.APPOINTMENTS)
+        ]
+    )
 
 
 def _appointments_dicts(geo: Geography) -> dict[str, pa.Array]:
     return {
-        "gp_code": pa.array(geo.gp_code, pa.string()), "ward_code": pa.array(geo.ward_code, pa.string()),
-        "age_band": pa.array(C.AGE_BANDS, pa.string()), "hcp_type": pa.array(C.HCP_TYPE, pa.string()),
+        "gp_code": pa.array(geo.gp_code, pa.string()),
+        "ward_code": pa.array(geo.ward_code, pa.string()),
+        "age_band": pa.array(C.AGE_BANDS, pa.string()),
+        "hcp_type": pa.array(C.HCP_TYPE, pa.string()),
         "appt_mode": pa.array(C.APPT_MODE, pa.string()),
         "time_between_book_and_appt": pa.array(LEAD_USED, pa.string()),
         "appt_status": pa.array(C.APPT_STATUS, pa.string()),
@@ -834,12 +1227,21 @@ def appointments_table(geo: Geography, month: dt.date, seed: int, dicts: dict[st
     """All appointment rows for one month (every block), in key order, dictionary-encoded."""
     dicts = dicts or _appointments_dicts(geo)
     t = (month.year - SERIES_START.year) * 12 + month.month - SERIES_START.month
-    parts = [appointments_month(geo, block, month, _rng(seed, _S_APPT_HALTON if b == 0 else _S_APPT_SYNTH, t))
-             for b, block in enumerate(geo.blocks)]
+    parts = [
+        appointments_month(geo, block, month, _rng(seed, _S_APPT_HALTON if b == 0 else _S_APPT_SYNTH, t))
+        for b, block in enumerate(geo.blocks)
+    ]
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     n = len(cat["count"])
-    src = {"gp_code": "gp", "ward_code": "ward", "age_band": "age", "hcp_type": "hcp", "appt_mode": "mode",
-           "time_between_book_and_appt": "lead", "appt_status": "status"}
+    src = {
+        "gp_code": "gp",
+        "ward_code": "ward",
+        "age_band": "age",
+        "hcp_type": "hcp",
+        "appt_mode": "mode",
+        "time_between_book_and_appt": "lead",
+        "appt_status": "status",
+    }
     arrays = [pa.array(np.full(n, _days(month), dtype=np.int32), type=pa.date32())]
     for name, key in src.items():
         arrays.append(pa.DictionaryArray.from_arrays(pa.array(cat[key].astype(np.int32)), dicts[name]))
@@ -917,8 +1319,7 @@ def ld_health_checks(geo: Geography, months: list[dt.date], seed: int) -> pa.Tab
         growth = (1 + LD_REGISTER_GROWTH) ** (fy - 2020)
         noise = rng.normal(0, 0.15, hp)
         for ind in (0, 1):
-            reg = _largest_remainder(round(totals[ind] * growth),
-                                     weight * np.exp(size_eff + rng.normal(0, 0.03, hp)))
+            reg = _largest_remainder(round(totals[ind] * growth), weight * np.exp(size_eff + rng.normal(0, 0.03, hp)))
             declined_end = rng.binomial(reg, LD_DECLINE_RATE)
             eligible = reg - declined_end
             p = _expit(_logit(min(uptake / (1 - LD_DECLINE_RATE), 0.97)) + prac_eff + noise)
@@ -937,11 +1338,17 @@ def ld_health_checks(geo: Geography, months: list[dt.date], seed: int) -> pa.Tab
                 out["dec"].append(declined_m[:, fm])
     num, den, dec = (np.concatenate(out[k]) for k in ("num", "den", "dec"))
     order = sorted(range(len(out["month"])), key=lambda i: (out["month"][i], out["gp"][i], out["ind"][i]))
-    return _build(C.LD_HEALTH_CHECKS, {
-        "achievement_month": [out["month"][i] for i in order], "gp_code": [out["gp"][i] for i in order],
-        "indicator_code": [out["ind"][i] for i in order], "numerator": num[order].astype(np.int64),
-        "denominator": den[order].astype(np.int64), "declined": dec[order].astype(np.int64),
-    })
+    return _build(
+        C.LD_HEALTH_CHECKS,
+        {
+            "achievement_month": [out["month"][i] for i in order],
+            "gp_code": [out["gp"][i] for i in order],
+            "indicator_code": [out["ind"][i] for i in order],
+            "numerator": num[order].astype(np.int64),
+            "denominator": den[order].astype(np.int64),
+            "declined": dec[order].astype(np.int64),
+        },
+    )
 
 
 # =============================================================================================
@@ -965,8 +1372,11 @@ def _fds_base_logit(month: dt.date, cells: list[tuple[str, str, float, float]]) 
 
 def cancer_fds(months: list[dt.date], seed: int) -> pa.Table:
     rng = _rng(seed, _S_FDS)
-    cells = [(ctype, route, FDS_ROUTE_SHARE[route] * share, off)
-             for route, types in FDS_TYPES.items() for ctype, share, off in types]
+    cells = [
+        (ctype, route, FDS_ROUTE_SHARE[route] * share, off)
+        for route, types in FDS_TYPES.items()
+        for ctype, share, off in types
+    ]
     type_order = {t: i for i, t in enumerate(C.FDS_CANCER_TYPES)}
     route_order = {r: i for i, r in enumerate(C.FDS_ROUTES)}
     cells.sort(key=lambda c: (type_order[c[0]], route_order[c[1]]))
@@ -984,13 +1394,19 @@ def cancer_fds(months: list[dt.date], seed: int) -> pa.Table:
         for i, c in enumerate(cells):
             if total[i] > 0:
                 rows.append((m, c[0], c[1], int(total[i]), int(within[i])))
-    return _build(C.CANCER_FDS, {
-        "period": [r[0] for r in rows], "standard": ["28-day FDS"] * len(rows), "org_code": [SUB_ICB_HALTON] * len(rows),
-        "cancer_type": [r[1] for r in rows], "stage_route": [r[2] for r in rows],
-        "total": np.array([r[3] for r in rows], dtype=np.int64),
-        "within_standard": np.array([r[4] for r in rows], dtype=np.int64),
-        "breaches": np.array([r[3] - r[4] for r in rows], dtype=np.int64),
-    })
+    return _build(
+        C.CANCER_FDS,
+        {
+            "period": [r[0] for r in rows],
+            "standard": ["28-day FDS"] * len(rows),
+            "org_code": [SUB_ICB_HALTON] * len(rows),
+            "cancer_type": [r[1] for r in rows],
+            "stage_route": [r[2] for r in rows],
+            "total": np.array([r[3] for r in rows], dtype=np.int64),
+            "within_standard": np.array([r[4] for r in rows], dtype=np.int64),
+            "breaches": np.array([r[3] - r[4] for r in rows], dtype=np.int64),
+        },
+    )
 
 
 # =============================================================================================
@@ -1004,13 +1420,19 @@ def _budget_reference_rows(path: Path = BUDGET_REFERENCE_CSV) -> list[dict]:
     rows = []
     with path.open(newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            rows.append({
-                "financial_year": r["financial_year"], "org_ledger": r["org_ledger"],
-                "funding_source": r["funding_source"], "line_title": r["line_title"],
-                "host": r["host"] or None, "entry_type": r["entry_type"],
-                "month": int(r["month"]) if r["month"] else None,
-                "amount_gbp": Decimal(r["amount_gbp"]).quantize(_PENNY), "is_synthetic": False,
-            })
+            rows.append(
+                {
+                    "financial_year": r["financial_year"],
+                    "org_ledger": r["org_ledger"],
+                    "funding_source": r["funding_source"],
+                    "line_title": r["line_title"],
+                    "host": r["host"] or None,
+                    "entry_type": r["entry_type"],
+                    "month": int(r["month"]) if r["month"] else None,
+                    "amount_gbp": Decimal(r["amount_gbp"]).quantize(_PENNY),
+                    "is_synthetic": False,
+                }
+            )
     return rows
 
 
@@ -1031,9 +1453,19 @@ def budget_spend(end_month: dt.date, seed: int) -> pa.Table:
                 continue
 
             def add(entry: str, month: int | None, pence: int) -> None:
-                rows.append({"financial_year": fy_label(fy), "org_ledger": _ledger(ledger, fy), "funding_source": source,
-                             "line_title": title, "host": host, "entry_type": entry, "month": month,
-                             "amount_gbp": _pounds(pence), "is_synthetic": True})
+                rows.append(
+                    {
+                        "financial_year": fy_label(fy),
+                        "org_ledger": _ledger(ledger, fy),
+                        "funding_source": source,
+                        "line_title": title,
+                        "host": host,
+                        "entry_type": entry,
+                        "month": month,
+                        "amount_gbp": _pounds(pence),
+                        "is_synthetic": True,
+                    }
+                )
 
             if payment == "none":  # unallocated headroom: a budget and nothing else
                 lo, hi = BUDGET_UNALLOCATED_RANGE
@@ -1072,8 +1504,17 @@ def budget_spend(end_month: dt.date, seed: int) -> pa.Table:
                 remaining = budget_gbp * 100 - ytd
                 if remaining > 0:
                     add("accrual", n_months, int(round(remaining * rng.uniform(0.6, 1.0))))
-    rows.sort(key=lambda r: (r["financial_year"], r["org_ledger"], r["funding_source"], r["line_title"],
-                             r["host"] or "", _ENTRY_ORDER[r["entry_type"]], r["month"] or 0))
+    rows.sort(
+        key=lambda r: (
+            r["financial_year"],
+            r["org_ledger"],
+            r["funding_source"],
+            r["line_title"],
+            r["host"] or "",
+            _ENTRY_ORDER[r["entry_type"]],
+            r["month"] or 0,
+        )
+    )
     cols = {c.name: [r[c.name] for r in rows] for c in C.BUDGET_SPEND.columns}
     return _build(C.BUDGET_SPEND, cols)
 
@@ -1161,8 +1602,19 @@ def indicators(geo: Geography, end_month: dt.date, seed: int) -> pa.Table:
                 _, _, eng, factor = next(e for e in IMD_EDITIONS if str(e[0]) == label)
                 ward_v = np.round(imd * factor * np.exp(rng.normal(0, 0.03, hw)), 1) if label != "2019" else imd
                 rows.append((spec.indicator_id, ENGLAND_CODE, "England", "Persons", label, start, None, None, eng))
-                rows.append((spec.indicator_id, HALTON_LA_CODE, "Local authority", "Persons", label, start, None, None,
-                             round(float(np.average(ward_v, weights=wtot)), 1)))
+                rows.append(
+                    (
+                        spec.indicator_id,
+                        HALTON_LA_CODE,
+                        "Local authority",
+                        "Persons",
+                        label,
+                        start,
+                        None,
+                        None,
+                        round(float(np.average(ward_v, weights=wtot)), 1),
+                    )
+                )
                 for c, v in zip(codes, ward_v):
                     rows.append((spec.indicator_id, c, "Ward", "Persons", label, start, None, None, float(v)))
                 continue
@@ -1172,20 +1624,45 @@ def indicators(geo: Geography, end_month: dt.date, seed: int) -> pa.Table:
                 for sex, (h, e) in sexes.items():
                     ev = e[0] + (e[1] - e[0]) * frac[i] + covid
                     hv = h[0] + (h[1] - h[0]) * frac[i] + covid * 1.2 + rng.normal(0, 0.15)
-                    rows.append((spec.indicator_id, ENGLAND_CODE, "England", sex, label, start, None, None, round(ev, 1)))
-                    rows.append((spec.indicator_id, HALTON_LA_CODE, "Local authority", sex, label, start, None, None,
-                                 round(hv, 1)))
+                    rows.append(
+                        (spec.indicator_id, ENGLAND_CODE, "England", sex, label, start, None, None, round(ev, 1))
+                    )
+                    rows.append(
+                        (
+                            spec.indicator_id,
+                            HALTON_LA_CODE,
+                            "Local authority",
+                            sex,
+                            label,
+                            start,
+                            None,
+                            None,
+                            round(hv, 1),
+                        )
+                    )
                 continue
-            yr = (start.year - 2020)
+            yr = start.year - 2020
             proportion = spec.unit == "%"
             h_target = (spec.halton[0] + (spec.halton[1] - spec.halton[0]) * frac[i]) / mult
             e_value = (spec.england[0] + (spec.england[1] - spec.england[0]) * frac[i]) / mult
-            e_den = round(ENGLAND_DENOMINATORS[spec.denominator] * growth ** yr)
+            e_den = round(ENGLAND_DENOMINATORS[spec.denominator] * growth**yr)
             e_count = round(e_value * e_den)
-            rows.append((spec.indicator_id, ENGLAND_CODE, "England", "Persons", label, start, float(e_count),
-                         float(e_den), e_count / e_den * mult))
-            den_w = np.maximum(1, np.round(_ward_denominators(spec.denominator, pop) * growth ** yr
-                                           * np.exp(rng.normal(0, 0.03, hw)))).astype(np.int64)
+            rows.append(
+                (
+                    spec.indicator_id,
+                    ENGLAND_CODE,
+                    "England",
+                    "Persons",
+                    label,
+                    start,
+                    float(e_count),
+                    float(e_den),
+                    e_count / e_den * mult,
+                )
+            )
+            den_w = np.maximum(
+                1, np.round(_ward_denominators(spec.denominator, pop) * growth**yr * np.exp(rng.normal(0, 0.03, hw)))
+            ).astype(np.int64)
             if spec.ward_level:
                 shape = spec.beta * z  # smooth deprivation gradient, then shifted to hit Halton's value
                 shift = _calibrate_shift(h_target, den_w, shape, proportion)
@@ -1193,21 +1670,52 @@ def indicators(geo: Geography, end_month: dt.date, seed: int) -> pa.Table:
                 cnt = rng.binomial(den_w, pw) if proportion else np.minimum(rng.poisson(den_w * pw), den_w)
                 h_count, h_den = int(cnt.sum()), int(den_w.sum())
                 for c, k, d in zip(codes, cnt, den_w):
-                    rows.append((spec.indicator_id, c, "Ward", "Persons", label, start, float(k), float(d),
-                                 float(k) / float(d) * mult))
+                    rows.append(
+                        (
+                            spec.indicator_id,
+                            c,
+                            "Ward",
+                            "Persons",
+                            label,
+                            start,
+                            float(k),
+                            float(d),
+                            float(k) / float(d) * mult,
+                        )
+                    )
             else:
                 h_den = int(den_w.sum())
                 h_count = int(rng.binomial(h_den, h_target)) if proportion else int(rng.poisson(h_den * h_target))
-            rows.append((spec.indicator_id, HALTON_LA_CODE, "Local authority", "Persons", label, start,
-                         float(h_count), float(h_den), h_count / h_den * mult))
+            rows.append(
+                (
+                    spec.indicator_id,
+                    HALTON_LA_CODE,
+                    "Local authority",
+                    "Persons",
+                    label,
+                    start,
+                    float(h_count),
+                    float(h_den),
+                    h_count / h_den * mult,
+                )
+            )
     sex_order = {s: i for i, s in enumerate(C.SEXES)}
     rows.sort(key=lambda r: (r[0], r[1], sex_order[r[3]], r[5], r[4]))
     cols = list(zip(*rows))
-    return _build(C.INDICATORS, {
-        "indicator_id": list(cols[0]), "area_code": list(cols[1]), "area_type": list(cols[2]), "sex": list(cols[3]),
-        "time_period": list(cols[4]), "period_start": list(cols[5]), "count": list(cols[6]),
-        "denominator": list(cols[7]), "value": [float(v) for v in cols[8]],
-    })
+    return _build(
+        C.INDICATORS,
+        {
+            "indicator_id": list(cols[0]),
+            "area_code": list(cols[1]),
+            "area_type": list(cols[2]),
+            "sex": list(cols[3]),
+            "time_period": list(cols[4]),
+            "period_start": list(cols[5]),
+            "count": list(cols[6]),
+            "denominator": list(cols[7]),
+            "value": [float(v) for v in cols[8]],
+        },
+    )
 
 
 # =============================================================================================
@@ -1215,60 +1723,74 @@ def indicators(geo: Geography, end_month: dt.date, seed: int) -> pa.Table:
 # =============================================================================================
 
 
-def _manifest(tables: dict[str, pa.Table], end_month: dt.date, scale: int, seed: int,
-              ind_span: tuple[dt.date, dt.date]) -> dict:
+def _manifest(
+    tables: dict[str, pa.Table], end_month: dt.date, scale: int, seed: int, ind_span: tuple[dt.date, dt.date]
+) -> dict:
     as_of = _month_end(end_month).isoformat()
     src = f"synthetic demo generator (onehalton.demo_data, seed {seed}, scale {scale})"
     series = (SERIES_START.isoformat(), end_month.isoformat())
     snap = (as_of, as_of)
-    syn_note = "" if scale == 1 else (
-        f" Scale {scale}: {scale - 1} synthetic areas added (wards E05X#####, practices Z#####, PCNs UZ####, "
-        "sub-ICB X###); their 'town' repeats Widnes/Runcorn only because the contract allows no other.")
+    syn_note = (
+        ""
+        if scale == 1
+        else (
+            f" Scale {scale}: {scale - 1} synthetic areas added (wards E05X#####, practices Z#####, PCNs UZ####, "
+            "sub-ICB X###); their 'town' repeats Widnes/Runcorn only because the contract allows no other."
+        )
+    )
     notes = {
         "wards": "The 18 Halton wards in force since May 2021 (names real). Only E05013186 (Norton South & Preston "
-                 "Brook) is a verified ONS code; the others are assumed to be E05013169-E05013185 in alphabetical "
-                 "order (code_verified false). imd_score values are INVENTED (IMD-style, population-weighted Halton "
-                 "mean about 33)." + syn_note,
+        "Brook) is a verified ONS code; the others are assumed to be E05013169-E05013185 in alphabetical "
+        "order (code_verified false). imd_score values are INVENTED (IMD-style, population-weighted Halton "
+        "mean about 33)." + syn_note,
         "ward_population": "INVENTED resident populations by age band (wards of 5,000-9,500, Halton total 128,500 "
-                           "close to Census 2021's 128,478; more deprived wards skew younger)." + syn_note,
+        "close to Census 2021's 128,478; more deprived wards skew younger)." + syn_note,
         "pcns": "Widnes PCN and Runcorn PCN are real; their codes UX0001/UX0002 are placeholders. Sub-ICB 01F is "
-                "the former NHS Halton CCG." + syn_note,
+        "the former NHS Halton CCG." + syn_note,
         "practices": "Practice names and ODS codes from the domain brief where given (code_verified true); "
-                     "placeholder codes N81X## where the brief has none, and three 'Demo Practice' placeholders to "
-                     "make 14. List sizes: Tower House ~13,000 and Weaver Vale ~9,000 from the brief, the rest "
-                     "INVENTED to total 130,000; surgery wards INVENTED." + syn_note,
+        "placeholder codes N81X## where the brief has none, and three 'Demo Practice' placeholders to "
+        "make 14. List sizes: Tower House ~13,000 and Weaver Vale ~9,000 from the brief, the rest "
+        "INVENTED to total 130,000; surgery wards INVENTED." + syn_note,
         "indicator_definitions": "Fingertips indicator IDs from the domain brief (id_verified true); 41401 (hip "
-                                 "fractures 65+) and 93203 (NEET) are not in the brief (id_verified false). Rates "
-                                 "are crude (count / denominator x multiplier), not age-standardised.",
+        "fractures 65+) and 93203 (NEET) are not in the brief (id_verified false). Rates "
+        "are crude (count / denominator x multiplier), not age-standardised.",
         "targets": "Real targets: NHS Long Term Plan LD health check ambition 75%; cancer 28-day FDS standard 75% "
-                   "(Oct 2023), planning targets 77% by March 2025 and 80% by March 2026.",
+        "(Oct 2023), planning targets 77% by March 2025 and 80% by March 2026.",
         "appointments": "SYNTHETIC counts in the national Appointments in General Practice categories plus ward of "
-                        "residence and age band; calibrated to ~55,000 a month for Halton with the Covid shape "
-                        "(face-to-face down, telephone/video up from spring 2020). Wards are the current (2021) "
-                        "wards throughout. Lead time uses 'Unknown / Data Quality' only." + syn_note,
+        "residence and age band; calibrated to ~55,000 a month for Halton with the Covid shape "
+        "(face-to-face down, telephone/video up from spring 2020). Wards are the current (2021) "
+        "wards throughout. Lead time uses 'Unknown / Data Quality' only." + syn_note,
         "ld_health_checks": "SYNTHETIC practice-level LD health checks (LDHCMI034 ages 14-17, LDHCMI035 18+), "
-                            "cumulative within the financial year; register ~740 in 2020 as in the brief; Halton "
-                            "practices only at every scale.",
+        "cumulative within the financial year; register ~740 in 2020 as in the brief; Halton "
+        "practices only at every scale.",
         "cancer_fds": "SYNTHETIC 28-day Faster Diagnosis Standard counts for 01F (Halton) by cancer type and route, "
-                      "~550-650 told a month, performance ~70-74% to 2022, ~76% by March 2024, ~78% in 2025/26.",
+        "~550-650 told a month, performance ~70-74% to 2022, ~76% by March 2024, ~78% in 2025/26.",
         "budget_spend": "PARTLY SYNTHETIC. 2020/21 is the published One Halton Budget Statement to 31 August 2020 "
-                        "(Month 5) line by line (is_synthetic false; pence reconstructed so printed totals round "
-                        "correctly). 2021/22 onwards are INVENTED demo programme lines (is_synthetic true) under "
-                        "Place Based, Starting Well, Living Well, Ageing Well and Wider Determinants.",
+        "(Month 5) line by line (is_synthetic false; pence reconstructed so printed totals round "
+        "correctly). 2021/22 onwards are INVENTED demo programme lines (is_synthetic true) under "
+        "Place Based, Starting Well, Living Well, Ageing Well and Wider Determinants.",
         "indicators": "SYNTHETIC values in the Fingertips layout for England, Halton (E06000006) and its wards, "
-                      "around the brief's sanity figures; Halton counts are the sums of ward counts where ward rows "
-                      "exist. IMD scores appear for the published editions only.",
+        "around the brief's sanity figures; Halton counts are the sums of ward counts where ward rows "
+        "exist. IMD scores appear for the published editions only.",
     }
-    spans = {"appointments": series, "ld_health_checks": series, "cancer_fds": series,
-             "budget_spend": ("2020-04-01", end_month.isoformat()),
-             "indicators": (ind_span[0].isoformat(), ind_span[1].isoformat())}
+    spans = {
+        "appointments": series,
+        "ld_health_checks": series,
+        "cancer_fds": series,
+        "budget_spend": ("2020-04-01", end_month.isoformat()),
+        "indicators": (ind_span[0].isoformat(), ind_span[1].isoformat()),
+    }
     out = {}
     for t in C.TABLES:
         start, end = spans.get(t.name, snap)
         out[t.name] = {
-            "source": src if t.name != "budget_spend" else
-            "One Halton Budget Statement Month 5 2020/21 (seed 000, Appendix 2) plus " + src,
-            "period_start": start, "period_end": end, "as_of": as_of, "synthetic": True,
+            "source": src
+            if t.name != "budget_spend"
+            else "One Halton Budget Statement Month 5 2020/21 (seed 000, Appendix 2) plus " + src,
+            "period_start": start,
+            "period_end": end,
+            "as_of": as_of,
+            "synthetic": True,
             "notes": notes[t.name],
         }
         if t.name == "targets":
@@ -1314,8 +1836,14 @@ def generate(out_dir: Path, *, scale: int = 1, end_month: dt.date | None = None,
     starts = tables["indicators"].column("period_start").to_pylist()
     manifest = _manifest(tables, end_month, scale, seed, (min(starts), max(starts)))
     (out_dir / C.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return {"rows": {t.name: rows[t.name] for t in C.TABLES}, "seconds": round(time.perf_counter() - t0, 2),
-            "out_dir": str(out_dir), "scale": scale, "end_month": end_month.isoformat(), "seed": seed}
+    return {
+        "rows": {t.name: rows[t.name] for t in C.TABLES},
+        "seconds": round(time.perf_counter() - t0, 2),
+        "out_dir": str(out_dir),
+        "scale": scale,
+        "end_month": end_month.isoformat(),
+        "seed": seed,
+    }
 
 
 def _parse_month(s: str) -> dt.date:
@@ -1329,8 +1857,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m onehalton.demo_data", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True, help="output folder, e.g. data/demo")
     ap.add_argument("--scale", type=int, default=1, help="N x the practices and wards (default 1 = Halton)")
-    ap.add_argument("--end-month", type=_parse_month, default=None,
-                    help="last month, YYYY-MM (default: the latest complete month)")
+    ap.add_argument(
+        "--end-month", type=_parse_month, default=None, help="last month, YYYY-MM (default: the latest complete month)"
+    )
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = ap.parse_args(argv)
     try:
@@ -1341,8 +1870,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, n in summary["rows"].items():
         print(f"{name:<{width}}  {n:>12,}")
     print(f"{'total':<{width}}  {sum(summary['rows'].values()):>12,}")
-    print(f"wrote {summary['out_dir']} (scale {summary['scale']}, end month {summary['end_month'][:7]}, "
-          f"seed {summary['seed']}) in {summary['seconds']:.1f} s")
+    print(
+        f"wrote {summary['out_dir']} (scale {summary['scale']}, end month {summary['end_month'][:7]}, "
+        f"seed {summary['seed']}) in {summary['seconds']:.1f} s"
+    )
     return 0
 
 

@@ -59,8 +59,10 @@ def shown(value: str) -> str:
 def notice_rejected(param: str, values: list[str], what: str) -> None:
     if values:
         listed = ", ".join(shown(v) for v in values[:5]) + (f" and {len(values) - 5} more" if len(values) > 5 else "")
-        st.warning(f"Ignored {what} in the link (`{param}`): {listed}. Showing the rest of the view without it.",
-                   icon=":material/link_off:")
+        st.warning(
+            f"Ignored {what} in the link (`{param}`): {listed}. Showing the rest of the view without it.",
+            icon=":material/link_off:",
+        )
 
 
 def notice_unknown(param: str, options, what: str) -> None:
@@ -186,9 +188,13 @@ def sidebar() -> Filters:
         if choices:
             from_link("ward", list(choices), [], multi=True)
             wards = st.multiselect(
-                "Ward of residence", list(choices), format_func=lambda c: choices.get(c, c), key="ward",
+                "Ward of residence",
+                list(choices),
+                format_func=lambda c: choices.get(c, c),
+                key="ward",
                 placeholder="All of Halton",
-                help="Filter to one or more electoral wards. Leave empty for all of Halton.")
+                help="Filter to one or more electoral wards. Leave empty for all of Halton.",
+            )
             to_link("ward", wards, [])
         else:
             wards = []

@@ -44,8 +44,10 @@ def page(title: str, intro: str, tables: tuple[str, ...], *, context: bool = Fal
     synthetic = [database.statuses[t].title for t in extracts if database.synthetic(t)]
     if synthetic:
         which = "throughout this page" if len(synthetic) == len(extracts) else "in " + ", ".join(synthetic)
-        st.info(f"**Synthetic demo data** {which}: not real patients or spending (*About the data* says more).",
-                icon=":material/science:")
+        st.info(
+            f"**Synthetic demo data** {which}: not real patients or spending (*About the data* says more).",
+            icon=":material/science:",
+        )
     if database.manifest_problem:
         st.warning(database.manifest_problem, icon=":material/help:")
     for name in tables:
@@ -77,8 +79,9 @@ def load(name: str, **params) -> protection.Protected | None:
 
 
 def unavailable(what: str) -> None:
-    st.info(f"{what} cannot be shown: the data it needs is unavailable (see the notice above).",
-            icon=":material/block:")
+    st.info(
+        f"{what} cannot be shown: the data it needs is unavailable (see the notice above).", icon=":material/block:"
+    )
 
 
 def halton_wide(what: str) -> None:
@@ -93,11 +96,15 @@ def legend(protected: protection.Protected | None) -> None:
 
         parts = []
         if protected.suppressed:
-            parts.append(f"a value shown as \\* is hidden: a count from 1 to {config.suppression_threshold()}, or a "
-                         "value that would give one away")
+            parts.append(
+                f"a value shown as \\* is hidden: a count from 1 to {config.suppression_threshold()}, or a "
+                "value that would give one away"
+            )
         if protected.rounded:
-            parts.append(f"ward- and practice-level counts rounded to the nearest {protection.ROUND_TO}, and rates "
-                         "worked out from the rounded counts, so no hidden value can be recovered by subtraction")
+            parts.append(
+                f"ward- and practice-level counts rounded to the nearest {protection.ROUND_TO}, and rates "
+                "worked out from the rounded counts, so no hidden value can be recovered by subtraction"
+            )
         st.caption("Small numbers: " + "; ".join(parts) + ".")
 
 

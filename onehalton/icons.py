@@ -35,13 +35,17 @@ _TRACES = {"flat": [14, 12, 15, 13, 14], "up": [19, 17, 14, 11, 8], "down": [8, 
 
 
 def _svg(body: str, title: str, size: int) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40" width="{size}" height="{size}" '
-            f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>{body}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40" width="{size}" height="{size}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>{body}</svg>'
+    )
 
 
 def not_applicable(reason: str, size: int = 34) -> str:
-    body = f'<circle cx="20" cy="20" r="17" fill="#fff" stroke="{GREY}" stroke-width="2" stroke-dasharray="4 3"/>' \
-           f'<text x="20" y="25" font-size="14" text-anchor="middle" fill="{GREY}" font-family="sans-serif">–</text>'
+    body = (
+        f'<circle cx="20" cy="20" r="17" fill="#fff" stroke="{GREY}" stroke-width="2" stroke-dasharray="4 3"/>'
+        f'<text x="20" y="25" font-size="14" text-anchor="middle" fill="{GREY}" font-family="sans-serif">–</text>'
+    )
     return _svg(body, reason, size)
 
 
@@ -51,12 +55,22 @@ def variation(code: str | None, size: int = 34, reason: str = "SPC not applicabl
     colour, letter, trace, title = VARIATION[code]
     ys = _TRACES[trace]
     points = " ".join(f"{9 + 5.5 * i},{y + 8}" for i, y in enumerate(ys))
-    dots = "".join(f'<circle cx="{9 + 5.5 * i}" cy="{y + 8}" r="1.9" fill="{colour if i >= 3 and letter else GREY}"/>'
-                   for i, y in enumerate(ys))
-    text = (f'<text x="20" y="15" font-size="10" font-weight="700" text-anchor="middle" fill="{colour}" '
-            f'font-family="sans-serif">{letter}</text>') if letter else ""
-    body = (f'<circle cx="20" cy="20" r="17" fill="#fff" stroke="{colour}" stroke-width="3.2"/>'
-            f'<polyline points="{points}" fill="none" stroke="{GREY}" stroke-width="1.3"/>{dots}{text}')
+    dots = "".join(
+        f'<circle cx="{9 + 5.5 * i}" cy="{y + 8}" r="1.9" fill="{colour if i >= 3 and letter else GREY}"/>'
+        for i, y in enumerate(ys)
+    )
+    text = (
+        (
+            f'<text x="20" y="15" font-size="10" font-weight="700" text-anchor="middle" fill="{colour}" '
+            f'font-family="sans-serif">{letter}</text>'
+        )
+        if letter
+        else ""
+    )
+    body = (
+        f'<circle cx="20" cy="20" r="17" fill="#fff" stroke="{colour}" stroke-width="3.2"/>'
+        f'<polyline points="{points}" fill="none" stroke="{GREY}" stroke-width="1.3"/>{dots}{text}'
+    )
     return _svg(body, title, size)
 
 
@@ -64,10 +78,12 @@ def assurance(code: str | None, size: int = 34, reason: str = "No target") -> st
     if code not in ASSURANCE:
         return not_applicable(reason, size)
     colour, letter, title = ASSURANCE[code]
-    body = (f'<circle cx="20" cy="20" r="17" fill="#fff" stroke="{colour}" stroke-width="3.2"/>'
-            f'<line x1="8" y1="27" x2="32" y2="27" stroke="{INK}" stroke-width="1.2" stroke-dasharray="2.5 2"/>'
-            f'<text x="20" y="23" font-size="16" font-weight="700" text-anchor="middle" fill="{colour}" '
-            f'font-family="sans-serif">{letter}</text>')
+    body = (
+        f'<circle cx="20" cy="20" r="17" fill="#fff" stroke="{colour}" stroke-width="3.2"/>'
+        f'<line x1="8" y1="27" x2="32" y2="27" stroke="{INK}" stroke-width="1.2" stroke-dasharray="2.5 2"/>'
+        f'<text x="20" y="23" font-size="16" font-weight="700" text-anchor="middle" fill="{colour}" '
+        f'font-family="sans-serif">{letter}</text>'
+    )
     return _svg(body, title, size)
 
 
@@ -79,12 +95,15 @@ def sparkline(values, width: int = 120, height: int = 30, colour: str = "#768692
     low, high = min(points), max(points)
     span = (high - low) or 1.0
     step = (width - 4) / (len(points) - 1)
-    coords = " ".join(f"{2 + i * step:.1f},{height - 3 - (v - low) / span * (height - 6):.1f}"
-                      for i, v in enumerate(points))
+    coords = " ".join(
+        f"{2 + i * step:.1f},{height - 3 - (v - low) / span * (height - 6):.1f}" for i, v in enumerate(points)
+    )
     last_x, last_y = coords.split(" ")[-1].split(",")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" aria-hidden="true">'
-            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.6"/>'
-            f'<circle cx="{last_x}" cy="{last_y}" r="2.4" fill="{INK}"/></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" aria-hidden="true">'
+        f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.6"/>'
+        f'<circle cx="{last_x}" cy="{last_y}" r="2.4" fill="{INK}"/></svg>'
+    )
 
 
 def img(svg: str, alt: str = "") -> str:

@@ -84,8 +84,9 @@ class SiiResult:
 
 
 def _as_float(x: Any, name: str, n: int | None = None) -> np.ndarray:
-    arr = pd.to_numeric(pd.Series(list(x) if not isinstance(x, pd.Series) else x.to_list(), dtype=object),
-                        errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    arr = pd.to_numeric(
+        pd.Series(list(x) if not isinstance(x, pd.Series) else x.to_list(), dtype=object), errors="coerce"
+    ).to_numpy(dtype=float, na_value=np.nan)
     if n is not None and len(arr) != n:
         raise ValueError(f"{name} has {len(arr)} values, expected {n}")
     return arr
@@ -195,8 +196,14 @@ def slope_index_of_inequality(
     lo_pos = max(int(round(repetitions * (1 - upper_q))), 1) - 1
     up_pos = min(int(round(repetitions * upper_q)), repetitions) - 1
     return SiiResult(
-        sii=sii, lower=float(sims_sii[lo_pos]), upper=float(sims_sii[up_pos]), rii=rii,
-        rii_lower=float(sims_rii[lo_pos]), rii_upper=float(sims_rii[up_pos]), confidence=conf, groups=n,
+        sii=sii,
+        lower=float(sims_sii[lo_pos]),
+        upper=float(sims_sii[up_pos]),
+        rii=rii,
+        rii_lower=float(sims_rii[lo_pos]),
+        rii_upper=float(sims_rii[up_pos]),
+        confidence=conf,
+        groups=n,
         repetitions=int(repetitions),
     )
 
@@ -258,12 +265,21 @@ def dsr_dobson(
     total_pop = float(n.sum())
     mult = float(multiplier)
     if total < DSR_MIN_COUNT:
-        return DsrResult(total, total_pop, np.nan, np.nan, np.nan, conf, mult,
-                         f"not calculated: fewer than {DSR_MIN_COUNT} events")
+        return DsrResult(
+            total, total_pop, np.nan, np.nan, np.nan, conf, mult, f"not calculated: fewer than {DSR_MIN_COUNT} events"
+        )
     w_sum = weights.sum()
     value = float((x * weights / n).sum() / w_sum * mult)
     var = float((x * (weights / n) ** 2).sum() / w_sum**2)
     b_lo, b_up = _byars(total, conf)
     scale = np.sqrt(var / total) * mult
-    return DsrResult(total, total_pop, value, float(value + scale * (b_lo - total)),
-                     float(value + scale * (b_up - total)), conf, mult, "")
+    return DsrResult(
+        total,
+        total_pop,
+        value,
+        float(value + scale * (b_lo - total)),
+        float(value + scale * (b_up - total)),
+        conf,
+        mult,
+        "",
+    )

@@ -62,21 +62,34 @@ def target_on(table: pd.DataFrame | None, kpi_code: str | None, on) -> tuple[flo
     return float(row["target_value"]), str(row["label"])
 
 
-def xmr_for(frame: pd.DataFrame, value: str, date_column: str, polarity: str, target: float | None,
-            baseline_start=None) -> spc.SpcResult | None:
+def xmr_for(
+    frame: pd.DataFrame, value: str, date_column: str, polarity: str, target: float | None, baseline_start=None
+) -> spc.SpcResult | None:
     series = frame[[date_column, value]].dropna()
     if series.empty or len(series) != len(frame):
         return None  # a suppressed or missing point would make any limits misleading
-    return spc.xmr(series[value].astype(float).to_numpy(), pd.to_datetime(series[date_column]).to_numpy(),
-                   polarity=polarity, target=target, baseline_start=baseline_start)
+    return spc.xmr(
+        series[value].astype(float).to_numpy(),
+        pd.to_datetime(series[date_column]).to_numpy(),
+        polarity=polarity,
+        target=target,
+        baseline_start=baseline_start,
+    )
 
 
-def _spc_verdict(result: spc.SpcResult | None, measure: Measure, target: float | None
-                 ) -> tuple[str | None, str | None, str, str, str | None, str]:
+def _spc_verdict(
+    result: spc.SpcResult | None, measure: Measure, target: float | None
+) -> tuple[str | None, str | None, str, str, str | None, str]:
     """(variation icon, assurance icon, reason for no icon, verdict, attention, tone) from an XmR chart."""
     if result is None:
-        return None, None, "Some values are suppressed or missing", "SPC not shown: values suppressed or missing", \
-            None, NEUTRAL
+        return (
+            None,
+            None,
+            "Some values are suppressed or missing",
+            "SPC not shown: values suppressed or missing",
+            None,
+            NEUTRAL,
+        )
     if not result.enough_points:
         return None, None, result.variation, result.variation, None, NEUTRAL
     last = result.points["point_type"].iloc[-1]
@@ -94,16 +107,31 @@ def _spc_verdict(result: spc.SpcResult | None, measure: Measure, target: float |
         tone = IMPROVEMENT
     else:
         tone = NEUTRAL
-    reason = "No target" if target is None else "No judgement of direction" if measure.polarity == stats.NO_JUDGEMENT \
-        else ""
+    reason = (
+        "No target" if target is None else "No judgement of direction" if measure.polarity == stats.NO_JUDGEMENT else ""
+    )
     return result.variation_icon, result.assurance_icon, reason, " · ".join(words), attention, tone
 
 
-def headline(frame: pd.DataFrame | None, measure: Measure, *, key: str, value: str | None = None,
-             date_column: str = "month", label: str | None = None, polarity: str | None = None,
-             target: float | None = None, target_label: str | None = None, lower: str | None = None,
-             upper: str | None = None, period_column: str | None = None, scope: str = "Halton", page: str = "",
-             section: str = "", baseline_start=None) -> Headline | None:
+def headline(
+    frame: pd.DataFrame | None,
+    measure: Measure,
+    *,
+    key: str,
+    value: str | None = None,
+    date_column: str = "month",
+    label: str | None = None,
+    polarity: str | None = None,
+    target: float | None = None,
+    target_label: str | None = None,
+    lower: str | None = None,
+    upper: str | None = None,
+    period_column: str | None = None,
+    scope: str = "Halton",
+    page: str = "",
+    section: str = "",
+    baseline_start=None,
+) -> Headline | None:
     """A monthly (or periodic) KPI's headline from its series, one row per period in order."""
     if frame is None or frame.empty:
         return None
@@ -115,13 +143,19 @@ def headline(frame: pd.DataFrame | None, measure: Measure, *, key: str, value: s
     previous = frame.iloc[-2] if len(frame) > 1 else None
     change = formats.change(current, previous[column], measure.kind) if previous is not None else None
     period = formats.period_name(latest[date_column], latest[period_column] if period_column else None)
-    previous_period = (formats.period_name(previous[date_column], previous[period_column] if period_column else None)
-                       if previous is not None else None)
+    previous_period = (
+        formats.period_name(previous[date_column], previous[period_column] if period_column else None)
+        if previous is not None
+        else None
+    )
     ci = None
     if lower and upper and not formats.is_missing(latest[lower]) and not formats.is_missing(latest[upper]):
         ci = f"95% CI {formats.fmt(latest[lower], measure.kind)} to {formats.fmt(latest[upper], measure.kind)}"
-    target_text = (f"Target {formats.fmt(target, measure.kind)}" + (f" ({target_label})" if target_label else "")
-                   if target is not None else None)
+    target_text = (
+        f"Target {formats.fmt(target, measure.kind)}" + (f" ({target_label})" if target_label else "")
+        if target is not None
+        else None
+    )
     if measure.spc:
         result = xmr_for(frame, column, date_column, polarity, target, baseline_start)
         variation, assurance, reason, verdict, attention, tone = _spc_verdict(result, judged, target)
@@ -130,11 +164,29 @@ def headline(frame: pd.DataFrame | None, measure: Measure, *, key: str, value: s
         reason, verdict, attention, tone = "SPC not applicable", measure.spc_note or "SPC not applicable", None, NEUTRAL
     recent = pd.to_numeric(frame[column], errors="coerce").astype("Float64").tail(SPARK_POINTS)
     spark = tuple(float(v) for v in recent.to_numpy(dtype=float, na_value=float("nan")))
-    return Headline(key=key, label=label or measure.label, measure=measure, value=_number(current),
-                    value_text=formats.fmt(current, measure.kind), period_text=period, change_text=change,
-                    previous_period=previous_period, ci_text=ci, target=target, target_text=target_text,
-                    variation_icon=variation, assurance_icon=assurance, variation_reason=reason, verdict=verdict,
-                    attention=attention, tone=tone, spark=spark, scope=scope, page=page, section=section)
+    return Headline(
+        key=key,
+        label=label or measure.label,
+        measure=measure,
+        value=_number(current),
+        value_text=formats.fmt(current, measure.kind),
+        period_text=period,
+        change_text=change,
+        previous_period=previous_period,
+        ci_text=ci,
+        target=target,
+        target_text=target_text,
+        variation_icon=variation,
+        assurance_icon=assurance,
+        variation_reason=reason,
+        verdict=verdict,
+        attention=attention,
+        tone=tone,
+        spark=spark,
+        scope=scope,
+        page=page,
+        section=section,
+    )
 
 
 def _with_polarity(measure: Measure, polarity: str) -> Measure:
@@ -165,8 +217,13 @@ def with_projection(item: Headline, projected: float | None, target: float | Non
     missing = projected is None or formats.is_missing(projected) or target is None
     attention = None if missing or projected >= target else "not on track for the year-end ambition"
     tone = NEUTRAL if missing else (CONCERN if attention else IMPROVEMENT)
-    return replace(item, verdict=words[0].upper() + words[1:], attention=attention, tone=tone,
-                   variation_reason="Cumulative in-year measure: SPC not applicable")
+    return replace(
+        item,
+        verdict=words[0].upper() + words[1:],
+        attention=attention,
+        tone=tone,
+        variation_reason="Cumulative in-year measure: SPC not applicable",
+    )
 
 
 def benchmarked(item: Headline, phrase: str) -> Headline:
@@ -175,10 +232,13 @@ def benchmarked(item: Headline, phrase: str) -> Headline:
 
     worse = "worse" in phrase
     better = "better" in phrase
-    return replace(item, verdict=phrase[0].upper() + phrase[1:],
-                   attention=phrase.replace("significantly ", "") if worse else None,
-                   tone=CONCERN if worse else IMPROVEMENT if better else NEUTRAL,
-                   variation_reason=item.variation_reason or "Too few periods for SPC")
+    return replace(
+        item,
+        verdict=phrase[0].upper() + phrase[1:],
+        attention=phrase.replace("significantly ", "") if worse else None,
+        tone=CONCERN if worse else IMPROVEMENT if better else NEUTRAL,
+        variation_reason=item.variation_reason or "Too few periods for SPC",
+    )
 
 
 @dataclass(frozen=True)
@@ -217,5 +277,3 @@ def latest_month(frame: pd.DataFrame, column: str = "month") -> date | None:
     if frame is None or frame.empty:
         return None
     return pd.Timestamp(frame[column].iloc[-1]).date()
-
-

@@ -46,75 +46,186 @@ class Measure:
     @property
     def sources(self) -> tuple[str, ...]:
         """The counts this measure is built on: hidden with them."""
-        return ((self.numerator,) if self.numerator else ()) + tuple(
-            c for c in self.denominator if c in HEALTH_COUNT_NAMES) + self.part_of
+        return (
+            ((self.numerator,) if self.numerator else ())
+            + tuple(c for c in self.denominator if c in HEALTH_COUNT_NAMES)
+            + self.part_of
+        )
 
 
 _COUNTS = [
-    Measure("appointments", "Appointments", "count", "Appointments in the month at Halton practices, by the "
-            "patient's ward of residence.", health_count=True),
+    Measure(
+        "appointments",
+        "Appointments",
+        "count",
+        "Appointments in the month at Halton practices, by the patient's ward of residence.",
+        health_count=True,
+    ),
     Measure("attended", "Attended", "count", "Appointments attended.", health_count=True),
     Measure("dna", "Did not attend", "count", "Appointments the patient did not attend (DNA).", health_count=True),
     Measure("home_visits", "Home visits", "count", "Appointments whose mode is Home Visit.", health_count=True),
     Measure("face_to_face", "Face to face", "count", "Appointments held face to face.", health_count=True),
     Measure("same_day", "Same day", "count", "Appointments booked and held on the same day.", health_count=True),
-    Measure("known_lead_time", "Known lead time", "count", "Appointments whose booking lead time is known.",
-            health_count=True),
-    Measure("checks", "Health checks", "count", "Annual health checks done this financial year.",
-            health_count=True),
+    Measure(
+        "known_lead_time",
+        "Known lead time",
+        "count",
+        "Appointments whose booking lead time is known.",
+        health_count=True,
+    ),
+    Measure("checks", "Health checks", "count", "Annual health checks done this financial year.", health_count=True),
     Measure("declined", "Declined", "count", "People who declined an annual health check.", health_count=True),
-    Measure("register", "LD register (14+)", "count", "People aged 14 and over on the learning disability "
-            "register: denominator + declined.", health_count=True),
-    Measure("total", "People told", "count", "People told they have cancer, or that it is ruled out.",
-            health_count=True),
-    Measure("within_standard", "Told within 28 days", "count", "People told within 28 days of referral.",
-            health_count=True),
+    Measure(
+        "register",
+        "LD register (14+)",
+        "count",
+        "People aged 14 and over on the learning disability register: denominator + declined.",
+        health_count=True,
+    ),
+    Measure(
+        "total", "People told", "count", "People told they have cancer, or that it is ruled out.", health_count=True
+    ),
+    Measure(
+        "within_standard", "Told within 28 days", "count", "People told within 28 days of referral.", health_count=True
+    ),
     Measure("breaches", "Told after 28 days", "count", "People told after 28 days.", health_count=True),
     Measure("count", "Count", "count", "The indicator's numerator (people or events).", health_count=True),
     # Populations are protected like counts: a tiny population (an age band of a ward) identifies as surely.
-    Measure("population", "Residents", "count", "Resident population (ONS mid-year estimate, or demo values).",
-            health_count=True),
-    Measure("denominator", "Denominator", "count", "The indicator's denominator (population or people eligible).",
-            health_count=True),
+    Measure(
+        "population",
+        "Residents",
+        "count",
+        "Resident population (ONS mid-year estimate, or demo values).",
+        health_count=True,
+    ),
+    Measure(
+        "denominator",
+        "Denominator",
+        "count",
+        "The indicator's denominator (population or people eligible).",
+        health_count=True,
+    ),
     Measure("person_months", "Person-months", "count", "People × months in the period: the rate's denominator."),
     Measure("list_size", "List size", "count", "Patients registered at the practice."),
-    Measure("month_total", "Appointments in the month", "count", "All appointments in the month (every mode).",
-            health_count=True),
+    Measure(
+        "month_total",
+        "Appointments in the month",
+        "count",
+        "All appointments in the month (every mode).",
+        health_count=True,
+    ),
 ]
 
 _DERIVED = [
-    Measure("per_1000", "Appointments per 1,000 residents", "rate", "Appointments in the month per 1,000 "
-            "resident population of the chosen wards and ages.", numerator="appointments",
-            denominator=("population",), multiplier=1000, ci_method="byar"),
-    Measure("per_1000_per_month", "Appointments per 1,000 a month", "rate", "Appointments over the period per "
-            "1,000 people (residents of a ward, or a practice's registered list) per month.",
-            numerator="appointments", denominator=("person_months",), multiplier=1000, ci_method="byar"),
-    Measure("per_1000_registered", "Appointments per 1,000 registered patients", "rate", "Appointments in the "
-            "month per 1,000 patients on the practices' lists.", numerator="appointments",
-            denominator=("list_size",), multiplier=1000, ci_method="byar"),
-    Measure("dna_rate", "Did not attend (DNA) rate", "pct", "DNA ÷ (attended + DNA); appointments of unknown status "
-            "are left out.", polarity=LOW, numerator="dna", denominator=("attended", "dna"), ci_method="wilson",
-            target_code="dna_rate", part_of=("appointments",)),
-    Measure("same_day_share", "Same-day share", "pct", "Appointments booked and held on the same day ÷ "
-            "appointments with a known booking lead time.", numerator="same_day", denominator=("known_lead_time",),
-            ci_method="wilson", target_code="same_day_share", part_of=("appointments",)),
-    Measure("face_to_face_share", "Face-to-face share", "pct", "Appointments held face to face ÷ all appointments.",
-            numerator="face_to_face", denominator=("appointments",), ci_method="wilson", part_of=("appointments",)),
-    Measure("uptake", "LD annual health checks (14+), year to date", "pct", "Checks done this financial year ÷ "
-            "people aged 14+ on the learning disability register (denominator + declined).", polarity=HIGH,
-            numerator="checks", denominator=("register",), ci_method="wilson", spc=False,
-            spc_note="Cumulative within the financial year: it rises to March and resets in April, so SPC would "
-            "flag every reset. The projected year end is judged against the ambition instead.",
-            target_code="ld_health_check_uptake"),
-    Measure("performance", "Cancer 28-day Faster Diagnosis", "pct", "People told they have cancer, or that it is "
-            "ruled out, within 28 days of referral ÷ all people told.", polarity=HIGH, numerator="within_standard",
-            denominator=("total",), ci_method="wilson", target_code="cancer_fds"),
+    Measure(
+        "per_1000",
+        "Appointments per 1,000 residents",
+        "rate",
+        "Appointments in the month per 1,000 resident population of the chosen wards and ages.",
+        numerator="appointments",
+        denominator=("population",),
+        multiplier=1000,
+        ci_method="byar",
+    ),
+    Measure(
+        "per_1000_per_month",
+        "Appointments per 1,000 a month",
+        "rate",
+        "Appointments over the period per "
+        "1,000 people (residents of a ward, or a practice's registered list) per month.",
+        numerator="appointments",
+        denominator=("person_months",),
+        multiplier=1000,
+        ci_method="byar",
+    ),
+    Measure(
+        "per_1000_registered",
+        "Appointments per 1,000 registered patients",
+        "rate",
+        "Appointments in the month per 1,000 patients on the practices' lists.",
+        numerator="appointments",
+        denominator=("list_size",),
+        multiplier=1000,
+        ci_method="byar",
+    ),
+    Measure(
+        "dna_rate",
+        "Did not attend (DNA) rate",
+        "pct",
+        "DNA ÷ (attended + DNA); appointments of unknown status are left out.",
+        polarity=LOW,
+        numerator="dna",
+        denominator=("attended", "dna"),
+        ci_method="wilson",
+        target_code="dna_rate",
+        part_of=("appointments",),
+    ),
+    Measure(
+        "same_day_share",
+        "Same-day share",
+        "pct",
+        "Appointments booked and held on the same day ÷ appointments with a known booking lead time.",
+        numerator="same_day",
+        denominator=("known_lead_time",),
+        ci_method="wilson",
+        target_code="same_day_share",
+        part_of=("appointments",),
+    ),
+    Measure(
+        "face_to_face_share",
+        "Face-to-face share",
+        "pct",
+        "Appointments held face to face ÷ all appointments.",
+        numerator="face_to_face",
+        denominator=("appointments",),
+        ci_method="wilson",
+        part_of=("appointments",),
+    ),
+    Measure(
+        "uptake",
+        "LD annual health checks (14+), year to date",
+        "pct",
+        "Checks done this financial year ÷ "
+        "people aged 14+ on the learning disability register (denominator + declined).",
+        polarity=HIGH,
+        numerator="checks",
+        denominator=("register",),
+        ci_method="wilson",
+        spc=False,
+        spc_note="Cumulative within the financial year: it rises to March and resets in April, so SPC would "
+        "flag every reset. The projected year end is judged against the ambition instead.",
+        target_code="ld_health_check_uptake",
+    ),
+    Measure(
+        "performance",
+        "Cancer 28-day Faster Diagnosis",
+        "pct",
+        "People told they have cancer, or that it is ruled out, within 28 days of referral ÷ all people told.",
+        polarity=HIGH,
+        numerator="within_standard",
+        denominator=("total",),
+        ci_method="wilson",
+        target_code="cancer_fds",
+    ),
     # An indicator's value: its own unit, multiplier, polarity and CI method come with each row
     # (indicator_definitions), so they are read from the row's columns of those names.
-    Measure("value", "Value", "value", "The indicator's value in its own unit (see the indicator's definition).",
-            numerator="count", denominator=("denominator",), ci_method="row"),
-    Measure("share", "Share of appointments", "pct", "Appointments in this mode ÷ all appointments in the month.",
-            numerator="appointments", denominator=("month_total",)),
+    Measure(
+        "value",
+        "Value",
+        "value",
+        "The indicator's value in its own unit (see the indicator's definition).",
+        numerator="count",
+        denominator=("denominator",),
+        ci_method="row",
+    ),
+    Measure(
+        "share",
+        "Share of appointments",
+        "pct",
+        "Appointments in this mode ÷ all appointments in the month.",
+        numerator="appointments",
+        denominator=("month_total",),
+    ),
 ]
 
 _MONEY = [
@@ -123,11 +234,22 @@ _MONEY = [
     *[Measure(f"m{m:02d}", f"Month {m}", "gbp", f"Actuals in financial month {m} (1 = April).") for m in range(1, 13)],
     Measure("ytd_actuals", "YTD actuals", "gbp", "Actuals to the as-at month, including prior-year invoices."),
     Measure("accruals", "Accruals", "gbp", "Accruals at the as-at month."),
-    Measure("m12_total", "M12 total (forecast)", "gbp", "YTD actuals + accruals: the forecast spend for the year.",
-            polarity=LOW),
+    Measure(
+        "m12_total",
+        "M12 total (forecast)",
+        "gbp",
+        "YTD actuals + accruals: the forecast spend for the year.",
+        polarity=LOW,
+    ),
     Measure("variance", "Variance", "gbp", "Budget − M12 total. Positive means underspend.", polarity=HIGH),
-    Measure("forecast_share", "Forecast as share of budget", "pct", "M12 total (forecast) ÷ annual budget.",
-            polarity=LOW, target_code="budget_forecast_share"),
+    Measure(
+        "forecast_share",
+        "Forecast as share of budget",
+        "pct",
+        "M12 total (forecast) ÷ annual budget.",
+        polarity=LOW,
+        target_code="budget_forecast_share",
+    ),
 ]
 
 REGISTRY: dict[str, Measure] = {m.name: m for m in _COUNTS + _DERIVED + _MONEY}
@@ -158,19 +280,57 @@ def with_label(name: str, new_label: str) -> Measure:
 
 # Headers for columns that are not measures: names, codes and periods, written as people write them.
 COLUMN_LABELS = {
-    "month": "Month", "ward_code": "Ward code", "ward_name": "Ward", "town": "Town", "imd_score": "IMD score",
-    "imd_rank": "Deprivation rank", "gp_code": "Practice code", "gp_name": "Practice", "pcn_code": "PCN code",
-    "pcn_name": "Primary care network", "appt_mode": "Mode", "area_name": "Area", "area_type": "Area type",
-    "time_period": "Period", "indicator_name": "Indicator", "indicator_id": "Fingertips ID", "unit": "Unit",
-    "lower_ci": "95% CI lower", "upper_ci": "95% CI upper", "financial_year": "Financial year",
-    "fy_month": "Financial month", "cancer_type": "Cancer type", "stage_route": "Route",
-    "compared_with_halton": "Compared with Halton", "list_size": "List size", "age_band": "Age band",
-    "funding_source": "Funding source", "line": "Line", "host": "Host", "org_ledger": "Ledger",
-    "prior_year_invoices": "Prior-year invoices", "per_1000_per_month": "Appointments per 1,000 a month",
-    "domain": "Domain", "indicator": "Indicator", "period": "Period", "ward_value": "Ward value",
-    "ward_count": "Ward count", "ward_vs_halton": "Ward compared with Halton", "halton_value": "Halton",
-    "halton_vs_england": "Halton compared with England", "england_value": "England", "measure": "Measure",
-    "amount": "Amount", "projected_year_end": "Projected year end", "point_type": "Variation", "rule": "Rule",
-    "quintile": "Deprivation quintile", "wards": "Wards", "ward_names": "Ward names",
-    "mean": "Mean", "upl": "Upper process limit", "lpl": "Lower process limit", "value_shown": "Value",
+    "month": "Month",
+    "ward_code": "Ward code",
+    "ward_name": "Ward",
+    "town": "Town",
+    "imd_score": "IMD score",
+    "imd_rank": "Deprivation rank",
+    "gp_code": "Practice code",
+    "gp_name": "Practice",
+    "pcn_code": "PCN code",
+    "pcn_name": "Primary care network",
+    "appt_mode": "Mode",
+    "area_name": "Area",
+    "area_type": "Area type",
+    "time_period": "Period",
+    "indicator_name": "Indicator",
+    "indicator_id": "Fingertips ID",
+    "unit": "Unit",
+    "lower_ci": "95% CI lower",
+    "upper_ci": "95% CI upper",
+    "financial_year": "Financial year",
+    "fy_month": "Financial month",
+    "cancer_type": "Cancer type",
+    "stage_route": "Route",
+    "compared_with_halton": "Compared with Halton",
+    "list_size": "List size",
+    "age_band": "Age band",
+    "funding_source": "Funding source",
+    "line": "Line",
+    "host": "Host",
+    "org_ledger": "Ledger",
+    "prior_year_invoices": "Prior-year invoices",
+    "per_1000_per_month": "Appointments per 1,000 a month",
+    "domain": "Domain",
+    "indicator": "Indicator",
+    "period": "Period",
+    "ward_value": "Ward value",
+    "ward_count": "Ward count",
+    "ward_vs_halton": "Ward compared with Halton",
+    "halton_value": "Halton",
+    "halton_vs_england": "Halton compared with England",
+    "england_value": "England",
+    "measure": "Measure",
+    "amount": "Amount",
+    "projected_year_end": "Projected year end",
+    "point_type": "Variation",
+    "rule": "Rule",
+    "quintile": "Deprivation quintile",
+    "wards": "Wards",
+    "ward_names": "Ward names",
+    "mean": "Mean",
+    "upl": "Upper process limit",
+    "lpl": "Lower process limit",
+    "value_shown": "Value",
 }

@@ -22,19 +22,36 @@ class PageEntry:
 
 PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/overview.py", "Overview", "One Halton: overview", ":material/dashboard:", "One Halton", ""),
-    PageEntry("pages/starting_well.py", "Starting Well", "Starting Well", ":material/child_care:", "Life course",
-              "starting_well"),
-    PageEntry("pages/living_well.py", "Living Well", "Living Well", ":material/favorite:", "Life course",
-              "living_well"),
-    PageEntry("pages/ageing_well.py", "Ageing Well", "Ageing Well", ":material/elderly:", "Life course",
-              "ageing_well"),
-    PageEntry("pages/wider_determinants.py", "Wider Determinants", "Wider Determinants", ":material/home_work:",
-              "Life course", "wider_determinants"),
+    PageEntry(
+        "pages/starting_well.py",
+        "Starting Well",
+        "Starting Well",
+        ":material/child_care:",
+        "Life course",
+        "starting_well",
+    ),
+    PageEntry(
+        "pages/living_well.py", "Living Well", "Living Well", ":material/favorite:", "Life course", "living_well"
+    ),
+    PageEntry("pages/ageing_well.py", "Ageing Well", "Ageing Well", ":material/elderly:", "Life course", "ageing_well"),
+    PageEntry(
+        "pages/wider_determinants.py",
+        "Wider Determinants",
+        "Wider Determinants",
+        ":material/home_work:",
+        "Life course",
+        "wider_determinants",
+    ),
     PageEntry("pages/budget.py", "Budget", "Budget", ":material/payments:", "Partnership", "budget"),
-    PageEntry("pages/ward_profile.py", "Ward profile", "Ward profile", ":material/map:", "Partnership",
-              "ward_profile"),
-    PageEntry("pages/ward_need.py", "Where need is greatest", "Where need is greatest", ":material/travel_explore:",
-              "Partnership", "ward_need"),
+    PageEntry("pages/ward_profile.py", "Ward profile", "Ward profile", ":material/map:", "Partnership", "ward_profile"),
+    PageEntry(
+        "pages/ward_need.py",
+        "Where need is greatest",
+        "Where need is greatest",
+        ":material/travel_explore:",
+        "Partnership",
+        "ward_need",
+    ),
     PageEntry("pages/about.py", "About the data", "About the data", ":material/info:", "Partnership", "about"),
 )
 

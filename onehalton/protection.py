@@ -50,13 +50,14 @@ def parse(text: str) -> Declaration:
     (`|` between groupings, `all` for the whole frame as one group)."""
     match = _DECLARATION.match(text.strip())
     if not match:
-        raise ValueError(f"a Suppress: header must be one of {', '.join(SCOPES)} (then '; groups: ...'), "
-                         f"not {text!r}")
+        raise ValueError(f"a Suppress: header must be one of {', '.join(SCOPES)} (then '; groups: ...'), not {text!r}")
     scope = match["scope"].replace("$", "")
     groups = None
     if match["groups"]:
-        groups = tuple(() if g.strip() == "all" else tuple(c.strip() for c in g.split(",") if c.strip())
-                       for g in match["groups"].split("|"))
+        groups = tuple(
+            () if g.strip() == "all" else tuple(c.strip() for c in g.split(",") if c.strip())
+            for g in match["groups"].split("|")
+        )
     return Declaration(scope, groups)
 
 
@@ -67,7 +68,7 @@ class Protected:
     suppressed: int  # hidden count cells
     rounded: bool  # True when ward- or practice-level counts were rounded
 
-    def with_frame(self, frame: pd.DataFrame) -> "Protected":
+    def with_frame(self, frame: pd.DataFrame) -> Protected:
         """The same protection over a frame built from this one (rows kept or dropped, columns added): new
         columns are not hidden, so add only what is worked out from published values."""
         hidden = self.hidden.reindex(index=frame.index, columns=frame.columns, fill_value=False)
@@ -100,8 +101,14 @@ def round_counts(values: np.ndarray, base: int = ROUND_TO) -> np.ndarray:
     return np.floor(values / base + 0.5) * base
 
 
-def protect(frame: pd.DataFrame, declaration: Declaration, params: dict, threshold: int,
-            base: int = ROUND_TO, halton: pd.DataFrame | None = None) -> Protected:
+def protect(
+    frame: pd.DataFrame,
+    declaration: Declaration,
+    params: dict,
+    threshold: int,
+    base: int = ROUND_TO,
+    halton: pd.DataFrame | None = None,
+) -> Protected:
     """`frame` as it may be published. `halton`: the same query for all of Halton (for a `when $wards` view), so
     that a selection whose complement in Halton is small is hidden too (Halton's exact figure minus the
     selection's would otherwise give the wards left out, to within the rounding)."""
@@ -130,13 +137,24 @@ def protect(frame: pd.DataFrame, declaration: Declaration, params: dict, thresho
 
 def _key_columns(frame: pd.DataFrame) -> list[str]:
     """The columns that name a row (a month, a mode, an indicator and period), not the numbers in it."""
-    return [c for c in frame.columns if c not in measures.REGISTRY and not c.endswith(("_lower", "_upper", "_ci"))
-            and (not pd.api.types.is_float_dtype(frame[c]) or pd.api.types.is_datetime64_any_dtype(frame[c]))
-            and c not in ("area_type", "area_code", "area_name", "multiplier")]
+    return [
+        c
+        for c in frame.columns
+        if c not in measures.REGISTRY
+        and not c.endswith(("_lower", "_upper", "_ci"))
+        and (not pd.api.types.is_float_dtype(frame[c]) or pd.api.types.is_datetime64_any_dtype(frame[c]))
+        and c not in ("area_type", "area_code", "area_name", "multiplier")
+    ]
 
 
-def _small_complement(frame: pd.DataFrame, rows: pd.Series, counts: list[str], declaration: Declaration,
-                      halton: pd.DataFrame | None, threshold: int) -> pd.DataFrame:
+def _small_complement(
+    frame: pd.DataFrame,
+    rows: pd.Series,
+    counts: list[str],
+    declaration: Declaration,
+    halton: pd.DataFrame | None,
+    threshold: int,
+) -> pd.DataFrame:
     """True where Halton's exact count minus this selection's is 1..threshold: the wards left out are a small
     number, which the difference of the two views would give away."""
     flags = pd.DataFrame(False, index=frame.index, columns=counts)
@@ -152,13 +170,18 @@ def _small_complement(frame: pd.DataFrame, rows: pd.Series, counts: list[str], d
     if not shared:
         return flags
     if keys:
-        joined = selection[keys + shared].reset_index().merge(halton[keys + shared], on=keys, how="left",
-                                                               suffixes=("", "_halton")).set_index("index")
+        joined = (
+            selection[keys + shared]
+            .reset_index()
+            .merge(halton[keys + shared], on=keys, how="left", suffixes=("", "_halton"))
+            .set_index("index")
+        )
     else:  # one row each: the whole selection against the whole of Halton
         joined = selection[shared].assign(**{f"{c}_halton": float(halton[c].sum()) for c in shared})
     for column in shared:
         left_out = (joined[f"{column}_halton"].astype("Float64") - joined[column].astype("Float64")).to_numpy(
-            dtype=float, na_value=np.nan)
+            dtype=float, na_value=np.nan
+        )
         small = (left_out >= 1) & (left_out <= threshold)
         flags.loc[joined.index, column] = small
     return flags
@@ -215,8 +238,11 @@ def published(protected: Protected) -> Protected:
     for measure in measures.REGISTRY.values():
         if measure.name not in out.hidden:
             continue
-        limits = ("lower_ci", "upper_ci") if measure.ci_method == "row" else (f"{measure.name}_lower",
-                                                                               f"{measure.name}_upper")
+        limits = (
+            ("lower_ci", "upper_ci")
+            if measure.ci_method == "row"
+            else (f"{measure.name}_lower", f"{measure.name}_upper")
+        )
         for column in limits:
             if column in out.hidden:
                 out.hidden[column] |= out.hidden[measure.name]
@@ -235,8 +261,9 @@ def with_cis(frame: pd.DataFrame) -> pd.DataFrame:
         if out is frame:
             out = frame.copy()
         count = frame[measure.numerator].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        denominator = sum(frame[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-                          for c in measure.denominator)
+        denominator = sum(
+            frame[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for c in measure.denominator
+        )
         if measure.ci_method == "row":
             lower, upper = _row_cis(frame, count, denominator)
             out["lower_ci"], out["upper_ci"] = lower, upper

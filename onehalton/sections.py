@@ -43,17 +43,21 @@ def appointment_wards(f: Filters) -> list[str] | None:
 
 def ward_filter_note(f: Filters) -> None:
     if f.ward_level and appointment_wards(f) is None:
-        st.caption(":material/public: **The ward filter does not apply to this extract**: the national "
-                   "appointments file records no ward of residence, so these are all of Halton's practices.")
+        st.caption(
+            ":material/public: **The ward filter does not apply to this extract**: the national "
+            "appointments file records no ward of residence, so these are all of Halton's practices."
+        )
 
 
 def appointments_monthly(f: Filters, age_bands: list[str] | None):
-    return frame.load("appointments_by_month", wards=appointment_wards(f), age_bands=age_bands, start=f.start,
-                      end=f.end)
+    return frame.load(
+        "appointments_by_month", wards=appointment_wards(f), age_bands=age_bands, start=f.start, end=f.end
+    )
 
 
-def appointment_headlines(monthly, f: Filters, who: str | None, target_table, *, page: str, section: str,
-                          home_visits: bool = False) -> dict[str, kpis.Headline]:
+def appointment_headlines(
+    monthly, f: Filters, who: str | None, target_table, *, page: str, section: str, home_visits: bool = False
+) -> dict[str, kpis.Headline]:
     """The appointment KPIs by measure name (never by position)."""
     names = list(APPOINTMENT_TILES)
     if home_visits:
@@ -62,18 +66,29 @@ def appointment_headlines(monthly, f: Filters, who: str | None, target_table, *,
     data = monthly.frame
     for name in names:
         measure = M[name]
-        target, target_label = _target(target_table, measure, data["month"].iloc[-1]) if not data.empty else (None,
-                                                                                                            None)
+        target, target_label = (
+            _target(target_table, measure, data["month"].iloc[-1]) if not data.empty else (None, None)
+        )
         lower, upper = (f"{name}_lower", f"{name}_upper") if f"{name}_lower" in data else (None, None)
-        out[name] = kpis.headline(data, measure, key=f"{section}-{name}",
-                                  label=f"{measure.label} ({who})" if who else measure.label,
-                                  target=target, target_label=target_label, lower=lower, upper=upper,
-                                  scope=f.area_label, page=page, section=section)
+        out[name] = kpis.headline(
+            data,
+            measure,
+            key=f"{section}-{name}",
+            label=f"{measure.label} ({who})" if who else measure.label,
+            target=target,
+            target_label=target_label,
+            lower=lower,
+            upper=upper,
+            scope=f.area_label,
+            page=page,
+            section=section,
+        )
     return out
 
 
-def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, key: str, page: str,
-                         home_visits: bool = False) -> None:
+def appointment_patterns(
+    f: Filters, *, age_bands: list[str] | None, who: str, key: str, page: str, home_visits: bool = False
+) -> None:
     """Tiles, SPC, mode mix and a monthly table for one age group's appointments."""
     st.header("General practice access", anchor=f"{key}-access")
     ward_filter_note(f)
@@ -84,8 +99,9 @@ def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, k
     if monthly.frame.empty:
         st.info("No appointments in the chosen period and wards.")
         return
-    headlines = appointment_headlines(monthly, f, who, targets(), page=page, section=f"{key}-access",
-                                      home_visits=home_visits)
+    headlines = appointment_headlines(
+        monthly, f, who, targets(), page=page, section=f"{key}-access", home_visits=home_visits
+    )
     tiles.tile_row(list(headlines.values()))
     frame.legend(monthly)
     tab_spc, tab_mode, tab_table = frame.lazy_tabs(["Rate per 1,000: SPC", "Mode mix", "Monthly table"], key=key)
@@ -101,18 +117,34 @@ def appointment_patterns(f: Filters, *, age_bands: list[str] | None, who: str, k
 
 
 def _mode_mix(f: Filters, *, age_bands: list[str] | None, who: str, key: str) -> None:
-    modes = frame.load("appointments_by_mode_month", wards=appointment_wards(f), age_bands=age_bands, start=f.start,
-                       end=f.end)
+    modes = frame.load(
+        "appointments_by_mode_month", wards=appointment_wards(f), age_bands=age_bands, start=f.start, end=f.end
+    )
     if modes is None:
         return
-    chart = charts.trend(modes.frame, x="month", y="share", kind="pct", color="appt_mode",
-                         title=f"Mode of appointment ({who})", y_title="Share of appointments")
+    chart = charts.trend(
+        modes.frame,
+        x="month",
+        y="share",
+        kind="pct",
+        color="appt_mode",
+        title=f"Mode of appointment ({who})",
+        y_title="Share of appointments",
+    )
     tables.chart_with_download(chart, modes, key=f"{key}-modes")
     frame.legend(modes)
 
 
-def spc_section(protected, measure_name: str, *, key: str, label: str, target: float | None = None,
-                target_label: str | None = None, baseline_choice: bool = True) -> None:
+def spc_section(
+    protected,
+    measure_name: str,
+    *,
+    key: str,
+    label: str,
+    target: float | None = None,
+    target_label: str | None = None,
+    baseline_choice: bool = True,
+) -> None:
     """An XmR chart for a monthly measure, with a choice of the date the limits are calculated from."""
     data = protected.frame
     if data is None or data.empty:
@@ -122,8 +154,12 @@ def spc_section(protected, measure_name: str, *, key: str, label: str, target: f
     baseline = None
     if baseline_choice and len(data) >= 30:
         options = ["All points"] + [f"{d:%b %Y}" for d in dates.iloc[:-14]]
-        chosen = st.selectbox("Calculate limits from", options, key=f"baseline-{key}",
-                              help="Recalculate the mean and limits from a later date, e.g. after the Covid drop.")
+        chosen = st.selectbox(
+            "Calculate limits from",
+            options,
+            key=f"baseline-{key}",
+            help="Recalculate the mean and limits from a later date, e.g. after the Covid drop.",
+        )
         if chosen != "All points":
             baseline = dates.iloc[options.index(chosen) - 1]
     result = kpis.xmr_for(data, measure_name, "month", measure.polarity, target, baseline)
@@ -133,11 +169,20 @@ def spc_section(protected, measure_name: str, *, key: str, label: str, target: f
     if not result.enough_points:
         st.caption(f"{result.variation} ({len(data)} points; Making Data Count needs at least 15).")
         return
-    chart = charts.spc(result.points, kind=measure.kind, title=f"{label}: XmR chart",
-                       subtitle=result.variation + (f" · {result.assurance}" if result.assurance else ""),
-                       target=target, target_label=target_label)
-    tables.chart_with_download(chart, tables.plain(result.points), key=f"spc-{key}",
-                               columns=["date", "value", "mean", "lpl", "upl", "point_type", "rule"])
+    chart = charts.spc(
+        result.points,
+        kind=measure.kind,
+        title=f"{label}: XmR chart",
+        subtitle=result.variation + (f" · {result.assurance}" if result.assurance else ""),
+        target=target,
+        target_label=target_label,
+    )
+    tables.chart_with_download(
+        chart,
+        tables.plain(result.points),
+        key=f"spc-{key}",
+        columns=["date", "value", "mean", "lpl", "upl", "point_type", "rule"],
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,8 +191,7 @@ def spc_section(protected, measure_name: str, *, key: str, label: str, target: f
 DOMAINS = ("Starting Well", "Living Well", "Ageing Well", "Wider Determinants")
 # Headline indicator per life-course domain on the Overview, by Fingertips ID. Identifiers, not figures: if an
 # extract lacks one, the domain's first indicator stands in.
-HEADLINE_INDICATORS = {"Starting Well": 90323, "Living Well": 92443, "Ageing Well": 92949,
-                       "Wider Determinants": 93700}
+HEADLINE_INDICATORS = {"Starting Well": 90323, "Living Well": 92443, "Ageing Well": 92949, "Wider Determinants": 93700}
 
 
 def benchmark_words(row: pd.Series, comparator: pd.Series | None, name: str) -> str:
@@ -164,17 +208,28 @@ def _same_period(rows: pd.DataFrame, period: str) -> pd.Series | None:
     return match.iloc[0] if not match.empty else None
 
 
-def indicator_headline(rows: pd.DataFrame, *, key: str, page: str, section: str, scope: str = "Halton",
-                       label: str | None = None) -> kpis.Headline | None:
+def indicator_headline(
+    rows: pd.DataFrame, *, key: str, page: str, section: str, scope: str = "Halton", label: str | None = None
+) -> kpis.Headline | None:
     """An indicator's headline for an area: latest value in its own period, judged against England."""
     halton = rows.sort_values("period_start")
     if halton.empty:
         return None
     first = halton.iloc[0]
     measure = measures.with_label("value", label or str(first["indicator_name"]))
-    item = kpis.headline(halton, measure, key=key, date_column="period_start", period_column="time_period",
-                         polarity=str(first["polarity"]), lower="lower_ci", upper="upper_ci", scope=scope,
-                         page=page, section=section)
+    item = kpis.headline(
+        halton,
+        measure,
+        key=key,
+        date_column="period_start",
+        period_column="time_period",
+        polarity=str(first["polarity"]),
+        lower="lower_ci",
+        upper="upper_ci",
+        scope=scope,
+        page=page,
+        section=section,
+    )
     if item is not None and str(first["unit"]) == "%" and item.value is not None:
         item = dataclasses.replace(item, value_text=item.value_text + "%")
     return item
@@ -190,13 +245,21 @@ def indicator_section(domain: str, f: Filters, *, page: str) -> None:
         return
     section = f"{page}-indicators"
     st.header(f"{domain} indicators", anchor=section)
-    st.caption("Public-health indicators (Fingertips layout) with 95% confidence intervals: Wilson score for "
-               "proportions, Byar's method for rates. Significance compares the interval with the comparator.")
+    st.caption(
+        "Public-health indicators (Fingertips layout) with 95% confidence intervals: Wilson score for "
+        "proportions, Byar's method for rates. Significance compares the interval with the comparator."
+    )
     by_ward = frame.load("indicator_wards_latest", domain=domain)
     with_wards = set() if by_ward is None else set(by_ward.frame["indicator_id"])
     for indicator_id, rows in trends.frame.groupby("indicator_id", sort=False):
-        _indicator_block(int(indicator_id), trends.with_frame(rows), f, page=page, section=section,
-                         by_ward=by_ward if indicator_id in with_wards else None)
+        _indicator_block(
+            int(indicator_id),
+            trends.with_frame(rows),
+            f,
+            page=page,
+            section=section,
+            by_ward=by_ward if indicator_id in with_wards else None,
+        )
     frame.legend(trends)
 
 
@@ -214,8 +277,13 @@ def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, sec
             return
         latest = halton.iloc[-1]
         words = benchmark_words(latest, _same_period(england, latest["time_period"]), "England")
-        item = indicator_headline(halton, key=f"ind-{indicator_id}", page=page, section=section,
-                                  label=f"Halton, {formats.period_name(None, latest['time_period'])}")
+        item = indicator_headline(
+            halton,
+            key=f"ind-{indicator_id}",
+            page=page,
+            section=section,
+            label=f"Halton, {formats.period_name(None, latest['time_period'])}",
+        )
         item = kpis.benchmarked(item, words) if item is not None else None
         columns = st.columns([1, 1, 2]) if not wards.empty else st.columns([1, 3])
         with columns[0]:
@@ -224,21 +292,41 @@ def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, sec
             last_ward = wards.iloc[-1]
             # Compare like periods: a ward a period behind is set against Halton's value for that same period.
             ward_words = benchmark_words(last_ward, _same_period(halton, last_ward["time_period"]), "Halton")
-            ward_item = indicator_headline(wards, key=f"ind-{indicator_id}-ward", page=page, section=section,
-                                           scope=f.area_label,
-                                           label=f"{f.area_label}, {formats.period_name(None, last_ward['time_period'])}")
+            ward_item = indicator_headline(
+                wards,
+                key=f"ind-{indicator_id}-ward",
+                page=page,
+                section=section,
+                scope=f.area_label,
+                label=f"{f.area_label}, {formats.period_name(None, last_ward['time_period'])}",
+            )
             with columns[1]:
                 tiles.tile(kpis.benchmarked(ward_item, ward_words) if ward_item else None)
         with columns[-1]:
             shown = rows.assign(period=rows["time_period"].map(lambda p: formats.period_name(None, p)))
             has_ci = shown["lower_ci"].notna().any()
-            chart = charts.trend(shown, x="period", x_type="O", x_sort="period_start", y="value", kind="value",
-                                 color="area_name", colours=charts.area_colours(shown["area_name"]), title=str(name),
-                                 y_title=str(unit), x_title="Period", lower="lower_ci" if has_ci else None,
-                                 upper="upper_ci" if has_ci else None, height=220)
-            tables.chart_with_download(chart, protected, key=f"indicator-{indicator_id}-trend",
-                                       columns=["area_name", "time_period", "count", "denominator", "value",
-                                                "lower_ci", "upper_ci"])
+            chart = charts.trend(
+                shown,
+                x="period",
+                x_type="O",
+                x_sort="period_start",
+                y="value",
+                kind="value",
+                color="area_name",
+                colours=charts.area_colours(shown["area_name"]),
+                title=str(name),
+                y_title=str(unit),
+                x_title="Period",
+                lower="lower_ci" if has_ci else None,
+                upper="upper_ci" if has_ci else None,
+                height=220,
+            )
+            tables.chart_with_download(
+                chart,
+                protected,
+                key=f"indicator-{indicator_id}-trend",
+                columns=["area_name", "time_period", "count", "denominator", "value", "lower_ci", "upper_ci"],
+            )
         if by_ward is not None:
             _ward_comparison(indicator_id, by_ward)
 
@@ -250,19 +338,41 @@ def _ward_comparison(indicator_id: int, by_ward) -> None:
     wards = by_ward.frame[by_ward.frame["indicator_id"] == indicator_id]
     halton_value = wards["halton_value"].dropna()
     reference = float(halton_value.iloc[0]) if not halton_value.empty else None
-    compared = [stats.benchmark_phrase(stats.benchmark(r.lower_ci, r.upper_ci, reference, r.polarity), "Halton")
-                if reference is not None and not formats.is_missing(r.value) else "not compared (suppressed)"
-                for r in wards.itertuples()]
+    compared = [
+        stats.benchmark_phrase(stats.benchmark(r.lower_ci, r.upper_ci, reference, r.polarity), "Halton")
+        if reference is not None and not formats.is_missing(r.value)
+        else "not compared (suppressed)"
+        for r in wards.itertuples()
+    ]
     shown = by_ward.with_frame(wards.assign(compared_with_halton=compared))
     with expander:
-        chart = charts.bar(wards, category="ward_name", value="value", kind="value",
-                           title=f"{wards['indicator_name'].iloc[0]}, {formats.period_name(None, wards['time_period'].iloc[0])}",
-                           value_title=str(wards["unit"].iloc[0]), lower="lower_ci", upper="upper_ci",
-                           reference=reference)
+        chart = charts.bar(
+            wards,
+            category="ward_name",
+            value="value",
+            kind="value",
+            title=f"{wards['indicator_name'].iloc[0]}, {formats.period_name(None, wards['time_period'].iloc[0])}",
+            value_title=str(wards["unit"].iloc[0]),
+            lower="lower_ci",
+            upper="upper_ci",
+            reference=reference,
+        )
         charts.draw(chart, key=f"chart-indicator-{indicator_id}-wards")
-        tables.show(shown, key=f"indicator-{indicator_id}-wards",
-                    columns=["ward_name", "imd_score", "time_period", "count", "denominator", "value", "lower_ci",
-                             "upper_ci", "compared_with_halton"])
+        tables.show(
+            shown,
+            key=f"indicator-{indicator_id}-wards",
+            columns=[
+                "ward_name",
+                "imd_score",
+                "time_period",
+                "count",
+                "denominator",
+                "value",
+                "lower_ci",
+                "upper_ci",
+                "compared_with_halton",
+            ],
+        )
         frame.legend(by_ward)
 
 
@@ -281,9 +391,14 @@ def headline_indicators(latest, *, page_for_domain: dict[str, str]) -> dict[str,
         row = halton.iloc[0]
         words = benchmark_words(row, england.iloc[0] if not england.empty else None, "England")
         page = page_for_domain.get(domain, "")
-        item = indicator_headline(halton.assign(period_start=halton.get("period_start", pd.Timestamp("2000-01-01"))),
-                                  key=f"headline-{indicator_id}", page=page, section=f"{page}-indicators",
-                                  scope="Halton-wide", label=str(row["indicator_name"]))
+        item = indicator_headline(
+            halton.assign(period_start=halton.get("period_start", pd.Timestamp("2000-01-01"))),
+            key=f"headline-{indicator_id}",
+            page=page,
+            section=f"{page}-indicators",
+            scope="Halton-wide",
+            label=str(row["indicator_name"]),
+        )
         out[domain] = dataclasses.replace(kpis.benchmarked(item, words), group=domain)
     return out
 
@@ -297,18 +412,21 @@ def ward_comparison_table(data: pd.DataFrame) -> pd.DataFrame:
         ward = by_type["Ward"].iloc[0] if not by_type["Ward"].empty else None
         halton = by_type["Local authority"].iloc[0] if not by_type["Local authority"].empty else None
         england = by_type["England"].iloc[0] if not by_type["England"].empty else None
-        rows.append({
-            "domain": part["domain"].iloc[0],
-            "indicator": part["indicator_name"].iloc[0],
-            "unit": part["unit"].iloc[0],
-            "period": formats.period_name(None, (halton if halton is not None else part.iloc[0])["time_period"]),
-            "ward_value": ward["value"] if ward is not None else None,
-            "ward_vs_halton": (benchmark_words(ward, halton, "Halton") if ward is not None
-                               else "not available at ward level"),
-            "halton_value": halton["value"] if halton is not None else None,
-            "halton_vs_england": benchmark_words(halton, england, "England") if halton is not None else "",
-            "england_value": england["value"] if england is not None else None,
-        })
+        rows.append(
+            {
+                "domain": part["domain"].iloc[0],
+                "indicator": part["indicator_name"].iloc[0],
+                "unit": part["unit"].iloc[0],
+                "period": formats.period_name(None, (halton if halton is not None else part.iloc[0])["time_period"]),
+                "ward_value": ward["value"] if ward is not None else None,
+                "ward_vs_halton": (
+                    benchmark_words(ward, halton, "Halton") if ward is not None else "not available at ward level"
+                ),
+                "halton_value": halton["value"] if halton is not None else None,
+                "halton_vs_england": benchmark_words(halton, england, "England") if halton is not None else "",
+                "england_value": england["value"] if england is not None else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -323,8 +441,18 @@ def ld_headline(f: Filters, target_table, *, page: str, section: str):
     data = loaded.frame
     measure = M["uptake"]
     target, label = _target(target_table, measure, data["month"].iloc[-1])
-    item = kpis.headline(data, measure, key="ld-uptake", target=target, target_label=label, lower="uptake_lower",
-                         upper="uptake_upper", scope="Halton-wide", page=page, section=section)
+    item = kpis.headline(
+        data,
+        measure,
+        key="ld-uptake",
+        target=target,
+        target_label=label,
+        lower="uptake_lower",
+        upper="uptake_upper",
+        scope="Halton-wide",
+        page=page,
+        section=section,
+    )
     latest = data.iloc[-1]
     return kpis.with_projection(item, latest["projected_year_end"], target), loaded
 
@@ -335,9 +463,18 @@ def fds_headline(f: Filters, target_table, *, page: str, section: str):
         return None, None
     measure = M["performance"]
     target, label = _target(target_table, measure, loaded.frame["month"].iloc[-1])
-    item = kpis.headline(loaded.frame, measure, key="cancer-fds", target=target, target_label=label,
-                         lower="performance_lower", upper="performance_upper", scope="Halton-wide", page=page,
-                         section=section)
+    item = kpis.headline(
+        loaded.frame,
+        measure,
+        key="cancer-fds",
+        target=target,
+        target_label=label,
+        lower="performance_lower",
+        upper="performance_upper",
+        scope="Halton-wide",
+        page=page,
+        section=section,
+    )
     return item, loaded
 
 
@@ -345,9 +482,12 @@ def trajectory_frame(data: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Each financial year's cumulative uptake by month of the year, and this year's projected year end with the
     range the earlier years' gains from the same month to March give."""
     months = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
-    rows = data.assign(series="actual", financial_year=data["financial_year"].astype(str),
-                       fy_month_name=data["fy_month"].map(lambda m: months[int(m) - 1]),
-                       month_name=pd.to_datetime(data["month"]).dt.strftime("%b %Y"))
+    rows = data.assign(
+        series="actual",
+        financial_year=data["financial_year"].astype(str),
+        fy_month_name=data["fy_month"].map(lambda m: months[int(m) - 1]),
+        month_name=pd.to_datetime(data["month"]).dt.strftime("%b %Y"),
+    )
     current = rows["financial_year"].iloc[-1]
     latest = rows.iloc[-1]
     gains = []
@@ -361,13 +501,30 @@ def trajectory_frame(data: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     out = shown[["series", "financial_year", "fy_month", "fy_month_name", "month_name", "uptake"]]
     if gains and int(latest["fy_month"]) < 12 and not formats.is_missing(latest["projected_year_end"]):
         base = float(latest["uptake"])
-        projection = pd.DataFrame([
-            {"series": "projection", "financial_year": current, "fy_month": int(latest["fy_month"]),
-             "fy_month_name": latest["fy_month_name"], "uptake": base, "low": None, "high": None, "label": None},
-            {"series": "projection", "financial_year": current, "fy_month": 12, "fy_month_name": "Mar",
-             "uptake": float(latest["projected_year_end"]), "low": min(1.0, base + min(gains)),
-             "high": min(1.0, base + max(gains)),
-             "label": f"Projected year end, range from {len(gains)} earlier year{'s' if len(gains) > 1 else ''}"}])
+        projection = pd.DataFrame(
+            [
+                {
+                    "series": "projection",
+                    "financial_year": current,
+                    "fy_month": int(latest["fy_month"]),
+                    "fy_month_name": latest["fy_month_name"],
+                    "uptake": base,
+                    "low": None,
+                    "high": None,
+                    "label": None,
+                },
+                {
+                    "series": "projection",
+                    "financial_year": current,
+                    "fy_month": 12,
+                    "fy_month_name": "Mar",
+                    "uptake": float(latest["projected_year_end"]),
+                    "low": min(1.0, base + min(gains)),
+                    "high": min(1.0, base + max(gains)),
+                    "label": f"Projected year end, range from {len(gains)} earlier year{'s' if len(gains) > 1 else ''}",
+                },
+            ]
+        )
         out = pd.concat([out.assign(low=None, high=None, label=None), projection], ignore_index=True)
     else:
         out = out.assign(low=None, high=None, label=None)
@@ -399,10 +556,24 @@ def budget_headline_item() -> kpis.Headline | None:
     summary = kpis.budget_headline(total, str(year["financial_year"]), int(year["latest_month"]))
     measure = M["m12_total"]
     return kpis.Headline(
-        key="budget", label=f"Budget {summary.financial_year}: forecast (M12)", measure=measure,
-        value=float(total["m12_total"]), value_text=formats.fmt(total["m12_total"], "gbp"),
+        key="budget",
+        label=f"Budget {summary.financial_year}: forecast (M12)",
+        measure=measure,
+        value=float(total["m12_total"]),
+        value_text=formats.fmt(total["m12_total"], "gbp"),
         period_text=f"Month {summary.month}",
-        change_text=None, previous_period=None, ci_text=None, target=float(total["budget"]),
-        target_text=f"Target {formats.fmt(total['budget'], 'gbp')} (the year's budget)", variation_icon=None, assurance_icon=None,
-        variation_reason="One statement a month: SPC not applicable", verdict=summary.verdict,
-        attention=summary.attention, tone=summary.tone, scope="Halton-wide", page="budget", section="budget-headline")
+        change_text=None,
+        previous_period=None,
+        ci_text=None,
+        target=float(total["budget"]),
+        target_text=f"Target {formats.fmt(total['budget'], 'gbp')} (the year's budget)",
+        variation_icon=None,
+        assurance_icon=None,
+        variation_reason="One statement a month: SPC not applicable",
+        verdict=summary.verdict,
+        attention=summary.attention,
+        tone=summary.tone,
+        scope="Halton-wide",
+        page="budget",
+        section="budget-headline",
+    )

@@ -311,7 +311,8 @@ def xmr(
     if not isinstance(min_points, (int, np.integer)) or isinstance(min_points, bool) or min_points < 2:
         raise ValueError(f"min_points must be an integer of at least 2, got {min_points!r}")
     if fix_after_n_points is not None and (
-        not isinstance(fix_after_n_points, (int, np.integer)) or isinstance(fix_after_n_points, bool)
+        not isinstance(fix_after_n_points, (int, np.integer))
+        or isinstance(fix_after_n_points, bool)
         or fix_after_n_points < 12
     ):
         raise ValueError(f"fix_after_n_points must be an integer of at least 12, got {fix_after_n_points!r}")
@@ -368,8 +369,9 @@ def xmr(
             seg = int(frame.loc[frame["date"] == first, "segment"].iloc[0])
             if seg == 0:
                 continue  # a date before the first point starts no new segment
-            rebases.append({"date": pd.Timestamp(first_dates.loc[seg]), "requested": start,
-                            "reason": reasons.get(start, "")})
+            rebases.append(
+                {"date": pd.Timestamp(first_dates.loc[seg]), "requested": start, "reason": reasons.get(start, "")}
+            )
 
     y_all = frame["value"].to_numpy(dtype=float)
     frame["moving_range"] = np.nan

@@ -355,8 +355,14 @@ def recent_trend(
     'reason' ('' or why it cannot be calculated)}.
     """
     pol = normalise_polarity(polarity)
-    out: dict[str, Any] = {"trend": CANNOT_BE_CALCULATED, "direction": 0, "chi2": np.nan, "slope": np.nan,
-                           "points": [], "reason": ""}
+    out: dict[str, Any] = {
+        "trend": CANNOT_BE_CALCULATED,
+        "direction": 0,
+        "chi2": np.nan,
+        "slope": np.nan,
+        "points": [],
+        "reason": "",
+    }
     # A point needs its limits even for proportions: FingertipsNext's GetMostRecentData drops points
     # without them on both paths (a missing limit usually means a suppressed value).
     needed = [value, lower, upper, count, denominator] if proportion else [value, lower, upper]
@@ -399,8 +405,13 @@ def recent_trend(
         slopes = []
         chi2 = np.nan
         for s in subsets:
-            s1, s2, s3, s4, s5 = w[s].sum(), (w * y * t)[s].sum(), (w * t)[s].sum(), (w * y)[s].sum(), \
-                (w * t * t)[s].sum()
+            s1, s2, s3, s4, s5 = (
+                w[s].sum(),
+                (w * y * t)[s].sum(),
+                (w * t)[s].sum(),
+                (w * y)[s].sum(),
+                (w * t * t)[s].sum(),
+            )
             det = s1 * s5 - s3**2
             slopes.append(float((s1 * s2 - s3 * s4) / det))
             if len(slopes) == 1:

@@ -256,9 +256,7 @@ def assert_no_small_counts(
     """
     if columns is None:
         columns = [
-            c
-            for c in df.columns
-            if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+            c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
         ]
     offenders: list[str] = []
     total = 0

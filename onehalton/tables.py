@@ -14,9 +14,26 @@ import streamlit as st
 from onehalton import formats, measures, protection
 
 # Columns that are never shown: how rows are built or typed, not what they say.
-INTERNAL = {"row_type", "multiplier", "ci_method", "polarity", "code_verified", "id_verified", "area_code",
-            "period_start", "is_synthetic", "months", "segment", "upper_near", "lower_near", "moving_range",
-            "special_cause", "direction", "fy_start", "halton_value_ci"}
+INTERNAL = {
+    "row_type",
+    "multiplier",
+    "ci_method",
+    "polarity",
+    "code_verified",
+    "id_verified",
+    "area_code",
+    "period_start",
+    "is_synthetic",
+    "months",
+    "segment",
+    "upper_near",
+    "lower_near",
+    "moving_range",
+    "special_cause",
+    "direction",
+    "fy_start",
+    "halton_value_ci",
+}
 DATE_COLUMNS = {"month", "date"}
 CI_SUFFIXES = {"_lower": "95% CI lower", "_upper": "95% CI upper"}
 
@@ -49,8 +66,9 @@ def _cell(value, kind: str | None, column: str) -> str:
     return str(value)
 
 
-def readable(protected: protection.Protected, *, columns: list[str] | None = None,
-             kinds: dict[str, str] | None = None) -> pd.DataFrame:
+def readable(
+    protected: protection.Protected, *, columns: list[str] | None = None, kinds: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The table as people read it: human headers, written values, `*` hidden, `–` missing."""
     frame = protected.frame
     shown = [c for c in (columns or list(frame.columns)) if c not in INTERNAL]
@@ -74,18 +92,32 @@ def csv_frame(protected: protection.Protected, columns: list[str] | None = None)
         if column_kind(column) == "gbp":
             frame[column] = [v if v == formats.SUPPRESSED else formats.pounds(v) for v in frame[column]]
         elif column in DATE_COLUMNS:
-            frame[column] = [None if formats.is_missing(v) else pd.Timestamp(v).strftime("%Y-%m") for v in frame[column]]
+            frame[column] = [
+                None if formats.is_missing(v) else pd.Timestamp(v).strftime("%Y-%m") for v in frame[column]
+            ]
     return frame
 
 
-def show(protected: protection.Protected, key: str, *, columns: list[str] | None = None,
-         kinds: dict[str, str] | None = None, emphasise: pd.Series | None = None, height: str | int = "auto") -> None:
+def show(
+    protected: protection.Protected,
+    key: str,
+    *,
+    columns: list[str] | None = None,
+    kinds: dict[str, str] | None = None,
+    emphasise: pd.Series | None = None,
+    height: str | int = "auto",
+) -> None:
     """A readable table and its CSV download. `emphasise` marks subtotal/total rows (bold, shaded)."""
     table = readable(protected, columns=columns, kinds=kinds)
     if emphasise is not None and emphasise.any():
         rows = emphasise.reindex(table.index).fillna(False).to_numpy()
-        styled = table.style.apply(lambda row: ["font-weight: 700; background-color: #E8EDEE" if rows[
-            table.index.get_loc(row.name)] else "" for _ in row], axis=1)
+        styled = table.style.apply(
+            lambda row: [
+                "font-weight: 700; background-color: #E8EDEE" if rows[table.index.get_loc(row.name)] else ""
+                for _ in row
+            ],
+            axis=1,
+        )
         st.dataframe(styled, hide_index=True, width="stretch", height=height)
     else:
         st.dataframe(table, hide_index=True, width="stretch", height=height)
@@ -94,8 +126,15 @@ def show(protected: protection.Protected, key: str, *, columns: list[str] | None
 
 def download(frame: pd.DataFrame, key: str, label: str = "Download table (CSV)") -> None:
     # The CSV is written when someone clicks, not on every run (deferred data); "ignore" keeps the page as it is.
-    st.download_button(label, lambda: frame.to_csv(index=False).encode("utf-8"), file_name=f"{key}.csv",
-                       mime="text/csv", key=f"download-{key}", icon=":material/download:", on_click="ignore")
+    st.download_button(
+        label,
+        lambda: frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{key}.csv",
+        mime="text/csv",
+        key=f"download-{key}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
 def chart_with_download(chart, protected: protection.Protected, key: str, columns: list[str] | None = None) -> None:
@@ -106,11 +145,24 @@ def chart_with_download(chart, protected: protection.Protected, key: str, column
     charts.draw(chart, key=f"chart-{key}")
     with st.container(horizontal=True, gap="small"):
         download(csv_frame(protected, columns), key, label="Chart data (CSV)")
-        st.download_button("PNG", lambda: chart_export.to_png(chart.spec_json()), file_name=f"{key}.png",
-                           mime="image/png", key=f"png-{key}", icon=":material/image:", on_click="ignore")
-        st.download_button("SVG", lambda: chart_export.to_svg(chart.spec_json()),
-                           file_name=f"{key}.svg", mime="image/svg+xml", key=f"svg-{key}", icon=":material/image:",
-                           on_click="ignore")
+        st.download_button(
+            "PNG",
+            lambda: chart_export.to_png(chart.spec_json()),
+            file_name=f"{key}.png",
+            mime="image/png",
+            key=f"png-{key}",
+            icon=":material/image:",
+            on_click="ignore",
+        )
+        st.download_button(
+            "SVG",
+            lambda: chart_export.to_svg(chart.spec_json()),
+            file_name=f"{key}.svg",
+            mime="image/svg+xml",
+            key=f"svg-{key}",
+            icon=":material/image:",
+            on_click="ignore",
+        )
 
 
 def plain(frame: pd.DataFrame) -> protection.Protected:

@@ -23,16 +23,26 @@ def tile(item: kpis.Headline | None, *, label: str = "No data") -> None:
         arrow = "off"
         if item.change_text and item.change_text != "no change":
             arrow = "down" if item.change_text.startswith("−") else "up"
-        st.metric(item.label, item.value_text, delta=item.change_text, delta_color=item.colour, delta_arrow=arrow,
-                  help=item.measure.definition, chart_data=list(item.spark) or None, chart_type="line",
-                  delta_description=f"vs {item.previous_period}" if item.change_text else None)
+        st.metric(
+            item.label,
+            item.value_text,
+            delta=item.change_text,
+            delta_color=item.colour,
+            delta_arrow=arrow,
+            help=item.measure.definition,
+            chart_data=list(item.spark) or None,
+            chart_type="line",
+            delta_description=f"vs {item.previous_period}" if item.change_text else None,
+        )
         lines = [item.period_text] + [t for t in (item.ci_text, item.target_text) if t]
         st.caption(" · ".join(lines))
         if item.scope == "Halton-wide" and filters.current().ward_level:
             st.caption(":material/public: Halton-wide: the ward filter does not change this.")
-        st.html(f'<div class="oh-verdict-line" style="display:flex;gap:6px;align-items:center">'
-                f'{_variation(item, 30)}{_assurance(item, 30)}'
-                f'<span style="font-size:0.95rem;line-height:1.2">{escape(item.verdict)}</span></div>')
+        st.html(
+            f'<div class="oh-verdict-line" style="display:flex;gap:6px;align-items:center">'
+            f"{_variation(item, 30)}{_assurance(item, 30)}"
+            f'<span style="font-size:0.95rem;line-height:1.2">{escape(item.verdict)}</span></div>'
+        )
 
 
 def _variation(item: kpis.Headline, size: int) -> str:
@@ -70,17 +80,21 @@ def board(items: list[kpis.Headline], query: dict, *, ward_level: bool = False) 
         rows.append(
             f'<tr data-kpi="{escape(item.key)}" style="border-left:5px solid {tone}">'
             f'<td class="oh-name"><a href="{escape(_link(item, query))}" target="_self" title="{escape(where)}">'
-            f'{escape(item.label)}</a>{scope}'
-            '</td>'
+            f"{escape(item.label)}</a>{scope}"
+            "</td>"
             f'<td class="oh-value">{escape(item.value_text)}<div class="oh-sub">{escape(item.period_text)}</div></td>'
             f'<td class="oh-target" title="{escape(item.target_text or "No target set")}">{_target(item)}</td>'
             f'<td class="oh-icon">{_variation(item, 30)}</td><td class="oh-icon">{_assurance(item, 30)}</td>'
             f'<td class="oh-spark">{icons.img(icons.sparkline(item.spark, 80, 26), "Trend")}</td>'
-            f'<td class="oh-verdict">{escape(item.verdict)}</td></tr>')
+            f'<td class="oh-verdict">{escape(item.verdict)}</td></tr>'
+        )
     widths = "".join(f'<col style="width:{w}%">' for w in (30, 10, 8, 7, 8, 10, 27))
-    st.html(BOARD_STYLE + f'<table class="oh-board"><colgroup>{widths}</colgroup><thead><tr><th>KPI</th><th>Latest</th><th>Target</th>'
-            '<th title="Making Data Count: variation">Variation</th><th title="Making Data Count: assurance">'
-            'Assurance</th><th>Trend</th><th>Verdict</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+    st.html(
+        BOARD_STYLE
+        + f'<table class="oh-board"><colgroup>{widths}</colgroup><thead><tr><th>KPI</th><th>Latest</th><th>Target</th>'
+        '<th title="Making Data Count: variation">Variation</th><th title="Making Data Count: assurance">'
+        "Assurance</th><th>Trend</th><th>Verdict</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
 
 
 def _target(item: kpis.Headline) -> str:
@@ -93,14 +107,20 @@ def attention(items: list, query: dict) -> None:
     """The short list a board should look at first."""
     flagged = kpis.needing_attention(items)
     if not flagged:
-        st.success("Nothing needs attention: no special-cause concern, no failing assurance, nothing off track.",
-                   icon=":material/check_circle:")
+        st.success(
+            "Nothing needs attention: no special-cause concern, no failing assurance, nothing off track.",
+            icon=":material/check_circle:",
+        )
         return
-    links = " · ".join(f'<a href="{escape(_link(i, query))}" target="_self" title="{escape(i.attention)}">'
-                       f'<b>{escape(i.label)}</b></a>' for i in flagged)
-    st.html(f'<div class="oh-attention" data-testid="oh-attention" style="border-left:6px solid #ED8B00;'
-            f'background:#FFF4E5;padding:6px 12px;border-radius:4px;font-size:0.9rem;line-height:1.35">'
-            f'<b>Needs attention ({len(flagged)})</b>, why in the verdict column: {links}</div>')
+    links = " · ".join(
+        f'<a href="{escape(_link(i, query))}" target="_self" title="{escape(i.attention)}"><b>{escape(i.label)}</b></a>'
+        for i in flagged
+    )
+    st.html(
+        f'<div class="oh-attention" data-testid="oh-attention" style="border-left:6px solid #ED8B00;'
+        f'background:#FFF4E5;padding:6px 12px;border-radius:4px;font-size:0.9rem;line-height:1.35">'
+        f"<b>Needs attention ({len(flagged)})</b>, why in the verdict column: {links}</div>"
+    )
 
 
 BOARD_STYLE = """<style>

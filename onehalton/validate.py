@@ -113,12 +113,15 @@ class TableStatus:
         left_out = ""
         if self.files_left_out:
             used = len(self.files) - len(self.files_left_out)
-            left_out = ("; ".join(f.describe() for f in self.files_left_out)
-                        + (f"; the other {used:,} files are used" if used != 1 else "; the other file is used"))
+            left_out = "; ".join(f.describe() for f in self.files_left_out) + (
+                f"; the other {used:,} files are used" if used != 1 else "; the other file is used"
+            )
         if self.rows_excluded:
             details = "; ".join(p.describe(self.name) for p in self.problems)
-            return (f"**{self.title}** (`{files}`): {left_out + '; ' if left_out else ''}{self.rows_excluded:,} of "
-                    f"{self.rows_read:,} rows excluded ({details}).{notes}")
+            return (
+                f"**{self.title}** (`{files}`): {left_out + '; ' if left_out else ''}{self.rows_excluded:,} of "
+                f"{self.rows_read:,} rows excluded ({details}).{notes}"
+            )
         if left_out:
             return f"**{self.title}** (`{files}`): {left_out}: all {self.rows_read:,} rows valid.{notes}"
         return f"**{self.title}** (`{files}`): all {self.rows_read:,} rows valid.{notes}"
@@ -155,8 +158,11 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
         status.reason = f"no file `{table.name}.parquet` or folder `{table.name}/` in the data folder."
         return status
     if missing_deps:
-        status.reason = ("it depends on " + ", ".join(f"`{d}`" for d in missing_deps)
-                         + ", which could not be loaded, so its codes cannot be checked.")
+        status.reason = (
+            "it depends on "
+            + ", ".join(f"`{d}`" for d in missing_deps)
+            + ", which could not be loaded, so its codes cannot be checked."
+        )
         return status
 
     # Each file is checked on its own first, so in a folder of monthly files the one file at fault is named
@@ -176,11 +182,15 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
             status.problems = problems
             status.reason = reason + "."
         else:
-            status.reason = "no file in it can be used: " + "; ".join(
-                f"`{p.relative_to(data_dir)}`: {reason}" for p, reason, _ in faults) + "."
+            status.reason = (
+                "no file in it can be used: "
+                + "; ".join(f"`{p.relative_to(data_dir)}`: {reason}" for p, reason, _ in faults)
+                + "."
+            )
         return status
-    status.files_left_out = [LeftOut(str(p.relative_to(data_dir)), reason + _rows_in(con, p))
-                             for p, reason, _ in faults]
+    status.files_left_out = [
+        LeftOut(str(p.relative_to(data_dir)), reason + _rows_in(con, p)) for p, reason, _ in faults
+    ]
 
     file_list = "[" + ", ".join(_sql_string(str(p)) for p in usable) + "]"
     raw = f"raw_{table.name}"
@@ -246,9 +256,11 @@ def _screen_file(con, table: Table, path: Path) -> tuple[str, list[Problem]]:
     try:
         if path.stat().st_size == 0:
             return f"the file cannot be read as parquet (`{path.name}` is an empty file (0 bytes))", []
-        found = dict(con.execute(
-            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("
-            f"{_sql_string(str(path))}))").fetchall())
+        found = dict(
+            con.execute(
+                f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet({_sql_string(str(path))}))"
+            ).fetchall()
+        )
     except Exception as exc:  # noqa: BLE001 - any read failure means the same thing to the user
         return f"the file cannot be read as parquet ({_first_line(exc)})", []
     problems = _check_schema(table, found)
@@ -295,13 +307,18 @@ def _check_schema(table: Table, found: dict[str, str]) -> list[Problem]:
         if base == "NULL":
             # Pandas writes a column that is empty throughout with Parquet's NULL type: no values, no type.
             if not column.nullable:
-                problems.append(Problem(f"required column `{column.name}` holds no values at all (type NULL)",
-                                        column.name))
+                problems.append(
+                    Problem(f"required column `{column.name}` holds no values at all (type NULL)", column.name)
+                )
             continue
         if base not in contract.KINDS[column.kind]:
-            problems.append(Problem(
-                f"column `{column.name}` has type {duck_type}, but the contract needs {column.kind} "
-                f"({' or '.join(contract.KINDS[column.kind][:3])})", column.name))
+            problems.append(
+                Problem(
+                    f"column `{column.name}` has type {duck_type}, but the contract needs {column.kind} "
+                    f"({' or '.join(contract.KINDS[column.kind][:3])})",
+                    column.name,
+                )
+            )
     return problems
 
 
@@ -330,33 +347,42 @@ def _typed_view(con, table: Table, raw: str, found: dict[str, str], status: Tabl
         local = f"timezone({zone}, CAST({name} AS TIMESTAMPTZ))" if zoned else name
         if column.month and base in TIMESTAMPS_WITHOUT_ZONE:
             timed = con.execute(
-                f"SELECT count(*), min({name}) FROM {raw} WHERE CAST({name} AS TIME) <> TIME '00:00:00'").fetchone()
+                f"SELECT count(*), min({name}) FROM {raw} WHERE CAST({name} AS TIME) <> TIME '00:00:00'"
+            ).fetchone()
             if timed[0]:
-                problems.append(Problem(
-                    f"column `{column.name}` holds times of day without a time zone ({timed[0]:,} values, e.g. "
-                    f"{timed[1]}), so which month each means is not certain: give dates, or timestamps with a "
-                    "time zone", column.name))
+                problems.append(
+                    Problem(
+                        f"column `{column.name}` holds times of day without a time zone ({timed[0]:,} values, e.g. "
+                        f"{timed[1]}), so which month each means is not certain: give dates, or timestamps with a "
+                        "time zone",
+                        column.name,
+                    )
+                )
                 continue
         if zoned:
-            status.notes.append(f"`{column.name}` holds timestamps with a time zone: each is read as the "
-                                f"{'month' if column.month else 'date'} it falls in in UK time "
-                                f"({contract.MONTH_TIME_ZONE}).")
+            status.notes.append(
+                f"`{column.name}` holds timestamps with a time zone: each is read as the "
+                f"{'month' if column.month else 'date'} it falls in in UK time "
+                f"({contract.MONTH_TIME_ZONE})."
+            )
         if column.month:
             moved = con.execute(
-                f"SELECT count(*), min(CAST({local} AS DATE)) FROM {raw} "
-                f"WHERE {name} IS NOT NULL AND day({local}) <> 1").fetchone()
+                f"SELECT count(*), min(CAST({local} AS DATE)) FROM {raw} WHERE {name} IS NOT NULL AND day({local}) <> 1"
+            ).fetchone()
             if moved[0]:
                 status.notes.append(
                     f"{moved[0]:,} value{'s' if moved[0] != 1 else ''} of `{column.name}` "
                     f"{'are' if moved[0] != 1 else 'is'} not the first day of a month (e.g. {moved[1]}): each is "
-                    f"read as the month it falls in ({moved[1]:%Y-%m}).")
+                    f"read as the month it falls in ({moved[1]:%Y-%m})."
+                )
             # Performance: first-of-month DATEs, the common case, are used as they are; truncating them anyway
             # costs the key check a third of validation at 1x.
             if moved[0] or zoned:
                 selected.append(f"CAST(date_trunc('month', {local}) AS DATE) AS {column.name}")
             else:
-                selected.append(f"CAST({name} AS DATE) AS {column.name}" if base != "DATE" else
-                                f"{name} AS {column.name}")
+                selected.append(
+                    f"CAST({name} AS DATE) AS {column.name}" if base != "DATE" else f"{name} AS {column.name}"
+                )
         else:
             selected.append(f"CAST({local} AS DATE) AS {column.name}")
     typed = f"typed_{table.name}"
@@ -373,9 +399,14 @@ def _row_checks(table: Table) -> list[tuple[str, str | None, str, dict]]:
             label = "key is missing (null)" if name in table.key else "value is missing (null)"
             checks.append((label, name, f"{name} IS NULL", {}))
         if col.allowed is not None:
-            checks.append(("value not in the allowed list", name,
-                           f"{name} IS NOT NULL AND NOT list_contains($allowed_{i}, {name})",
-                           {f"allowed_{i}": list(col.allowed)}))
+            checks.append(
+                (
+                    "value not in the allowed list",
+                    name,
+                    f"{name} IS NOT NULL AND NOT list_contains($allowed_{i}, {name})",
+                    {f"allowed_{i}": list(col.allowed)},
+                )
+            )
         if col.minimum is not None:
             label = "negative count" if col.kind == "count" and col.minimum == 0 else f"value below {col.minimum:g}"
             checks.append((label, name, f"{name} < $min_{i}", {f"min_{i}": col.minimum}))
@@ -383,14 +414,26 @@ def _row_checks(table: Table) -> list[tuple[str, str | None, str, dict]]:
             checks.append((f"value above {col.maximum:g}", name, f"{name} > $max_{i}", {f"max_{i}": col.maximum}))
         if col.references:
             ref_table, ref_col = col.references.split(".")
-            checks.append((f"unknown code (not in `{ref_table}`)", name,
-                           f"{name} IS NOT NULL AND {name} NOT IN (SELECT {ref_col} FROM {ref_table})", {}))
+            checks.append(
+                (
+                    f"unknown code (not in `{ref_table}`)",
+                    name,
+                    f"{name} IS NOT NULL AND {name} NOT IN (SELECT {ref_col} FROM {ref_table})",
+                    {},
+                )
+            )
         if col.not_future:
             checks.append(("date in the future", name, f"CAST({name} AS DATE) > current_date", {}))
         if col.kind in RANGE_CHECKED:
             canonical = CANONICAL_TYPES[col.kind]
-            checks.append((f"value too large for {canonical}", name,
-                           f"{name} IS NOT NULL AND TRY_CAST({name} AS {canonical}) IS NULL", {}))
+            checks.append(
+                (
+                    f"value too large for {canonical}",
+                    name,
+                    f"{name} IS NOT NULL AND TRY_CAST({name} AS {canonical}) IS NULL",
+                    {},
+                )
+            )
     for rule in table.rules:
         checks.append((rule.name, ", ".join(rule.columns), rule.bad_when, {}))
     return checks
@@ -421,8 +464,7 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> str:
     )
     status.rows_excluded = int(con.execute(f"SELECT count(*) FROM {excluded}").fetchone()[0])
     if status.rows_excluded:
-        sums = con.execute(
-            f"SELECT {', '.join(f'count_if({f})' for f in flag_names)} FROM {excluded}").fetchone()
+        sums = con.execute(f"SELECT {', '.join(f'count_if({f})' for f in flag_names)} FROM {excluded}").fetchone()
         labelled = [(c[0], c[1]) for c in checks] + [("duplicated key", key)] * bool(duplicated)
         for (rule, column), flag, rows in zip(labelled, flag_names, sums):
             if rows:
@@ -437,8 +479,10 @@ def _check_rows(con, table: Table, raw: str, status: TableStatus) -> str:
 
     select = ", ".join(f"CAST({c.name} AS {CANONICAL_TYPES[c.kind]}) AS {c.name}" for c in table.columns)
     if status.rows_excluded:
-        return (f"SELECT {select} FROM {raw} r ANTI JOIN {excluded} x "
-                f"ON r.{SOURCE_FILE} = x.{SOURCE_FILE} AND r.file_row_number = x.file_row_number")
+        return (
+            f"SELECT {select} FROM {raw} r ANTI JOIN {excluded} x "
+            f"ON r.{SOURCE_FILE} = x.{SOURCE_FILE} AND r.file_row_number = x.file_row_number"
+        )
     return f"SELECT {select} FROM {raw}"
 
 
@@ -452,16 +496,23 @@ def _count_duplicated_keys(con, table: Table, raw: str, rows: int) -> int:
     key = ", ".join(table.key)
     period = next((c for c in table.key if table.column(c).kind == "date"), None)
     if rows <= PARTITIONED_KEY_CHECK_ROWS or period is None:
-        return int(con.execute(
-            f"SELECT count(*) FROM (SELECT {key} FROM {raw} GROUP BY ALL HAVING count(*) > 1)").fetchone()[0])
+        return int(
+            con.execute(f"SELECT count(*) FROM (SELECT {key} FROM {raw} GROUP BY ALL HAVING count(*) > 1)").fetchone()[
+                0
+            ]
+        )
     total = 0
     periods = [row[0] for row in con.execute(f"SELECT DISTINCT {period} FROM {raw}").fetchall()]
     for value in periods:
         if value is None:
             continue  # null keys are caught, and excluded, by their own rule
-        total += int(con.execute(
-            f"SELECT count(*) FROM (SELECT {key} FROM {raw} WHERE {period} = $period "
-            "GROUP BY ALL HAVING count(*) > 1)", {"period": value}).fetchone()[0])
+        total += int(
+            con.execute(
+                f"SELECT count(*) FROM (SELECT {key} FROM {raw} WHERE {period} = $period "
+                "GROUP BY ALL HAVING count(*) > 1)",
+                {"period": value},
+            ).fetchone()[0]
+        )
     return total
 
 

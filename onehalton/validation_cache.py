@@ -34,6 +34,7 @@ is handed the connection by `onehalton.db`.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
@@ -44,13 +45,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
-
-import fcntl
-from contextlib import contextmanager, nullcontext
 
 import pyarrow as pa
 
@@ -98,7 +97,7 @@ def code_version() -> str:
 
 def _today() -> tuple[str, str]:
     """The local and the UTC date: DuckDB's current_date may follow either."""
-    return dt.date.today().isoformat(), dt.datetime.now(dt.timezone.utc).date().isoformat()
+    return dt.date.today().isoformat(), dt.datetime.now(dt.UTC).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -143,20 +142,22 @@ class _Catalog:
     others: tuple = ()
 
     @classmethod
-    def read(cls, con) -> "_Catalog":
+    def read(cls, con) -> _Catalog:
         found = cls()
         for schema, name, oid, sql, temporary in con.execute(
-                "SELECT schema_name, view_name, view_oid, sql, temporary FROM duckdb_views() WHERE NOT internal"
+            "SELECT schema_name, view_name, view_oid, sql, temporary FROM duckdb_views() WHERE NOT internal"
         ).fetchall():
             found.objects[("view", f"{schema}.{name}" if temporary or schema != "main" else name)] = (oid, sql, 0)
         for schema, name, oid, sql, temporary, size in con.execute(
-                "SELECT schema_name, table_name, table_oid, sql, temporary, estimated_size FROM duckdb_tables() "
-                "WHERE NOT internal").fetchall():
+            "SELECT schema_name, table_name, table_oid, sql, temporary, estimated_size FROM duckdb_tables() "
+            "WHERE NOT internal"
+        ).fetchall():
             found.objects[("table", f"{schema}.{name}" if temporary or schema != "main" else name)] = (oid, sql, size)
         found.others = con.execute(
             "SELECT (SELECT count(*) FROM duckdb_functions() WHERE NOT internal), "
             "(SELECT count(*) FROM duckdb_sequences()), (SELECT count(*) FROM duckdb_indexes()), "
-            "(SELECT count(*) FROM duckdb_types() WHERE NOT internal)").fetchall()[0]
+            "(SELECT count(*) FROM duckdb_types() WHERE NOT internal)"
+        ).fetchall()[0]
         return found
 
 
@@ -233,8 +234,11 @@ class ValidationCache:
         depends = set(table.depends_on) | {c.references.split(".")[0] for c in table.columns if c.references}
         depends.discard(table.name)
         versions = {d: self._versions.get(d) for d in sorted(depends)}
-        key = self._key("table", table.name, {"files": [vars(f) for f in own], "shared": [vars(f) for f in shared],
-                                              "versions": versions})
+        key = self._key(
+            "table",
+            table.name,
+            {"files": [vars(f) for f in own], "shared": [vars(f) for f in shared], "versions": versions},
+        )
         return key, "" if key else "an extract it depends on was not loaded first"
 
     # -- the two entry points ----------------------------------------------------------------------
@@ -250,8 +254,9 @@ class ValidationCache:
         """A summary's TableStatus, restored when its SQL and the extracts it reads are unchanged, else built."""
         key, why = None, "cache off"
         if self.root:
-            key = self._key("summary", spec.name, {"sql": spec.sql,
-                                                   "versions": {t: self._versions.get(t) for t in spec.tables}})
+            key = self._key(
+                "summary", spec.name, {"sql": spec.sql, "versions": {t: self._versions.get(t) for t in spec.tables}}
+            )
             why = "" if key else "an extract it reads was not loaded first"
         return self._load(con, spec.name, key, why, build, dated=False)
 
@@ -306,8 +311,11 @@ class ValidationCache:
             return status
         stored = self._store(con, name, key, version, status, made, dated)
         again = self._notes.pop(name, "")
-        self.report[name] = ("validated" + (f" again ({again})" if again else "")
-                             + ("" if stored else " (not cached: the cache folder could not be written)"))
+        self.report[name] = (
+            "validated"
+            + (f" again ({again})" if again else "")
+            + ("" if stored else " (not cached: the cache folder could not be written)")
+        )
         return status
 
     def _changed_since_keyed(self, name: str) -> bool:
@@ -333,8 +341,11 @@ class ValidationCache:
         if entry.get("key") != key:
             return None
         status = entry["status"]
-        if dated and entry.get("dates") != _today() and not (getattr(status, "available", False)
-                                                               and not getattr(status, "rows_excluded", 0)):
+        if (
+            dated
+            and entry.get("dates") != _today()
+            and not (getattr(status, "available", False) and not getattr(status, "rows_excluded", 0))
+        ):
             self._notes[name] = "a new day: rows excluded as in the future may be due now"
             return None
         created: list[tuple[str, str]] = []
@@ -382,8 +393,14 @@ class ValidationCache:
                         with pa.ipc.new_file(sink, rows.schema) as writer:
                             writer.write_table(rows)
                 objects.append((kind, object_name, sql, rows_file))
-            entry = {"key": key, "version": version, "status": status, "objects": objects,
-                     "dates": _today() if dated else None, "stored": time.time()}
+            entry = {
+                "key": key,
+                "version": version,
+                "status": status,
+                "objects": objects,
+                "dates": _today() if dated else None,
+                "stored": time.time(),
+            }
             with open(temporary / "entry.pkl", "wb") as handle:
                 pickle.dump(entry, handle, protocol=pickle.HIGHEST_PROTOCOL)
             final = self._entry_dir(name, key)

@@ -48,8 +48,14 @@ SELECTION = "ward"
 
 # Fingertips' comparison colours (better, similar, worse; higher/lower for no-judgement indicators).
 COMPARISON_COLOURS = {
-    "better": "#92D050", "similar": "#FFC000", "worse": "#C00000", "higher": "#BED2FF", "lower": "#5555E6",
-    "not compared": "#FFFFFF", ward_need.SUPPRESSED: "#C9C9C9", ward_need.NO_DATA: "#F0F0F0",
+    "better": "#92D050",
+    "similar": "#FFC000",
+    "worse": "#C00000",
+    "higher": "#BED2FF",
+    "lower": "#5555E6",
+    "not compared": "#FFFFFF",
+    ward_need.SUPPRESSED: "#C9C9C9",
+    ward_need.NO_DATA: "#F0F0F0",
 }
 # Quintiles of value for indicators with no judgement (Fingertips draws those in shades of one colour).
 QUINTILE_LABELS = ["Lowest fifth", "Second fifth", "Middle fifth", "Fourth fifth", "Highest fifth"]
@@ -105,15 +111,23 @@ def _colour(categories: Iterable[str], title: str) -> alt.Color:
     present = list(dict.fromkeys(categories))
     domain = [c for c in [*COMPARISON_COLOURS, *QUINTILE_LABELS] if c in present]
     colours = {**COMPARISON_COLOURS, **dict(zip(QUINTILE_LABELS, QUINTILE_COLOURS))}
-    return alt.Color("category:N", title=title, scale=alt.Scale(domain=domain, range=[colours[c] for c in domain]),
-                     legend=alt.Legend(orient="bottom"))
+    return alt.Color(
+        "category:N",
+        title=title,
+        scale=alt.Scale(domain=domain, range=[colours[c] for c in domain]),
+        legend=alt.Legend(orient="bottom"),
+    )
 
 
 def _tooltips(unit: str) -> list[alt.Tooltip]:
-    return [alt.Tooltip("ward_name:N", title="Ward"), alt.Tooltip("value:Q", title=unit, format=",.1f"),
-            alt.Tooltip("lower_ci:Q", title="95% CI lower", format=",.1f"),
-            alt.Tooltip("upper_ci:Q", title="95% CI upper", format=",.1f"),
-            alt.Tooltip("comparison:N", title="Compared with Halton"), alt.Tooltip("time_period:N", title="Period")]
+    return [
+        alt.Tooltip("ward_name:N", title="Ward"),
+        alt.Tooltip("value:Q", title=unit, format=",.1f"),
+        alt.Tooltip("lower_ci:Q", title="95% CI lower", format=",.1f"),
+        alt.Tooltip("upper_ci:Q", title="95% CI upper", format=",.1f"),
+        alt.Tooltip("comparison:N", title="Compared with Halton"),
+        alt.Tooltip("time_period:N", title="Period"),
+    ]
 
 
 def _map_frame(frame: pd.DataFrame, chosen: Iterable[str]) -> pd.DataFrame:
@@ -129,8 +143,14 @@ def _map_frame(frame: pd.DataFrame, chosen: Iterable[str]) -> pd.DataFrame:
     return out
 
 
-def ward_tile_map(frame: pd.DataFrame, *, chosen: Iterable[str] = (), title: str = "",
-                  layout: pd.DataFrame | None = None, tile: int = 62) -> alt.LayerChart:
+def ward_tile_map(
+    frame: pd.DataFrame,
+    *,
+    chosen: Iterable[str] = (),
+    title: str = "",
+    layout: pd.DataFrame | None = None,
+    tile: int = 62,
+) -> alt.LayerChart:
     """Tile map of the wards: coloured by :func:`map_categories`, chosen wards outlined, each ward labelled,
     the Mersey between the towns; clicking a tile selects its ward (selection ``ward`` on ``ward_code``)."""
     layout = tile_layout() if layout is None else layout
@@ -151,9 +171,12 @@ def ward_tile_map(frame: pd.DataFrame, *, chosen: Iterable[str] = (), title: str
     # short_name carries its own line breaks ("|"), so a long name wraps where it reads well.
     labels = base.mark_text(fontSize=9, lineBreak="|", baseline="middle").encode(
         text="short_name:N",
-        color=alt.condition("datum.category == 'worse' || datum.category == 'Highest fifth' || "
-                            "datum.category == 'Fourth fifth' || datum.category == 'lower'",
-                            alt.value("#FFFFFF"), alt.value("#000000")),
+        color=alt.condition(
+            "datum.category == 'worse' || datum.category == 'Highest fifth' || "
+            "datum.category == 'Fourth fifth' || datum.category == 'lower'",
+            alt.value("#FFFFFF"),
+            alt.value("#000000"),
+        ),
     )
     # The click target: an all but transparent tile over each ward, above its name, so a click on the name
     # chooses the ward too (one selection bound to two layers makes Vega declare its signals twice).
@@ -162,11 +185,15 @@ def ward_tile_map(frame: pd.DataFrame, *, chosen: Iterable[str] = (), title: str
     layers = [tiles, labels, targets]
     if river_row:
         river = pd.DataFrame({"col": [cols[len(cols) // 2]], "row": [river_row[0]], "text": ["River Mersey"]})
-        layers.append(alt.Chart(river).mark_text(fontSize=11, fontStyle="italic", color="#41B6E6").encode(
-            x=x, y=y, text="text:N"))
+        layers.append(
+            alt.Chart(river).mark_text(fontSize=11, fontStyle="italic", color="#41B6E6").encode(x=x, y=y, text="text:N")
+        )
     towns = layout.groupby("town").agg(col=("col", "min"), row=("row", "min")).reset_index()
-    layers.append(alt.Chart(towns).mark_text(fontSize=11, fontWeight="bold", align="left", dx=-tile // 2, dy=-tile // 2
-                                             + 4, color="#425563").encode(x=x, y=y, text="town:N"))
+    layers.append(
+        alt.Chart(towns)
+        .mark_text(fontSize=11, fontWeight="bold", align="left", dx=-tile // 2, dy=-tile // 2 + 4, color="#425563")
+        .encode(x=x, y=y, text="town:N")
+    )
     return alt.layer(*layers).properties(title=title, width=tile * len(cols), height=tile * len(rows))
 
 
@@ -215,29 +242,54 @@ def load_boundaries(path: Path, ward_codes: Iterable[str]) -> dict:
     return {"kind": kind, "data": data, "code_property": best, "object": name}
 
 
-def boundary_map(frame: pd.DataFrame, boundaries: dict, *, chosen: Iterable[str] = (), title: str = "",
-                 width: int = 420, height: int = 420) -> alt.Chart:
+def boundary_map(
+    frame: pd.DataFrame,
+    boundaries: dict,
+    *,
+    chosen: Iterable[str] = (),
+    title: str = "",
+    width: int = 420,
+    height: int = 420,
+) -> alt.Chart:
     """The wards' real shapes, coloured and outlined as :func:`ward_tile_map`, from :func:`load_boundaries`."""
     data = _map_frame(frame, chosen)
     unit = str(frame["unit"].iloc[0]) if "unit" in frame and not frame.empty else "Value"
     if boundaries["kind"] == "topojson":
-        source = alt.InlineData(values=boundaries["data"],
-                                format=alt.DataFormat(type="topojson", feature=boundaries["object"]))
+        source = alt.InlineData(
+            values=boundaries["data"], format=alt.DataFormat(type="topojson", feature=boundaries["object"])
+        )
     else:
         source = alt.InlineData(values=boundaries["data"], format=alt.DataFormat(property="features", type="json"))
-    columns = ["ward_code", "ward_name", "value", "lower_ci", "upper_ci", "comparison", "category", "chosen",
-               "time_period"]
+    columns = [
+        "ward_code",
+        "ward_name",
+        "value",
+        "lower_ci",
+        "upper_ci",
+        "comparison",
+        "category",
+        "chosen",
+        "time_period",
+    ]
     pick = alt.selection_point(name=SELECTION, fields=["ward_code"], on="click")
     lookup = data[[c for c in columns if c in data]].copy()
-    return alt.Chart(source).mark_geoshape().transform_lookup(
-        lookup=f"properties.{boundaries['code_property']}",
-        from_=alt.LookupData(lookup, "ward_code", [c for c in columns if c in lookup]),
-    ).encode(
-        color=_colour(data["category"], "Compared with Halton"),
-        stroke=alt.condition("datum.chosen", alt.value("#000000"), alt.value("#FFFFFF")),
-        strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(0.8)),
-        tooltip=_tooltips(unit),
-    ).add_params(pick).project(type="mercator").properties(title=title, width=width, height=height)
+    return (
+        alt.Chart(source)
+        .mark_geoshape()
+        .transform_lookup(
+            lookup=f"properties.{boundaries['code_property']}",
+            from_=alt.LookupData(lookup, "ward_code", [c for c in columns if c in lookup]),
+        )
+        .encode(
+            color=_colour(data["category"], "Compared with Halton"),
+            stroke=alt.condition("datum.chosen", alt.value("#000000"), alt.value("#FFFFFF")),
+            strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(0.8)),
+            tooltip=_tooltips(unit),
+        )
+        .add_params(pick)
+        .project(type="mercator")
+        .properties(title=title, width=width, height=height)
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -255,27 +307,35 @@ def compare_areas_chart(frame: pd.DataFrame, *, title: str, unit: str) -> alt.La
     chosen_labels = data.loc[data["chosen"], "label"].tolist()
     bold = alt.expr(f"indexof({json.dumps(chosen_labels)}, datum.label) >= 0 ? 'bold' : 'normal'")
     # labelOverlap off: every ward is named, never every other one.
-    y = alt.Y("label:N", sort=order, title=None,
-              axis=alt.Axis(labelFontWeight=bold, labelLimit=260, labelOverlap=False))
+    y = alt.Y(
+        "label:N", sort=order, title=None, axis=alt.Axis(labelFontWeight=bold, labelLimit=260, labelOverlap=False)
+    )
     base = alt.Chart(data).encode(y=y)
     x = alt.X("value:Q", title=unit)
     shown = base.transform_filter("isValid(datum.value)")
     layers = [
         shown.mark_bar().encode(x=x, color=_colour(data["category"], "Compared with Halton"), tooltip=_tooltips(unit)),
         # The chosen wards' outline as a layer of its own: a conditional stroke on the bars lost their fill.
-        shown.transform_filter("datum.chosen").mark_bar(filled=False, stroke="#000000", strokeWidth=2).encode(
-            x=alt.X("value:Q", title=unit)),
-        shown.transform_filter("isValid(datum.lower_ci)").mark_errorbar(color="#425563").encode(
-            x=alt.X("lower_ci:Q", title=unit), x2="upper_ci:Q"),
-        base.transform_filter("!isValid(datum.value)").mark_text(align="left", dx=3, color="#425563",
-                                                                  fontStyle="italic").encode(
-            x=alt.datum(0), text="status:N"),
+        shown.transform_filter("datum.chosen")
+        .mark_bar(filled=False, stroke="#000000", strokeWidth=2)
+        .encode(x=alt.X("value:Q", title=unit)),
+        shown.transform_filter("isValid(datum.lower_ci)")
+        .mark_errorbar(color="#425563")
+        .encode(x=alt.X("lower_ci:Q", title=unit), x2="upper_ci:Q"),
+        base.transform_filter("!isValid(datum.value)")
+        .mark_text(align="left", dx=3, color="#425563", fontStyle="italic")
+        .encode(x=alt.datum(0), text="status:N"),
     ]
     halton = data["halton_value"].dropna()
     if not halton.empty:
-        layers.append(alt.Chart(pd.DataFrame({"halton": [float(halton.iloc[0])], "label": ["Halton"]})).mark_rule(
-            color=HALTON_LINE, strokeDash=[6, 4], size=2).encode(
-            x=alt.X("halton:Q", title=unit), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("halton:Q", format=",.1f")]))
+        layers.append(
+            alt.Chart(pd.DataFrame({"halton": [float(halton.iloc[0])], "label": ["Halton"]}))
+            .mark_rule(color=HALTON_LINE, strokeDash=[6, 4], size=2)
+            .encode(
+                x=alt.X("halton:Q", title=unit),
+                tooltip=[alt.Tooltip("label:N"), alt.Tooltip("halton:Q", format=",.1f")],
+            )
+        )
     return alt.layer(*layers).properties(title=title, height=alt.Step(24))
 
 
@@ -291,29 +351,37 @@ def spine_chart(rows: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
     x_scale = alt.Scale(domain=[0, 1])
     axis_title = "Worst ward ← Halton → best ward"
     x = alt.X("pos_worst:Q", scale=x_scale, title=axis_title, axis=alt.Axis(labels=False, ticks=False, grid=False))
-    tips = [alt.Tooltip("indicator_name:N", title="Indicator"), alt.Tooltip("value:Q", title="Ward", format=",.1f"),
-            alt.Tooltip("halton_value:Q", title="Halton", format=",.1f"),
-            alt.Tooltip("worst:Q", title="Worst ward", format=",.1f"),
-            alt.Tooltip("q25:Q", title="25th percentile", format=",.1f"),
-            alt.Tooltip("q75:Q", title="75th percentile", format=",.1f"),
-            alt.Tooltip("best:Q", title="Best ward", format=",.1f"),
-            alt.Tooltip("comparison:N", title="Compared with Halton"),
-            alt.Tooltip("time_period:N", title="Period")]
+    tips = [
+        alt.Tooltip("indicator_name:N", title="Indicator"),
+        alt.Tooltip("value:Q", title="Ward", format=",.1f"),
+        alt.Tooltip("halton_value:Q", title="Halton", format=",.1f"),
+        alt.Tooltip("worst:Q", title="Worst ward", format=",.1f"),
+        alt.Tooltip("q25:Q", title="25th percentile", format=",.1f"),
+        alt.Tooltip("q75:Q", title="75th percentile", format=",.1f"),
+        alt.Tooltip("best:Q", title="Best ward", format=",.1f"),
+        alt.Tooltip("comparison:N", title="Compared with Halton"),
+        alt.Tooltip("time_period:N", title="Period"),
+    ]
     base = alt.Chart(data).encode(y=y)
     layers = [
         base.mark_bar(color=RANGE_LIGHT, height=18).encode(x=x, x2="pos_best:Q", tooltip=tips),
         base.mark_bar(color=RANGE_DARK, height=18).encode(
-            x=alt.X("pos_q25:Q", scale=x_scale, title=axis_title), x2="pos_q75:Q", tooltip=tips),
-        alt.Chart(pd.DataFrame({"centre": [0.5]})).mark_rule(color=HALTON_LINE, size=2).encode(
-            x=alt.X("centre:Q", scale=x_scale, title=axis_title)),
-        base.transform_filter("isValid(datum.pos_value)").mark_circle(size=110, opacity=1, stroke="#000000",
-                                                                       strokeWidth=0.6).encode(
+            x=alt.X("pos_q25:Q", scale=x_scale, title=axis_title), x2="pos_q75:Q", tooltip=tips
+        ),
+        alt.Chart(pd.DataFrame({"centre": [0.5]}))
+        .mark_rule(color=HALTON_LINE, size=2)
+        .encode(x=alt.X("centre:Q", scale=x_scale, title=axis_title)),
+        base.transform_filter("isValid(datum.pos_value)")
+        .mark_circle(size=110, opacity=1, stroke="#000000", strokeWidth=0.6)
+        .encode(
             x=alt.X("pos_value:Q", scale=x_scale, title=axis_title),
-            color=_colour(data["category"], "Compared with Halton"), tooltip=tips),
+            color=_colour(data["category"], "Compared with Halton"),
+            tooltip=tips,
+        ),
         # A ward with no value to place says why, rather than leaving a blank row.
-        base.transform_filter("!isValid(datum.pos_value) && datum.status != 'shown'").mark_text(
-            align="right", dx=-4, fontStyle="italic", color="#425563").encode(
-            x=alt.datum(1, scale=x_scale), text="status:N"),
+        base.transform_filter("!isValid(datum.pos_value) && datum.status != 'shown'")
+        .mark_text(align="right", dx=-4, fontStyle="italic", color="#425563")
+        .encode(x=alt.datum(1, scale=x_scale), text="status:N"),
     ]
     return alt.layer(*layers).properties(title=title, height=alt.Step(30))
 
@@ -323,18 +391,29 @@ def quintile_chart(frame: pd.DataFrame, *, title: str, unit: str, halton: float 
     data = frame.copy()
     for column in ("value", "lower_ci", "upper_ci"):
         data[column] = pd.to_numeric(data[column], errors="coerce").astype(float)
-    data["group"] = [f"{q}: {'most deprived' if q == 1 else 'least deprived' if q == 5 else 'quintile ' + str(q)}"
-                     for q in data["quintile"]]
+    data["group"] = [
+        f"{q}: {'most deprived' if q == 1 else 'least deprived' if q == 5 else 'quintile ' + str(q)}"
+        for q in data["quintile"]
+    ]
     x = alt.X("group:N", title="Ward deprivation quintile", sort=data["group"].tolist(), axis=alt.Axis(labelAngle=0))
     base = alt.Chart(data).encode(x=x)
-    tips = [alt.Tooltip("group:N", title="Quintile"), alt.Tooltip("ward_names:N", title="Wards"),
-            alt.Tooltip("value:Q", title=unit, format=",.1f"),
-            alt.Tooltip("lower_ci:Q", title="95% CI lower", format=",.1f"),
-            alt.Tooltip("upper_ci:Q", title="95% CI upper", format=",.1f")]
-    layers = [base.mark_bar(color="#005EB8").encode(y=alt.Y("value:Q", title=unit), tooltip=tips),
-              base.transform_filter("isValid(datum.lower_ci)").mark_errorbar(color="#425563").encode(
-                  y=alt.Y("lower_ci:Q", title=unit), y2="upper_ci:Q")]
+    tips = [
+        alt.Tooltip("group:N", title="Quintile"),
+        alt.Tooltip("ward_names:N", title="Wards"),
+        alt.Tooltip("value:Q", title=unit, format=",.1f"),
+        alt.Tooltip("lower_ci:Q", title="95% CI lower", format=",.1f"),
+        alt.Tooltip("upper_ci:Q", title="95% CI upper", format=",.1f"),
+    ]
+    layers = [
+        base.mark_bar(color="#005EB8").encode(y=alt.Y("value:Q", title=unit), tooltip=tips),
+        base.transform_filter("isValid(datum.lower_ci)")
+        .mark_errorbar(color="#425563")
+        .encode(y=alt.Y("lower_ci:Q", title=unit), y2="upper_ci:Q"),
+    ]
     if halton is not None and not np.isnan(halton):
-        layers.append(alt.Chart(pd.DataFrame({"halton": [halton]})).mark_rule(
-            color=HALTON_LINE, strokeDash=[6, 4], size=2).encode(y=alt.Y("halton:Q", title=unit)))
+        layers.append(
+            alt.Chart(pd.DataFrame({"halton": [halton]}))
+            .mark_rule(color=HALTON_LINE, strokeDash=[6, 4], size=2)
+            .encode(y=alt.Y("halton:Q", title=unit))
+        )
     return alt.layer(*layers).properties(title=title, height=260)

@@ -61,8 +61,14 @@ def with_cis(frame: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     work = frame.reset_index(drop=True)  # positions, so a repeated index label cannot duplicate rows
     parts = []
     for (method, multiplier), part in work.groupby(["ci_method", "multiplier"], sort=False, dropna=False):
-        limited = stats.with_ci(part.drop(columns=["value"]), count="count", denominator="denominator",
-                                method=method, multiplier=float(multiplier), confidence=confidence)
+        limited = stats.with_ci(
+            part.drop(columns=["value"]),
+            count="count",
+            denominator="denominator",
+            method=method,
+            multiplier=float(multiplier),
+            confidence=confidence,
+        )
         limited["value"] = limited["value"].where(limited["value"].notna(), part["value"])
         parts.append(limited)
     out = pd.concat(parts).loc[work.index]
@@ -118,9 +124,32 @@ def compare_areas(frame: pd.DataFrame, chosen: Iterable[str] = (), *, comparator
 # Spine chart
 
 
-SPINE_COLUMNS = ["indicator_id", "indicator_name", "domain", "unit", "polarity", "time_period", "ward_code",
-                 "ward_name", "value", "lower_ci", "upper_ci", "status", "comparison", "halton_value", "wards_shown",
-                 "worst", "q25", "q75", "best", "pos_worst", "pos_q25", "pos_q75", "pos_best", "pos_value"]
+SPINE_COLUMNS = [
+    "indicator_id",
+    "indicator_name",
+    "domain",
+    "unit",
+    "polarity",
+    "time_period",
+    "ward_code",
+    "ward_name",
+    "value",
+    "lower_ci",
+    "upper_ci",
+    "status",
+    "comparison",
+    "halton_value",
+    "wards_shown",
+    "worst",
+    "q25",
+    "q75",
+    "best",
+    "pos_worst",
+    "pos_q25",
+    "pos_q75",
+    "pos_best",
+    "pos_value",
+]
 
 
 def spine_rows(frame: pd.DataFrame, ward_code: str) -> pd.DataFrame:
@@ -150,8 +179,9 @@ def spine_rows(frame: pd.DataFrame, ward_code: str) -> pd.DataFrame:
             worst, best = (hi, lo) if flip else (lo, hi)
             q25, q75 = (p75, p25) if flip else (p25, p75)
         halton = float(first["halton_value"]) if pd.notna(first["halton_value"]) else np.nan
-        half = np.nanmax([abs(worst - halton), abs(best - halton)]) if not np.isnan(halton) and not shown.empty \
-            else np.nan
+        half = (
+            np.nanmax([abs(worst - halton), abs(best - halton)]) if not np.isnan(halton) and not shown.empty else np.nan
+        )
 
         def position(v: float) -> float:
             if np.isnan(v) or np.isnan(half) or half == 0:
@@ -162,16 +192,34 @@ def spine_rows(frame: pd.DataFrame, ward_code: str) -> pd.DataFrame:
         value = float(w["value"]) if pd.notna(w["value"]) else np.nan
         row_status = status(ward).iloc[0]
         comparison = _comparisons(ward, "halton_value").iloc[0]
-        rows.append({
-            "indicator_id": int(first["indicator_id"]), "indicator_name": first["indicator_name"],
-            "domain": first.get("domain"), "unit": first["unit"], "polarity": pol, "time_period": first["time_period"],
-            "ward_code": ward_code, "ward_name": w["ward_name"], "value": value,
-            "lower_ci": w.get("lower_ci"), "upper_ci": w.get("upper_ci"), "status": row_status,
-            "comparison": comparison, "halton_value": halton, "wards_shown": int(len(shown)),
-            "worst": worst, "q25": q25, "q75": q75, "best": best,
-            "pos_worst": position(worst), "pos_q25": position(q25), "pos_q75": position(q75),
-            "pos_best": position(best), "pos_value": position(value),
-        })
+        rows.append(
+            {
+                "indicator_id": int(first["indicator_id"]),
+                "indicator_name": first["indicator_name"],
+                "domain": first.get("domain"),
+                "unit": first["unit"],
+                "polarity": pol,
+                "time_period": first["time_period"],
+                "ward_code": ward_code,
+                "ward_name": w["ward_name"],
+                "value": value,
+                "lower_ci": w.get("lower_ci"),
+                "upper_ci": w.get("upper_ci"),
+                "status": row_status,
+                "comparison": comparison,
+                "halton_value": halton,
+                "wards_shown": int(len(shown)),
+                "worst": worst,
+                "q25": q25,
+                "q75": q75,
+                "best": best,
+                "pos_worst": position(worst),
+                "pos_q25": position(q25),
+                "pos_q75": position(q75),
+                "pos_best": position(best),
+                "pos_value": position(value),
+            }
+        )
     return pd.DataFrame(rows, columns=SPINE_COLUMNS)
 
 
@@ -192,8 +240,15 @@ def quintile_inequality(frame: pd.DataFrame, *, repetitions: int = 100_000, seed
     The SII cannot be calculated when a quintile is suppressed or has no data, or for a value-only
     indicator (no counts, so no limits to simulate from).
     """
-    out = {"sii": np.nan, "lower": np.nan, "upper": np.nan, "gap": np.nan, "significant": False, "sentence": "",
-           "reason": ""}
+    out = {
+        "sii": np.nan,
+        "lower": np.nan,
+        "upper": np.nan,
+        "gap": np.nan,
+        "significant": False,
+        "sentence": "",
+        "reason": "",
+    }
     if frame.empty:
         out["reason"] = "no ward data for this indicator"
         return out
@@ -204,16 +259,24 @@ def quintile_inequality(frame: pd.DataFrame, *, repetitions: int = 100_000, seed
         return out
     states = status(frame)
     if (states != SHOWN).any() or frame[["lower_ci", "upper_ci"]].isna().any().any() or len(frame) != 5:
-        out["reason"] = ("a quintile is suppressed or has no data, so the SII is not shown (it could reveal the "
-                         "hidden figure)")
+        out["reason"] = (
+            "a quintile is suppressed or has no data, so the SII is not shown (it could reveal the hidden figure)"
+        )
         return out
     multiplier = float(first["multiplier"])
     scale = multiplier if value_type == "proportion" else 1.0
     try:
         result = inequality.slope_index_of_inequality(
-            frame["quintile"], frame["denominator"], frame["value"].astype(float) / scale,
-            lower=frame["lower_ci"].astype(float) / scale, upper=frame["upper_ci"].astype(float) / scale,
-            value_type=value_type, multiplier=scale, repetitions=repetitions, seed=seed)
+            frame["quintile"],
+            frame["denominator"],
+            frame["value"].astype(float) / scale,
+            lower=frame["lower_ci"].astype(float) / scale,
+            upper=frame["upper_ci"].astype(float) / scale,
+            value_type=value_type,
+            multiplier=scale,
+            repetitions=repetitions,
+            seed=seed,
+        )
     except ValueError as exc:
         out["reason"] = f"the SII cannot be calculated: {exc}"
         return out
@@ -224,7 +287,9 @@ def quintile_inequality(frame: pd.DataFrame, *, repetitions: int = 100_000, seed
         f"Slope index of inequality {result.sii:,.1f} {unit} (95% CI {result.lower:,.1f} to {result.upper:,.1f}): "
         f"modelled across the wards' deprivation gradient, the most deprived end is {abs(gap):,.1f} {unit} "
         f"{'higher' if gap > 0 else 'lower'} than the least deprived"
-        + ("" if result.significant() else "; the interval includes 0, so no clear gradient") + ".")
+        + ("" if result.significant() else "; the interval includes 0, so no clear gradient")
+        + "."
+    )
     return out
 
 
@@ -293,8 +358,12 @@ def side_by_side(frame: pd.DataFrame, wards: Iterable[str]) -> pd.DataFrame:
     rows = []
     for _, part in frame.groupby("indicator_id", sort=False):
         first = part.iloc[0]
-        row = {"indicator": first["indicator_name"], "unit": first["unit"], "period": first["time_period"],
-               "Halton": first["halton_value"]}
+        row = {
+            "indicator": first["indicator_name"],
+            "unit": first["unit"],
+            "period": first["time_period"],
+            "Halton": first["halton_value"],
+        }
         for code in wards:
             name = names.get(code, code)
             mine = chosen[(chosen["indicator_id"] == first["indicator_id"]) & (chosen["ward_code"] == code)]
@@ -348,7 +417,13 @@ def recent_trends(frame: pd.DataFrame, *, by: tuple[str, ...] = ("indicator_id",
         result = stats.recent_trend(part, polarity=first["polarity"], proportion=first["ci_method"] == "wilson")
         periods = part.set_index("period_start")["time_period"] if "time_period" in part else None
         used = [periods.get(p, p) for p in result["points"]] if periods is not None else result["points"]
-        rows.append({**dict(zip(by, keys if isinstance(keys, tuple) else (keys,))), "trend": result["trend"],
-                     "reason": result["reason"], "chi2": result["chi2"],
-                     "periods_used": ", ".join(str(p) for p in used)})
+        rows.append(
+            {
+                **dict(zip(by, keys if isinstance(keys, tuple) else (keys,))),
+                "trend": result["trend"],
+                "reason": result["reason"],
+                "chi2": result["chi2"],
+                "periods_used": ", ".join(str(p) for p in used),
+            }
+        )
     return pd.DataFrame(rows, columns=[*by, "trend", "reason", "chi2", "periods_used"])

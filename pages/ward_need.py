@@ -5,10 +5,13 @@ import streamlit as st
 
 from onehalton import charts, config, frame, tables, ward_charts, ward_need
 
-f = frame.page("Where need is greatest", "Every ward on one indicator: a map, every ward against Halton with its "
-            "confidence interval, the gap between the most and least deprived wards, and wards ranked by need on "
-            "deprivation and outcomes (not service use). Click a ward on the map to choose it.",
-            ("indicators", "wards", "ward_population"))
+f = frame.page(
+    "Where need is greatest",
+    "Every ward on one indicator: a map, every ward against Halton with its "
+    "confidence interval, the gap between the most and least deprived wards, and wards ranked by need on "
+    "deprivation and outcomes (not service use). Click a ward on the map to choose it.",
+    ("indicators", "wards", "ward_population"),
+)
 
 # Every ward-level count arrives protected as each query's header declares (hidden 1-7, others rounded to 5,
 # rates and limits from the published counts): the page works only with what may be published.
@@ -20,9 +23,14 @@ data = protected.frame
 
 names = dict(zip(data["indicator_id"], data["indicator_name"]))
 indicator_id = st.selectbox("Indicator", list(names), format_func=names.get, key="need-indicator")
-pooled_choice = st.radio("Period", ["Latest period", "Three periods pooled"], horizontal=True, key="need-period",
-                         help="Pooling three periods, as Fingertips does for small areas, recovers values that a "
-                              "single year's small numbers suppress. Pooled figures are labelled as pooled.")
+pooled_choice = st.radio(
+    "Period",
+    ["Latest period", "Three periods pooled"],
+    horizontal=True,
+    key="need-period",
+    help="Pooling three periods, as Fingertips does for small areas, recovers values that a "
+    "single year's small numbers suppress. Pooled figures are labelled as pooled.",
+)
 if pooled_choice == "Three periods pooled":
     shown = frame.load("indicator_by_ward_pooled", indicator_id=indicator_id, periods=3)
     if shown is None or shown.frame.empty:
@@ -40,8 +48,12 @@ with map_column:
     chart = None
     if boundary_file is not None:
         try:
-            chart = ward_charts.boundary_map(areas, ward_charts.load_boundaries(boundary_file, areas["ward_code"]),
-                                             chosen=f.wards, title=str(first["time_period"]))
+            chart = ward_charts.boundary_map(
+                areas,
+                ward_charts.load_boundaries(boundary_file, areas["ward_code"]),
+                chosen=f.wards,
+                title=str(first["time_period"]),
+            )
         except ValueError as problem:
             st.warning(f"{problem}. Showing the tile map instead.", icon=":material/map:")
     if chart is None:
@@ -71,14 +83,19 @@ st.subheader("Inequality by deprivation")
 by_quintile = frame.load("indicator_by_deprivation_quintile", indicator_id=indicator_id)
 if by_quintile is not None and not by_quintile.frame.empty:
     sii = ward_need.quintile_inequality(by_quintile.frame)
-    charts.draw_altair(ward_charts.quintile_chart(by_quintile.frame, title=title, unit=first["unit"],
-                                               halton=float(first["halton_value"])))
+    charts.draw_altair(
+        ward_charts.quintile_chart(
+            by_quintile.frame, title=title, unit=first["unit"], halton=float(first["halton_value"])
+        )
+    )
     st.markdown(sii["sentence"] or f"The slope index of inequality cannot be calculated: {sii['reason']}.")
     tables.show(by_quintile, key="need-quintiles")
     frame.legend(by_quintile)
 
 st.subheader("Wards ranked by need")
-st.caption("Mean need percentile over the IMD score and every outcome indicator with a judgement, among the wards "
-           "shown (1 = the worst ward). Service-use measures (screening coverage, diagnosis rates) are left out.")
+st.caption(
+    "Mean need percentile over the IMD score and every outcome indicator with a judgement, among the wards "
+    "shown (1 = the worst ward). Service-use measures (screening coverage, diagnosis rates) are left out."
+)
 tables.show(tables.plain(ward_need.need_ranking(data)), key="need-ranking")
 frame.legend(protected)

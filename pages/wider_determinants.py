@@ -2,6 +2,9 @@
 
 from onehalton import frame, sections
 
-f = frame.page("Wider Determinants", "Employment, education and living conditions: the wider determinants of health.",
-               ("indicators", "wards"))
+f = frame.page(
+    "Wider Determinants",
+    "Employment, education and living conditions: the wider determinants of health.",
+    ("indicators", "wards"),
+)
 sections.indicator_section("Wider Determinants", f, page="wider_determinants")

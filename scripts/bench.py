@@ -57,9 +57,16 @@ DASHBOARD = ROOT / "dashboard.py"
 END_MONTH = dt.date(2026, 10, 1)  # fixed, so every run measures the same data
 SCALES = (1, 10, 100)
 # URL path -> title, as dashboard.py's st.navigation declares them.
-PAGES = {"": "Overview", "starting_well": "Starting Well", "living_well": "Living Well",
-         "ageing_well": "Ageing Well", "wider_determinants": "Wider Determinants", "budget": "Budget",
-         "ward_profile": "Ward profile", "about": "About the data"}
+PAGES = {
+    "": "Overview",
+    "starting_well": "Starting Well",
+    "living_well": "Living Well",
+    "ageing_well": "Ageing Well",
+    "wider_determinants": "Wider Determinants",
+    "budget": "Budget",
+    "ward_profile": "Ward profile",
+    "about": "About the data",
+}
 WARM_RUNS = 5
 LOAD_SESSIONS = 25
 LOAD_CHANGES = 8  # ward changes per session in the load test
@@ -103,6 +110,7 @@ def machine() -> dict:
     for package in ("streamlit", "duckdb", "pandas", "pyarrow", "altair", "numpy", "psutil"):
         try:
             from importlib.metadata import version
+
             versions[package] = version(package)
         except Exception:  # noqa: BLE001 - a missing package is reported as such
             versions[package] = "not installed"
@@ -142,8 +150,11 @@ def _folder_size(folder: Path) -> int:
 def _appointment_rows(folder: Path) -> int:
     import pyarrow.parquet as pq
 
-    files = [folder / "appointments.parquet"] if (folder / "appointments.parquet").exists() else \
-        sorted((folder / "appointments").rglob("*.parquet"))
+    files = (
+        [folder / "appointments.parquet"]
+        if (folder / "appointments.parquet").exists()
+        else sorted((folder / "appointments").rglob("*.parquet"))
+    )
     return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
 
 
@@ -162,12 +173,31 @@ def ensure_data(scale: int) -> dict:
         shutil.rmtree(folder)
     log(f"generating demo data at {scale}x into {folder} ...")
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "onehalton.demo_data", "--out", str(folder), "--scale", str(scale),
-                    "--end-month", f"{END_MONTH:%Y-%m}"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    info = {"scale": scale, "folder": str(folder), "fingerprint": fingerprint,
-            "generation_s": round(time.perf_counter() - started, 2),
-            "generated_on": dt.date.today().isoformat(), "bytes": _folder_size(folder),
-            "appointment_rows": _appointment_rows(folder)}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onehalton.demo_data",
+            "--out",
+            str(folder),
+            "--scale",
+            str(scale),
+            "--end-month",
+            f"{END_MONTH:%Y-%m}",
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    info = {
+        "scale": scale,
+        "folder": str(folder),
+        "fingerprint": fingerprint,
+        "generation_s": round(time.perf_counter() - started, 2),
+        "generated_on": dt.date.today().isoformat(),
+        "bytes": _folder_size(folder),
+        "appointment_rows": _appointment_rows(folder),
+    }
     marker.write_text(json.dumps(info, indent=2))
     info["reused"] = False
     return info
@@ -187,14 +217,26 @@ def query_set(manifest: dict, ward: str) -> list[tuple[str, str, dict]]:
     out = []
     for label, wards in (("all", None), ("ward", [ward])):
         out += [
-            (f"appointments_by_month ({label})", "appointments_by_month",
-             dict(wards=wards, age_bands=None, start=start, end=end)),
-            (f"appointments_by_mode_month ({label})", "appointments_by_mode_month",
-             dict(wards=wards, age_bands=None, start=start, end=end)),
-            (f"appointments_by_pcn_month ({label})", "appointments_by_pcn_month",
-             dict(wards=wards, start=start, end=end)),
-            (f"appointments_by_practice ({label})", "appointments_by_practice",
-             dict(wards=wards, start=start, end=end)),
+            (
+                f"appointments_by_month ({label})",
+                "appointments_by_month",
+                dict(wards=wards, age_bands=None, start=start, end=end),
+            ),
+            (
+                f"appointments_by_mode_month ({label})",
+                "appointments_by_mode_month",
+                dict(wards=wards, age_bands=None, start=start, end=end),
+            ),
+            (
+                f"appointments_by_pcn_month ({label})",
+                "appointments_by_pcn_month",
+                dict(wards=wards, start=start, end=end),
+            ),
+            (
+                f"appointments_by_practice ({label})",
+                "appointments_by_practice",
+                dict(wards=wards, start=start, end=end),
+            ),
         ]
     out += [
         ("ld_health_checks_by_month", "ld_health_checks_by_month", dict(start=start, end=end)),
@@ -230,8 +272,9 @@ def halton_ward_names(data_dir: Path) -> list[str]:
     import pyarrow.parquet as pq
 
     wards = pq.read_table(_table_path(data_dir, "wards"), columns=["ward_code", "ward_name"]).to_pylist()
-    return sorted(w["ward_name"] for w in wards if w["ward_code"].startswith("E05")
-                  and not w["ward_code"].startswith("E05X"))
+    return sorted(
+        w["ward_name"] for w in wards if w["ward_code"].startswith("E05") and not w["ward_code"].startswith("E05X")
+    )
 
 
 def _table_path(data_dir: Path, name: str) -> Path:
@@ -258,8 +301,20 @@ def run_duckdb_set(database, results_dir: Path) -> list[dict]:
 # measures are taken from that small frame. Written naively (a column per measure over every row) it needs more
 # than the machine's 24 GB at 100x.
 
-STRING_COLUMNS = {"gp_code", "ward_code", "age_band", "hcp_type", "appt_mode", "time_between_book_and_appt",
-                  "appt_status", "pcn_code", "pcn_name", "gp_name", "cancer_type", "stage_route"}
+STRING_COLUMNS = {
+    "gp_code",
+    "ward_code",
+    "age_band",
+    "hcp_type",
+    "appt_mode",
+    "time_between_book_and_appt",
+    "appt_status",
+    "pcn_code",
+    "pcn_name",
+    "gp_name",
+    "cancer_type",
+    "stage_route",
+}
 
 
 class PandasTables:
@@ -269,9 +324,13 @@ class PandasTables:
     def read(self, name: str, columns: list[str], filters: list | None = None):
         import pandas as pd
 
-        return pd.read_parquet(_table_path(self.data_dir, name), columns=columns, filters=filters or None,
-                               read_dictionary=[c for c in columns if c in STRING_COLUMNS] or None,
-                               to_pandas_kwargs={"date_as_object": False})
+        return pd.read_parquet(
+            _table_path(self.data_dir, name),
+            columns=columns,
+            filters=filters or None,
+            read_dictionary=[c for c in columns if c in STRING_COLUMNS] or None,
+            to_pandas_kwargs={"date_as_object": False},
+        )
 
     def appointments(self, columns: list[str], start, end, wards=None, age_bands=None):
         filters = [("appointment_month", ">=", start), ("appointment_month", "<=", end)]
@@ -304,15 +363,19 @@ def _measures(summed, by: list[str]):
     import pandas as pd
 
     n = summed["count_of_appointments"]
-    parts = pd.DataFrame({
-        **{c: summed[c] for c in by}, "appointments": n,
-        "attended": n.where(summed["appt_status"] == "Attended", 0), "dna": n.where(summed["appt_status"] == "DNA", 0),
-        "home_visits": n.where(summed["appt_mode"] == "Home Visit", 0),
-        "face_to_face": n.where(summed["appt_mode"] == "Face-to-Face", 0),
-        "known_mode": n.where(summed["appt_mode"] != "Unknown", 0),
-        "same_day": n.where(summed["time_between_book_and_appt"] == "Same Day", 0),
-        "known_lead_time": n.where(~_starts_with(summed["time_between_book_and_appt"], "Unknown"), 0),
-    })
+    parts = pd.DataFrame(
+        {
+            **{c: summed[c] for c in by},
+            "appointments": n,
+            "attended": n.where(summed["appt_status"] == "Attended", 0),
+            "dna": n.where(summed["appt_status"] == "DNA", 0),
+            "home_visits": n.where(summed["appt_mode"] == "Home Visit", 0),
+            "face_to_face": n.where(summed["appt_mode"] == "Face-to-Face", 0),
+            "known_mode": n.where(summed["appt_mode"] != "Unknown", 0),
+            "same_day": n.where(summed["time_between_book_and_appt"] == "Same Day", 0),
+            "known_lead_time": n.where(~_starts_with(summed["time_between_book_and_appt"], "Unknown"), 0),
+        }
+    )
     return parts.groupby(by, as_index=False, observed=True).sum()
 
 
@@ -337,8 +400,13 @@ def pandas_appointments_by_month(t: PandasTables, wards, age_bands, start, end):
 
 def pandas_appointments_by_mode_month(t: PandasTables, wards, age_bands, start, end):
     a = t.appointments(["appointment_month", "appt_mode", "count_of_appointments"], start, end, wards, age_bands)
-    out = (a.groupby(["appointment_month", "appt_mode"], observed=True)["count_of_appointments"].sum()
-           .rename("appointments").reset_index().rename(columns={"appointment_month": "month"}))
+    out = (
+        a.groupby(["appointment_month", "appt_mode"], observed=True)["count_of_appointments"]
+        .sum()
+        .rename("appointments")
+        .reset_index()
+        .rename(columns={"appointment_month": "month"})
+    )
     out["share"] = out["appointments"] / out.groupby("month")["appointments"].transform("sum")
     out["appt_mode"] = out["appt_mode"].astype(str)
     return out.sort_values(["month", "appt_mode"])
@@ -346,19 +414,25 @@ def pandas_appointments_by_mode_month(t: PandasTables, wards, age_bands, start, 
 
 def pandas_appointments_by_pcn_month(t: PandasTables, wards, start, end):
     a = t.appointments(["appointment_month", "gp_code", "count_of_appointments"], start, end, wards)
-    by_practice = (a.groupby(["appointment_month", "gp_code"], observed=True)["count_of_appointments"].sum()
-                   .reset_index())
+    by_practice = (
+        a.groupby(["appointment_month", "gp_code"], observed=True)["count_of_appointments"].sum().reset_index()
+    )
     del a
     by_practice["gp_code"] = by_practice["gp_code"].astype(str)
     practices = t.read("practices", ["gp_code", "pcn_code", "list_size"])
     practices[["gp_code", "pcn_code"]] = practices[["gp_code", "pcn_code"]].astype(str)
     pcns = t.read("pcns", ["pcn_code", "pcn_name"]).astype(str)
     lists = practices.groupby("pcn_code", as_index=False)["list_size"].sum()
-    joined = (by_practice.merge(practices[["gp_code", "pcn_code"]], on="gp_code")
-              .merge(pcns, on="pcn_code").merge(lists, on="pcn_code"))
-    out = (joined.groupby(["appointment_month", "pcn_name"], as_index=False)
-           .agg(appointments=("count_of_appointments", "sum"), list_size=("list_size", "first"))
-           .rename(columns={"appointment_month": "month"}))
+    joined = (
+        by_practice.merge(practices[["gp_code", "pcn_code"]], on="gp_code")
+        .merge(pcns, on="pcn_code")
+        .merge(lists, on="pcn_code")
+    )
+    out = (
+        joined.groupby(["appointment_month", "pcn_name"], as_index=False)
+        .agg(appointments=("count_of_appointments", "sum"), list_size=("list_size", "first"))
+        .rename(columns={"appointment_month": "month"})
+    )
     out["per_1000"] = out["appointments"] * 1000.0 / out["list_size"].where(out["list_size"] != 0)
     return out.sort_values(["month", "pcn_name"])
 
@@ -376,14 +450,31 @@ def pandas_appointments_by_practice(t: PandasTables, wards, start, end):
     practices[["gp_code", "gp_name", "pcn_code"]] = practices[["gp_code", "gp_name", "pcn_code"]].astype(str)
     pcns = t.read("pcns", ["pcn_code", "pcn_name"]).astype(str)
     out = activity.merge(practices, on="gp_code").merge(pcns, on="pcn_code")
-    out["per_1000_per_month"] = (out["appointments"] * 1000.0 / out["list_size"].where(out["list_size"] != 0)
-                                 / out["months"].where(out["months"] != 0))
+    out["per_1000_per_month"] = (
+        out["appointments"]
+        * 1000.0
+        / out["list_size"].where(out["list_size"] != 0)
+        / out["months"].where(out["months"] != 0)
+    )
     out["dna_rate"] = _ratio(out["dna"], out["attended"] + out["dna"])
     out["same_day_share"] = _ratio(out["same_day"], out["known_lead_time"])
     out["face_to_face_share"] = _ratio(out["face_to_face"], out["known_mode"])
     out = out.sort_values(["appointments", "gp_name"], ascending=[False, True])
-    return out[["gp_code", "gp_name", "pcn_name", "list_size", "months", "appointments", "per_1000_per_month", "dna",
-                "dna_rate", "same_day_share", "face_to_face_share"]]
+    return out[
+        [
+            "gp_code",
+            "gp_name",
+            "pcn_name",
+            "list_size",
+            "months",
+            "appointments",
+            "per_1000_per_month",
+            "dna",
+            "dna_rate",
+            "same_day_share",
+            "face_to_face_share",
+        ]
+    ]
 
 
 def pandas_ld_health_checks_by_month(t: PandasTables, start, end):
@@ -392,18 +483,24 @@ def pandas_ld_health_checks_by_month(t: PandasTables, start, end):
 
     ld = t.read("ld_health_checks", ["achievement_month", "numerator", "denominator", "declined"])
     monthly = ld.groupby("achievement_month", as_index=False).agg(
-        checks=("numerator", "sum"), denominator=("denominator", "sum"), declined=("declined", "sum"))
+        checks=("numerator", "sum"), denominator=("denominator", "sum"), declined=("declined", "sum")
+    )
     monthly = monthly.rename(columns={"achievement_month": "month"})
     month = monthly["month"].dt.month
     monthly["fy_start"] = np.where(month >= 4, monthly["month"].dt.year, monthly["month"].dt.year - 1)
     monthly["fy_month"] = (month + 8) % 12 + 1
     monthly["register"] = monthly["denominator"] + monthly["declined"]
     monthly["uptake"] = _ratio(monthly["checks"], monthly["register"])
-    finals = (monthly.sort_values("fy_month").groupby("fy_start")
-              .agg(final_uptake=("uptake", "last"), last_fy_month=("fy_month", "max")).reset_index())
+    finals = (
+        monthly.sort_values("fy_month")
+        .groupby("fy_start")
+        .agg(final_uptake=("uptake", "last"), last_fy_month=("fy_month", "max"))
+        .reset_index()
+    )
     previous = monthly[["fy_start", "fy_month", "uptake"]].assign(fy_start=lambda f: f["fy_start"] + 1)
-    out = monthly.merge(previous.rename(columns={"uptake": "last_year_same_month"}), how="left",
-                        on=["fy_start", "fy_month"])
+    out = monthly.merge(
+        previous.rename(columns={"uptake": "last_year_same_month"}), how="left", on=["fy_start", "fy_month"]
+    )
     out = out.merge(finals.assign(fy_start=lambda f: f["fy_start"] + 1), how="left", on="fy_start")
     complete = out["last_fy_month"] == 12
     out["last_year_final"] = out["final_uptake"].where(complete)
@@ -412,8 +509,20 @@ def pandas_ld_health_checks_by_month(t: PandasTables, start, end):
     ).where(complete)
     out["financial_year"] = [f"{y}/{(y + 1) % 100:02d}" for y in out["fy_start"]]
     out = out[out["month"].between(pd.Timestamp(start), pd.Timestamp(end))].sort_values("month")
-    return out[["month", "financial_year", "fy_month", "checks", "register", "declined", "uptake",
-                "last_year_same_month", "last_year_final", "projected_year_end"]]
+    return out[
+        [
+            "month",
+            "financial_year",
+            "fy_month",
+            "checks",
+            "register",
+            "declined",
+            "uptake",
+            "last_year_same_month",
+            "last_year_final",
+            "projected_year_end",
+        ]
+    ]
 
 
 def pandas_cancer_fds_by_month(t: PandasTables, start, end):
@@ -427,8 +536,11 @@ def pandas_cancer_fds_by_month(t: PandasTables, start, end):
 def pandas_cancer_fds_by_cancer_type(t: PandasTables, start, end):
     f = t.read("cancer_fds", ["period", "cancer_type", "stage_route", "total", "within_standard", "breaches"])
     f = _window(f, "period", start, end)
-    out = (f.groupby(["cancer_type", "stage_route"], observed=True)[["total", "within_standard", "breaches"]]
-           .sum().reset_index())
+    out = (
+        f.groupby(["cancer_type", "stage_route"], observed=True)[["total", "within_standard", "breaches"]]
+        .sum()
+        .reset_index()
+    )
     out[["cancer_type", "stage_route"]] = out[["cancer_type", "stage_route"]].astype(str)
     out["performance"] = _ratio(out["within_standard"], out["total"])
     return out.sort_values(["performance", "cancer_type"])
@@ -525,9 +637,9 @@ def serve_main(argv: list[str]) -> None:
     report: dict = {}
     if args.preload:
         started = time.perf_counter()
+        import onehalton.charts  # noqa: F401
         import onehalton.filters  # noqa: F401 - the app's own imports: pandas, altair, duckdb, streamlit
         import onehalton.sections  # noqa: F401
-        import onehalton.charts  # noqa: F401
         from onehalton import db
 
         report["imports_s"] = time.perf_counter() - started
@@ -535,8 +647,10 @@ def serve_main(argv: list[str]) -> None:
         database = db.database()  # the st.cache_resource entry every session then shares
         report["load_validate_s"] = time.perf_counter() - started
         report["load_seconds"] = database.load_seconds
-        report["tables"] = {name: {"state": s.state, "rows": s.rows_read, "excluded": s.rows_excluded}
-                            for name, s in database.statuses.items()}
+        report["tables"] = {
+            name: {"state": s.state, "rows": s.rows_read, "excluded": s.rows_excluded}
+            for name, s in database.statuses.items()
+        }
         results_dir = Path(args.report).with_suffix(".results")
         report["duckdb"] = run_duckdb_set(database, results_dir)
     Path(args.report).write_text(json.dumps(report))
@@ -548,11 +662,31 @@ def serve_main(argv: list[str]) -> None:
         print("BENCH caches cleared", flush=True)
 
     signal.signal(signal.SIGUSR1, clear_caches)
-    sys.argv = ["streamlit", "run", args.app, "--server.headless", "true", "--server.port", str(args.port),
-                "--server.address", HOST, "--browser.gatherUsageStats", "false",
-                "--server.fileWatcherType", "none", "--server.runOnSave", "false",
-                "--server.enableAgentApi", "true", "--server.agentWaitTimeout", str(int(REQUEST_TIMEOUT)),
-                "--server.agentMaxSessions", "200", "--logger.level", "warning"]
+    sys.argv = [
+        "streamlit",
+        "run",
+        args.app,
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        HOST,
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--server.enableAgentApi",
+        "true",
+        "--server.agentWaitTimeout",
+        str(int(REQUEST_TIMEOUT)),
+        "--server.agentMaxSessions",
+        "200",
+        "--logger.level",
+        "warning",
+    ]
     from streamlit.web import cli
 
     cli.main()
@@ -681,8 +815,9 @@ class Agent:
         while response.status_code == 202 and document.get("session_id"):  # wait_timed_out: collect the run
             if time.perf_counter() - started > REQUEST_TIMEOUT:
                 break
-            response = self.http.post(self.url, json={"session_id": document["session_id"]},
-                                      timeout=REQUEST_TIMEOUT + 60)
+            response = self.http.post(
+                self.url, json={"session_id": document["session_id"]}, timeout=REQUEST_TIMEOUT + 60
+            )
             document = response.json()
         document["_http_status"] = response.status_code
         return time.perf_counter() - started, document
@@ -717,8 +852,12 @@ def render_pages(server: Server, pages: list[str]) -> dict:
         agent = Agent(server.url)
         cpu = server.cpu_seconds()
         cold, document = agent.interact({"page": path} if path else {})
-        entry = {"cold_s": cold, "cold_cpu_s": server.cpu_seconds() - cpu, "ok": ok(document),
-                 "problem": "" if ok(document) else problem(document)}
+        entry = {
+            "cold_s": cold,
+            "cold_cpu_s": server.cpu_seconds() - cpu,
+            "ok": ok(document),
+            "problem": "" if ok(document) else problem(document),
+        }
         session = document.get("session_id")
         warm, warm_cpu = [], []
         if session:
@@ -733,8 +872,10 @@ def render_pages(server: Server, pages: list[str]) -> dict:
         entry["warm_s"] = statistics.median(warm) if warm else None
         entry["warm_cpu_s"] = statistics.median(warm_cpu) if warm_cpu else None
         out[path] = entry
-        log(f"  /{path}: cold {cold:.3f} s, warm {entry['warm_s'] or float('nan'):.3f} s"
-            + ("" if entry["ok"] else f"  PROBLEM {entry['problem']}"))
+        log(
+            f"  /{path}: cold {cold:.3f} s, warm {entry['warm_s'] or float('nan'):.3f} s"
+            + ("" if entry["ok"] else f"  PROBLEM {entry['problem']}")
+        )
     return out
 
 
@@ -776,8 +917,9 @@ def load_test(server: Server, path: str, key: str, values: list, as_list: bool) 
                 return
             value = values[(index * 7 + change) % len(values)]
             try:
-                seconds, document = agent.interact({"session_id": session,
-                                                    "widget_state": {key: [value] if as_list else value}})
+                seconds, document = agent.interact(
+                    {"session_id": session, "widget_state": {key: [value] if as_list else value}}
+                )
                 good = ok(document)
             except Exception as exc:  # noqa: BLE001 - a failed request is an error to count, not a crash
                 seconds, good, document = 0.0, False, {"error": {"code": type(exc).__name__, "message": str(exc)}}
@@ -801,12 +943,24 @@ def load_test(server: Server, path: str, key: str, values: list, as_list: bool) 
         return latencies[min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))] if latencies else None
 
     opens.sort()
-    result = {"sessions": len(sessions), "reruns": len(latencies), "wall_s": wall, "per_worker": per_worker,
-              "open_p50_s": opens[len(opens) // 2] if opens else None, "open_max_s": opens[-1] if opens else None,
-              "reruns_per_s": len(latencies) / wall if wall else 0.0, "client_cpu_s": client_cpu, "p50_s": pct(50), "p95_s": pct(95),
-              "errors": errors + len(problems), "problems": sorted(set(problems))[:5]}
-    log(f"  load /{path}: {result['reruns_per_s']:.1f} reruns/s, p50 {result['p50_s']}, p95 {result['p95_s']}, "
-        f"errors {result['errors']}")
+    result = {
+        "sessions": len(sessions),
+        "reruns": len(latencies),
+        "wall_s": wall,
+        "per_worker": per_worker,
+        "open_p50_s": opens[len(opens) // 2] if opens else None,
+        "open_max_s": opens[-1] if opens else None,
+        "reruns_per_s": len(latencies) / wall if wall else 0.0,
+        "client_cpu_s": client_cpu,
+        "p50_s": pct(50),
+        "p95_s": pct(95),
+        "errors": errors + len(problems),
+        "problems": sorted(set(problems))[:5],
+    }
+    log(
+        f"  load /{path}: {result['reruns_per_s']:.1f} reruns/s, p50 {result['p50_s']}, p95 {result['p95_s']}, "
+        f"errors {result['errors']}"
+    )
     return result
 
 
@@ -834,8 +988,14 @@ def measure_floor(work: Path, with_load: bool, env_extra: dict | None = None) ->
             seconds, _ = agent.interact({"session_id": document["session_id"]})
             warm.append(seconds)
             warm_cpu.append(server.cpu_seconds() - cpu)
-        out = {"ready_s": ready, "cold_s": cold, "cold_cpu_s": cold_cpu, "warm_s": statistics.median(warm),
-               "warm_cpu_s": statistics.median(warm_cpu), "ok": ok(document)}
+        out = {
+            "ready_s": ready,
+            "cold_s": cold,
+            "cold_cpu_s": cold_cpu,
+            "warm_s": statistics.median(warm),
+            "warm_cpu_s": statistics.median(warm_cpu),
+            "ok": ok(document),
+        }
         if with_load:
             server.phase = "load"
             out["load"] = load_test(server, "", "ward", [f"Ward {i:02d}" for i in range(1, 19)], as_list=False)
@@ -851,8 +1011,9 @@ def measure_scale(scale: int, data: dict, work: Path, with_load: bool) -> dict:
     out: dict = {"data": data}
     log(f"{scale}x: start-up (imports, load + validate, then the DuckDB query set) ...")
     # An empty validation cache of its own: the start-up measured here is a first start, checking every row.
-    server = Server(DASHBOARD, data_dir, work, preload=True,
-                    env_extra={"ONE_HALTON_CACHE_DIR": str(work / f"cache-{scale}")})
+    server = Server(
+        DASHBOARD, data_dir, work, preload=True, env_extra={"ONE_HALTON_CACHE_DIR": str(work / f"cache-{scale}")}
+    )
     try:
         out["ready_s"] = server.wait_ready(3600)
         report = server.report()
@@ -874,15 +1035,26 @@ def measure_scale(scale: int, data: dict, work: Path, with_load: bool) -> dict:
         server.stop()
     log(f"{scale}x: pandas baseline ...")
     pandas_out = work / f"pandas-{scale}.json"
-    finished = subprocess.run([sys.executable, "-m", "scripts.bench", "pandas", str(data_dir),
-                               str(server.report_path.with_suffix(".results")), str(pandas_out)], cwd=ROOT)
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.bench",
+            "pandas",
+            str(data_dir),
+            str(server.report_path.with_suffix(".results")),
+            str(pandas_out),
+        ],
+        cwd=ROOT,
+    )
     out["pandas"] = json.loads(pandas_out.read_text()) if pandas_out.exists() else {"rows": []}
     if finished.returncode:
         out["pandas"]["failed"] = f"the pandas process ended with {finished.returncode} (killed for memory?)"
         log(f"{scale}x: {out['pandas']['failed']}")
     done = len(out["pandas"]["rows"])
-    out["pandas"]["rows"] += [{"label": r["label"], "seconds": None, "runs": 0, "check": "not run"}
-                              for r in out["duckdb"][done:]]
+    out["pandas"]["rows"] += [
+        {"label": r["label"], "seconds": None, "runs": 0, "check": "not run"} for r in out["duckdb"][done:]
+    ]
     return out
 
 
@@ -926,28 +1098,56 @@ def measure_pack(scale: int = 1) -> dict:
     for i in range(PACK_RUNS):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "onehalton.board_pack", "--out", str(work / "pack.pdf"),
-                               "--data-dir", str(data_dir), "--ward", ward], cwd=ROOT, capture_output=True, text=True,
-                              timeout=600)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "onehalton.board_pack",
+                "--out",
+                str(work / "pack.pdf"),
+                "--data-dir",
+                str(data_dir),
+                "--ward",
+                ward,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode:
             return {"scale": scale, "ward": ward_name, "error": done.stderr.strip().splitlines()[-1:]}
-        runs.append({"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-                     "peak_rss_bytes": after.ru_maxrss * 1024})
+        runs.append(
+            {
+                "wall_s": wall,
+                "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+                "peak_rss_bytes": after.ru_maxrss * 1024,
+            }
+        )
         log(f"  command line run {i + 1}: {wall:.2f} s")
     pages = subprocess.run(["pdfinfo", str(work / "pack.pdf")], capture_output=True, text=True).stdout
     log("board pack: in one process ...")
-    subprocess.run([sys.executable, "-m", "scripts.bench", "pack-inprocess", str(data_dir), ward,
-                    str(work / "inprocess.json")], cwd=ROOT, check=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "scripts.bench", "pack-inprocess", str(data_dir), ward, str(work / "inprocess.json")],
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+    )
     inprocess = json.loads((work / "inprocess.json").read_text())
-    return {"scale": scale, "ward": ward_name, "ward_code": ward,
-            "cli_s": statistics.median(r["wall_s"] for r in runs),
-            "cli_cpu_s": statistics.median(r["cpu_s"] for r in runs),
-            "cli_runs": runs, "pages": next((int(line.split()[-1]) for line in pages.splitlines()
-                                             if line.startswith("Pages:")), None),
-            "bytes": (work / "pack.pdf").stat().st_size, "inprocess": inprocess,
-            "load_at_end": os.getloadavg()[0]}
+    return {
+        "scale": scale,
+        "ward": ward_name,
+        "ward_code": ward,
+        "cli_s": statistics.median(r["wall_s"] for r in runs),
+        "cli_cpu_s": statistics.median(r["cpu_s"] for r in runs),
+        "cli_runs": runs,
+        "pages": next((int(line.split()[-1]) for line in pages.splitlines() if line.startswith("Pages:")), None),
+        "bytes": (work / "pack.pdf").stat().st_size,
+        "inprocess": inprocess,
+        "load_at_end": os.getloadavg()[0],
+    }
 
 
 def pack_main(argv: list[str]) -> None:
@@ -975,31 +1175,44 @@ def pack_verdict(pack: dict | None) -> tuple[bool | None, str]:
         return None, "not measured"
     if "error" in pack:
         return False, f"the command line failed: {pack['error']}"
-    return pack["cli_s"] < PACK_TARGET_S, (f"{_s(pack['cli_s'])} from the command line (a new process), "
-                                           f"{_s(pack['inprocess']['builds'][-1]['wall_s'])} in a process with "
-                                           f"the data loaded ({pack['ward']}, {pack['pages']} pages)")
+    return pack["cli_s"] < PACK_TARGET_S, (
+        f"{_s(pack['cli_s'])} from the command line (a new process), "
+        f"{_s(pack['inprocess']['builds'][-1]['wall_s'])} in a process with "
+        f"the data loaded ({pack['ward']}, {pack['pages']} pages)"
+    )
 
 
 def render_pack(pack: dict) -> str:
     if "error" in pack:
         return f"## Board pack\n\nThe command line failed: {pack['error']}\n"
     builds = pack["inprocess"]["builds"]
-    lines = ["## Board pack (`python -m scripts.bench pack`)", "",
-             f"The PDF for a ward view (`--ward {pack['ward_code']}`, {pack['ward']}; the whole period; the latest "
-             f"budget year and month) at {pack['scale']}x: {pack['pages']} pages, {pack['bytes']:,} bytes. Wall time "
-             "(CPU time in brackets).", "",
-             "| measure | time |", "| --- | ---: |",
-             f"| command line, end to end (median of {len(pack['cli_runs'])}: start Python, import, load and validate "
-             f"the extracts, gather, draw the charts, lay out the PDF) | {_s(pack['cli_s'])} "
-             f"({_s(pack['cli_cpu_s'])}) |",
-             f"| in one process: imports | {_s(pack['inprocess']['imports_s'])} |",
-             f"| in one process: load and validate the extracts | {_s(pack['inprocess']['load_s'])} |",
-             f"| in one process: first build (starts vl-convert's engine, reads the fonts) | {_s(builds[0]['wall_s'])} "
-             f"({_s(builds[0]['cpu_s'])}) |"]
-    lines += [f"| in one process: build {i + 1} | {_s(b['wall_s'])} ({_s(b['cpu_s'])}) |"
-              for i, b in enumerate(builds[1:], start=1)]
-    lines += ["", f"Peak memory of a command-line run: {_mb(max(r['peak_rss_bytes'] for r in pack['cli_runs']))}. "
-              f"Load average at the end: {pack['load_at_end']:.1f}.", ""]
+    lines = [
+        "## Board pack (`python -m scripts.bench pack`)",
+        "",
+        f"The PDF for a ward view (`--ward {pack['ward_code']}`, {pack['ward']}; the whole period; the latest "
+        f"budget year and month) at {pack['scale']}x: {pack['pages']} pages, {pack['bytes']:,} bytes. Wall time "
+        "(CPU time in brackets).",
+        "",
+        "| measure | time |",
+        "| --- | ---: |",
+        f"| command line, end to end (median of {len(pack['cli_runs'])}: start Python, import, load and validate "
+        f"the extracts, gather, draw the charts, lay out the PDF) | {_s(pack['cli_s'])} "
+        f"({_s(pack['cli_cpu_s'])}) |",
+        f"| in one process: imports | {_s(pack['inprocess']['imports_s'])} |",
+        f"| in one process: load and validate the extracts | {_s(pack['inprocess']['load_s'])} |",
+        f"| in one process: first build (starts vl-convert's engine, reads the fonts) | {_s(builds[0]['wall_s'])} "
+        f"({_s(builds[0]['cpu_s'])}) |",
+    ]
+    lines += [
+        f"| in one process: build {i + 1} | {_s(b['wall_s'])} ({_s(b['cpu_s'])}) |"
+        for i, b in enumerate(builds[1:], start=1)
+    ]
+    lines += [
+        "",
+        f"Peak memory of a command-line run: {_mb(max(r['peak_rss_bytes'] for r in pack['cli_runs']))}. "
+        f"Load average at the end: {pack['load_at_end']:.1f}.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -1029,15 +1242,37 @@ class Cluster:
 
         self.port = _free_port()
         self.log_path = work / f"cluster-{workers}-{self.port}.log"
-        env = dict(os.environ, PYTHONUNBUFFERED="1", ONE_HALTON_DATA_DIR=str(data_dir),
-                   ONE_HALTON_CACHE_DIR=str(cache_dir))
+        env = dict(
+            os.environ, PYTHONUNBUFFERED="1", ONE_HALTON_DATA_DIR=str(data_dir), ONE_HALTON_CACHE_DIR=str(cache_dir)
+        )
         if workers == 0:
-            command = [sys.executable, "-m", "scripts.serve", "worker", "--port", str(self.port),
-                       "--address", HOST, "--agent-api"]
+            command = [
+                sys.executable,
+                "-m",
+                "scripts.serve",
+                "worker",
+                "--port",
+                str(self.port),
+                "--address",
+                HOST,
+                "--agent-api",
+            ]
         else:
             ports = ",".join(str(_free_port()) for _ in range(workers))
-            command = [sys.executable, "-m", "scripts.serve", "--workers", str(workers), "--port", str(self.port),
-                       "--bind", f"{HOST}:{self.port}", "--worker-ports", ports, "--agent-api"]
+            command = [
+                sys.executable,
+                "-m",
+                "scripts.serve",
+                "--workers",
+                str(workers),
+                "--port",
+                str(self.port),
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--worker-ports",
+                ports,
+                "--agent-api",
+            ]
         self.log = open(self.log_path, "w")
         self.started = time.perf_counter()
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -1092,8 +1327,14 @@ def measure_concurrency(work: Path, repeats: int) -> dict:
                 load_before = os.getloadavg()[0]
                 cpu = cluster.cpu_seconds()
                 result = load_test(cluster, "", "ward", wards, as_list=True)
-                result.update(label=label, workers=workers, round=round_ + 1, ready_s=ready,
-                              cpu_s=cluster.cpu_seconds() - cpu, load_avg_before=load_before)
+                result.update(
+                    label=label,
+                    workers=workers,
+                    round=round_ + 1,
+                    ready_s=ready,
+                    cpu_s=cluster.cpu_seconds() - cpu,
+                    load_avg_before=load_before,
+                )
                 runs.append(result)
             finally:
                 cluster.stop()
@@ -1108,9 +1349,13 @@ def _first_page(data_dir: Path, work: Path, cache_dir: Path) -> dict:
         _, document = Agent(cluster.url).interact({})
         first = time.perf_counter() - cluster.started
         loaded = [line for line in cluster.log_path.read_text().splitlines() if "data loaded in" in line]
-        return {"ready_s": ready, "first_page_s": first, "ok": ok(document),
-                "problem": "" if ok(document) else problem(document),
-                "loaded": loaded[-1].split("] ", 1)[-1] if loaded else ""}
+        return {
+            "ready_s": ready,
+            "first_page_s": first,
+            "ok": ok(document),
+            "problem": "" if ok(document) else problem(document),
+            "loaded": loaded[-1].split("] ", 1)[-1] if loaded else "",
+        }
     finally:
         cluster.stop()
 
@@ -1128,8 +1373,15 @@ def measure_restart(work: Path, scale: int) -> dict:
     log(f"restart at {scale}x: restart on unchanged files ...")
     warm = _first_page(Path(data["folder"]), work, cache_dir)
     log(f"  first page after {warm['first_page_s']:.1f} s ({warm['loaded']})")
-    return {"scale": scale, "data": data, "cold": cold, "warm": warm, "load_avg_before": load_before,
-            "cache_bytes": _folder_size(cache_dir), "date": dt.datetime.now().astimezone().isoformat()}
+    return {
+        "scale": scale,
+        "data": data,
+        "cold": cold,
+        "warm": warm,
+        "load_avg_before": load_before,
+        "cache_bytes": _folder_size(cache_dir),
+        "date": dt.datetime.now().astimezone().isoformat(),
+    }
 
 
 def _median(values: list[float]) -> float | None:
@@ -1154,58 +1406,84 @@ def serving_verdicts(results: dict) -> dict[str, tuple[bool | None, str]]:
     restart = results.get("restart")
     if restart:
         warm = restart["warm"]
-        out["restart"] = (warm["ok"] and warm["first_page_s"] <= 5.0 and restart["scale"] == RESTART_SCALE,
-                          f"at {restart['scale']}x, {_s(warm['first_page_s'])} to the first page (with nothing cached: "
-                          f"{_s(restart['cold']['first_page_s'])})" + ("" if warm["ok"] else f"; {warm['problem']}"))
+        out["restart"] = (
+            warm["ok"] and warm["first_page_s"] <= 5.0 and restart["scale"] == RESTART_SCALE,
+            f"at {restart['scale']}x, {_s(warm['first_page_s'])} to the first page (with nothing cached: "
+            f"{_s(restart['cold']['first_page_s'])})" + ("" if warm["ok"] else f"; {warm['problem']}"),
+        )
     return out
 
 
 def render_serving(results: dict) -> str:
     concurrency = results.get("concurrency", {})
     restart = results.get("restart")
-    lines = [SERVING_BEGIN, "", "## Many sessions: one process, and several behind HAProxy; restarts", "",
-             "Measured by `python -m scripts.bench --parts concurrency,restart` (`make bench BENCH_ARGS=\"--parts "
-             "concurrency\"` reruns only the sessions). The servers are the real deployment: `scripts/serve.py` "
-             "workers (each loads and checks the data before it listens), alone or behind HAProxy with "
-             "`deploy/haproxy.cfg`, driven through Streamlit's agent API, each client session keeping its sticky "
-             "cookie. On this machine six agents share the 2 cores, so these figures are pessimistic; the load "
-             "average when each run started is given.", "",
-             "| target | result | |", "| --- | --- | --- |"]
+    lines = [
+        SERVING_BEGIN,
+        "",
+        "## Many sessions: one process, and several behind HAProxy; restarts",
+        "",
+        'Measured by `python -m scripts.bench --parts concurrency,restart` (`make bench BENCH_ARGS="--parts '
+        'concurrency"` reruns only the sessions). The servers are the real deployment: `scripts/serve.py` '
+        "workers (each loads and checks the data before it listens), alone or behind HAProxy with "
+        "`deploy/haproxy.cfg`, driven through Streamlit's agent API, each client session keeping its sticky "
+        "cookie. On this machine six agents share the 2 cores, so these figures are pessimistic; the load "
+        "average when each run started is given.",
+        "",
+        "| target | result | |",
+        "| --- | --- | --- |",
+    ]
     for key, (met, detail) in serving_verdicts(results).items():
-        lines.append(f"| {SERVING_TARGETS[key]} | {'met' if met else 'not measured' if met is None else '**missed**'}"
-                     f" | {detail} |")
+        lines.append(
+            f"| {SERVING_TARGETS[key]} | {'met' if met else 'not measured' if met is None else '**missed**'}"
+            f" | {detail} |"
+        )
     if concurrency.get("runs"):
-        lines += ["", f"### {LOAD_SESSIONS} sessions: open the Overview, change the ward {LOAD_CHANGES} times "
-                  f"(1x data; {concurrency['date'][:16]})", "",
-                  "Throughput is completed ward changes per second of wall time; p50 and p95 are per ward change "
-                  "(opening the sessions is timed separately: median / slowest). Server CPU is every process of "
-                  "the configuration (workers, HAProxy) over the ward changes; client CPU is the benchmark's own "
-                  "process, which drives every session, over the same wall time.", "",
-                  "| configuration | round | sessions per worker | reruns | reruns/s | p50 | p95 | errors | opening "
-                  "| server CPU | client CPU | wall | load avg at start |",
-                  "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [
+            "",
+            f"### {LOAD_SESSIONS} sessions: open the Overview, change the ward {LOAD_CHANGES} times "
+            f"(1x data; {concurrency['date'][:16]})",
+            "",
+            "Throughput is completed ward changes per second of wall time; p50 and p95 are per ward change "
+            "(opening the sessions is timed separately: median / slowest). Server CPU is every process of "
+            "the configuration (workers, HAProxy) over the ward changes; client CPU is the benchmark's own "
+            "process, which drives every session, over the same wall time.",
+            "",
+            "| configuration | round | sessions per worker | reruns | reruns/s | p50 | p95 | errors | opening "
+            "| server CPU | client CPU | wall | load avg at start |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
         for r in concurrency["runs"]:
             spread = ", ".join(f"{k or 'direct'}: {v}" for k, v in sorted(r.get("per_worker", {}).items()))
-            lines.append(f"| {r['label']} | {r['round']} | {spread} | {r['reruns']} | {r['reruns_per_s']:.1f} | "
-                         f"{_s(r['p50_s'])} | {_s(r['p95_s'])} | {r['errors']} | {_s(r.get('open_p50_s'))} / "
-                         f"{_s(r.get('open_max_s'))} | {r['cpu_s']:.1f} s | "
-                         + (f"{r['client_cpu_s']:.1f} s" if "client_cpu_s" in r else "n/a")
-                         + f" | {r['wall_s']:.1f} s | {r['load_avg_before']:.1f} |")
+            lines.append(
+                f"| {r['label']} | {r['round']} | {spread} | {r['reruns']} | {r['reruns_per_s']:.1f} | "
+                f"{_s(r['p50_s'])} | {_s(r['p95_s'])} | {r['errors']} | {_s(r.get('open_p50_s'))} / "
+                f"{_s(r.get('open_max_s'))} | {r['cpu_s']:.1f} s | "
+                + (f"{r['client_cpu_s']:.1f} s" if "client_cpu_s" in r else "n/a")
+                + f" | {r['wall_s']:.1f} s | {r['load_avg_before']:.1f} |"
+            )
         problems = sorted({p for r in concurrency["runs"] for p in r.get("problems", [])})
         lines += [f"\n- load error: {p}" for p in problems]
     if restart:
         data = restart["data"]
-        lines += ["", f"### Restart at {restart['scale']}x ({data['appointment_rows']:,} appointment rows, "
-                  f"{_mb(data['bytes'])}; {restart['date'][:16]}, load average {restart['load_avg_before']:.1f})", "",
-                  "From starting the worker process to its first page (the Overview) drawn; 'ready' is when it "
-                  "listens, after loading the data. The validation cache (`onehalton/validation_cache.py`, "
-                  "outside the data folder) is empty for the first start and holds what it left for the second; "
-                  f"it took {_mb(restart['cache_bytes'])}.", "",
-                  "| start | ready | first page | data load (the worker's log) |", "| --- | ---: | ---: | --- |"]
+        lines += [
+            "",
+            f"### Restart at {restart['scale']}x ({data['appointment_rows']:,} appointment rows, "
+            f"{_mb(data['bytes'])}; {restart['date'][:16]}, load average {restart['load_avg_before']:.1f})",
+            "",
+            "From starting the worker process to its first page (the Overview) drawn; 'ready' is when it "
+            "listens, after loading the data. The validation cache (`onehalton/validation_cache.py`, "
+            "outside the data folder) is empty for the first start and holds what it left for the second; "
+            f"it took {_mb(restart['cache_bytes'])}.",
+            "",
+            "| start | ready | first page | data load (the worker's log) |",
+            "| --- | ---: | ---: | --- |",
+        ]
         for label, key in (("first start, nothing cached", "cold"), ("restart, files unchanged", "warm")):
             entry = restart[key]
-            lines.append(f"| {label} | {_s(entry['ready_s'])} | {_s(entry['first_page_s'])}"
-                         f"{'' if entry['ok'] else ' **error**'} | {entry['loaded']} |")
+            lines.append(
+                f"| {label} | {_s(entry['ready_s'])} | {_s(entry['first_page_s'])}"
+                f"{'' if entry['ok'] else ' **error**'} | {entry['loaded']} |"
+            )
     lines += ["", SERVING_END]
     return "\n".join(lines)
 
@@ -1227,18 +1505,22 @@ PARTS = ("pages", "concurrency", "restart")
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parts", default=",".join(PARTS),
-                        help="comma-separated, default all: pages (start-up, renders, DuckDB vs pandas, memory, the "
-                             "floor), concurrency (25 sessions: one process, WORKERS=1 and 2 behind HAProxy), "
-                             f"restart (first page after a restart at {RESTART_SCALE}x). A part not run keeps its "
-                             "figures from .bench/results.json and its section of the report")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="comma-separated, default all: pages (start-up, renders, DuckDB vs pandas, memory, the "
+        "floor), concurrency (25 sessions: one process, WORKERS=1 and 2 behind HAProxy), "
+        f"restart (first page after a restart at {RESTART_SCALE}x). A part not run keeps its "
+        "figures from .bench/results.json and its section of the report",
+    )
     parser.add_argument("--scales", default=",".join(map(str, SCALES)), help="comma-separated, default 1,10,100")
     parser.add_argument("--load-scales", default="1", help="scales at which to run the 25-session load test")
     parser.add_argument("--repeats", type=int, default=1, help="rounds of the concurrency part (default 1)")
     parser.add_argument("--restart-scale", type=int, default=RESTART_SCALE)
     parser.add_argument("--out", default=str(DOC), help="the Markdown report (default docs/performance.md)")
-    parser.add_argument("--render-only", action="store_true",
-                        help="measure nothing: write the report again from .bench/results.json")
+    parser.add_argument(
+        "--render-only", action="store_true", help="measure nothing: write the report again from .bench/results.json"
+    )
     args = parser.parse_args(argv)
     saved_path = BENCH_DIR / "results.json"
     results: dict = {}
@@ -1263,11 +1545,13 @@ def main(argv: list[str] | None = None) -> None:
         results.update(machine=machine(), scales={})
         results["data"] = {scale: ensure_data(scale) for scale in scales}
         results["floor"] = measure_floor(work, with_load=bool(load_scales & set(scales)))
-        results["floor_default_gc"] = measure_floor(work, with_load=bool(load_scales & set(scales)),
-                                                    env_extra=DEFAULT_GC)
+        results["floor_default_gc"] = measure_floor(
+            work, with_load=bool(load_scales & set(scales)), env_extra=DEFAULT_GC
+        )
         for scale in scales:
-            results["scales"][scale] = measure_scale(scale, results["data"][scale], work,
-                                                     with_load=scale in load_scales)
+            results["scales"][scale] = measure_scale(
+                scale, results["data"][scale], work, with_load=scale in load_scales
+            )
         results["pack"] = measure_pack(1)
     if "concurrency" in parts:
         results["concurrency"] = measure_concurrency(work, args.repeats)
@@ -1317,31 +1601,43 @@ def verdicts(results: dict) -> dict[str, tuple[bool | None, str]]:
     floor = results["floor"]
     scales = results["scales"]
     out: dict[str, tuple[bool | None, str]] = {}
-    warm_worst = [(scale, path, entry["warm_s"]) for scale, r in scales.items() for path, entry in r["pages"].items()
-                  if entry.get("warm_s") is not None]
+    warm_worst = [
+        (scale, path, entry["warm_s"])
+        for scale, r in scales.items()
+        for path, entry in r["pages"].items()
+        if entry.get("warm_s") is not None
+    ]
     if warm_worst:
         scale, path, worst = max(warm_worst, key=lambda t: t[2])
-        out["warm"] = (worst <= 2 * floor["warm_s"],
-                       f"slowest warm render {_s(worst)} (/{path} at {scale}x) against 2 x floor = "
-                       f"{_s(2 * floor['warm_s'])}")
+        out["warm"] = (
+            worst <= 2 * floor["warm_s"],
+            f"slowest warm render {_s(worst)} (/{path} at {scale}x) against 2 x floor = {_s(2 * floor['warm_s'])}",
+        )
     for key, scale, limit in (("cold_1", 1, 1.0), ("cold_100", 100, 3.0)):
         if scale in scales:
             pages = scales[scale]["pages"]
             path, entry = max(pages.items(), key=lambda kv: kv[1]["cold_s"])
-            out[key] = (entry["cold_s"] < limit and all(e["ok"] for e in pages.values()),
-                        f"slowest cold render {_s(entry['cold_s'])} (/{path})"
-                        + ("" if all(e["ok"] for e in pages.values()) else "; some page failed"))
+            out[key] = (
+                entry["cold_s"] < limit and all(e["ok"] for e in pages.values()),
+                f"slowest cold render {_s(entry['cold_s'])} (/{path})"
+                + ("" if all(e["ok"] for e in pages.values()) else "; some page failed"),
+            )
         else:
             out[key] = (None, f"not measured ({scale}x not in this run)")
     if 100 in scales:
         duck, pand, missing = _totals(scales[100])
         build = scales[100].get("load_seconds", {}).get("summaries")
-        out["duckdb"] = (pand >= 10 * duck and not missing,
-                         f"pandas {_s(pand)} / DuckDB {_s(duck)} = {pand / duck:.1f}x over the queries both ran, as "
-                         "the dashboard runs them"
-                         + (f" ({pand / (duck + build):.1f}x with the summaries' one-off {_s(build)} build added)"
-                            if build is not None else "")
-                         + (f"; pandas did not finish {missing}" if missing else ""))
+        out["duckdb"] = (
+            pand >= 10 * duck and not missing,
+            f"pandas {_s(pand)} / DuckDB {_s(duck)} = {pand / duck:.1f}x over the queries both ran, as "
+            "the dashboard runs them"
+            + (
+                f" ({pand / (duck + build):.1f}x with the summaries' one-off {_s(build)} build added)"
+                if build is not None
+                else ""
+            )
+            + (f"; pandas did not finish {missing}" if missing else ""),
+        )
         out["memory"] = (scales[100]["peak_rss"] < 2**30, f"peak {_mb(scales[100]['peak_rss'])}")
     else:
         out["duckdb"] = (None, "not measured (100x not in this run)")
@@ -1350,9 +1646,11 @@ def verdicts(results: dict) -> dict[str, tuple[bool | None, str]]:
     if loads and "load" in floor:
         scale, load = loads[0]
         ratio = load["reruns_per_s"] / floor["load"]["reruns_per_s"] if floor["load"]["reruns_per_s"] else 0
-        out["load"] = (ratio >= 0.5 and load["errors"] == 0 and floor["load"]["errors"] == 0,
-                       f"{load['reruns_per_s']:.1f} reruns/s at {scale}x = {ratio:.0%} of the floor's "
-                       f"{floor['load']['reruns_per_s']:.1f}; {load['errors']} errors")
+        out["load"] = (
+            ratio >= 0.5 and load["errors"] == 0 and floor["load"]["errors"] == 0,
+            f"{load['reruns_per_s']:.1f} reruns/s at {scale}x = {ratio:.0%} of the floor's "
+            f"{floor['load']['reruns_per_s']:.1f}; {load['errors']} errors",
+        )
     else:
         out["load"] = (None, "not measured")
     out["pack"] = pack_verdict(results.get("pack"))
@@ -1429,26 +1727,37 @@ def render(results: dict) -> str:
         "| --- | --- | --- |",
     ]
     for key, (met, detail) in verdicts(results).items():
-        lines.append(f"| {TARGETS[key]} | {'met' if met else 'not measured' if met is None else '**missed**'} "
-                     f"| {detail} |")
-    lines += ["", "## Data volumes", "",
-              "| scale | appointment rows | on disk | generation | start-up: imports | start-up: load + validate "
-              "| of which validation | of which summaries |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines.append(
+            f"| {TARGETS[key]} | {'met' if met else 'not measured' if met is None else '**missed**'} | {detail} |"
+        )
+    lines += [
+        "",
+        "## Data volumes",
+        "",
+        "| scale | appointment rows | on disk | generation | start-up: imports | start-up: load + validate "
+        "| of which validation | of which summaries |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for scale in order:
         data = scales[scale]["data"]
         generated = _s(data["generation_s"]) + (f" (cached from {data['generated_on']})" if data.get("reused") else "")
-        lines.append(f"| {scale}x | {data['appointment_rows']:,} | {_mb(data['bytes'])} | {generated} | "
-                     f"{_s(scales[scale]['imports_s'])} | {_s(scales[scale]['load_validate_s'])} | "
-                     f"{_s(scales[scale].get('load_seconds', {}).get('validate'))} | "
-                     f"{_s(scales[scale].get('load_seconds', {}).get('summaries'))} |")
-    lines += ["", "## Page renders (server-side, through the agent API)", "",
-              "Each cell is wall time, then the server's CPU time for the same render in brackets (CPU time is "
-              "what the render costs; wall time also holds waiting for the CPU that other processes on the machine "
-              "were using). The floor page was measured once, on its own server, and is repeated in each column.",
-              "",
-              "| page | " + " | ".join(f"cold {s}x | warm {s}x" for s in order) + " |",
-              "| --- | " + " | ".join("---: | ---:" for _ in order) + " |"]
+        lines.append(
+            f"| {scale}x | {data['appointment_rows']:,} | {_mb(data['bytes'])} | {generated} | "
+            f"{_s(scales[scale]['imports_s'])} | {_s(scales[scale]['load_validate_s'])} | "
+            f"{_s(scales[scale].get('load_seconds', {}).get('validate'))} | "
+            f"{_s(scales[scale].get('load_seconds', {}).get('summaries'))} |"
+        )
+    lines += [
+        "",
+        "## Page renders (server-side, through the agent API)",
+        "",
+        "Each cell is wall time, then the server's CPU time for the same render in brackets (CPU time is "
+        "what the render costs; wall time also holds waiting for the CPU that other processes on the machine "
+        "were using). The floor page was measured once, on its own server, and is repeated in each column.",
+        "",
+        "| page | " + " | ".join(f"cold {s}x | warm {s}x" for s in order) + " |",
+        "| --- | " + " | ".join("---: | ---:" for _ in order) + " |",
+    ]
 
     def cell(entry: dict, which: str) -> str:
         return f"{_s(entry.get(which + '_s'))} ({_s(entry.get(which + '_cpu_s'))})"
@@ -1460,12 +1769,18 @@ def render(results: dict) -> str:
             flag = "" if entry.get("ok", True) else " **error**"
             cells += [cell(entry, "cold") + flag, cell(entry, "warm")]
         lines.append(f"| {title} (`/{path}`) | " + " | ".join(cells) + " |")
-    lines.append("| **Floor** (`scripts/floor_app.py`) | " + " | ".join(
-        f"{cell(floor, 'cold')} | {cell(floor, 'warm')}" for _ in order) + " |")
+    lines.append(
+        "| **Floor** (`scripts/floor_app.py`) | "
+        + " | ".join(f"{cell(floor, 'cold')} | {cell(floor, 'warm')}" for _ in order)
+        + " |"
+    )
     default_gc = results.get("floor_default_gc")
     if default_gc:
-        lines.append("| Floor with Streamlit's default `runner.postScriptGC = true`, for reference | " + " | ".join(
-            f"{cell(default_gc, 'cold')} | {cell(default_gc, 'warm')}" for _ in order) + " |")
+        lines.append(
+            "| Floor with Streamlit's default `runner.postScriptGC = true`, for reference | "
+            + " | ".join(f"{cell(default_gc, 'cold')} | {cell(default_gc, 'warm')}" for _ in order)
+            + " |"
+        )
     problems = [(s, p, e["problem"]) for s in order for p, e in scales[s]["pages"].items() if not e.get("ok", True)]
     if problems:
         lines += ["", "Pages that raised or were refused:", ""]
@@ -1475,40 +1790,63 @@ def render(results: dict) -> str:
         duck = scales[scale]["duckdb"]
         pandas_side = scales[scale]["pandas"]
         total_d, total_p, missing = _totals(scales[scale])
-        lines += [f"### {scale}x", "", "| query | rows | DuckDB | pandas | pandas / DuckDB | check |",
-                  "| --- | ---: | ---: | ---: | ---: | --- |"]
+        lines += [
+            f"### {scale}x",
+            "",
+            "| query | rows | DuckDB | pandas | pandas / DuckDB | check |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
         for d, p in zip(duck, pandas_side["rows"]):
             ratio = f"{p['seconds'] / d['seconds']:.1f}x" if p.get("seconds") else "n/a"
-            lines.append(f"| {d['label']} | {d['rows']:,} | {_s(d['seconds'])} | {_s(p.get('seconds'))} | "
-                         f"{ratio} | {p['check']} |")
-        lines += [f"| **all{' that both finished' if missing else ''}** | | **{_s(total_d)}** | **{_s(total_p)}** | "
-                  f"**{total_p / total_d:.1f}x** | |"]
+            lines.append(
+                f"| {d['label']} | {d['rows']:,} | {_s(d['seconds'])} | {_s(p.get('seconds'))} | "
+                f"{ratio} | {p['check']} |"
+            )
+        lines += [
+            f"| **all{' that both finished' if missing else ''}** | | **{_s(total_d)}** | **{_s(total_p)}** | "
+            f"**{total_p / total_d:.1f}x** | |"
+        ]
         build = scales[scale].get("load_seconds", {}).get("summaries")
         if build is not None:
-            lines += [f"| all, with the one-off build of the summaries ({_s(build)}) | | {_s(total_d + build)} | "
-                      f"{_s(total_p)} | {total_p / (total_d + build):.1f}x | |"]
+            lines += [
+                f"| all, with the one-off build of the summaries ({_s(build)}) | | {_s(total_d + build)} | "
+                f"{_s(total_p)} | {total_p / (total_d + build):.1f}x | |"
+            ]
         lines += [""]
         notes = [f"pandas' peak memory: {_mb(pandas_side.get('peak_rss_bytes'))}."]
         if pandas_side.get("failed"):
             notes.append(pandas_side["failed"] + ".")
         lines += [" ".join(notes), ""]
-    lines += ["## Peak memory (server RSS, children included)", "", "| scale | start-up + query set | peak |",
-              "| --- | ---: | ---: |"]
+    lines += [
+        "## Peak memory (server RSS, children included)",
+        "",
+        "| scale | start-up + query set | peak |",
+        "| --- | ---: | ---: |",
+    ]
     for scale in order:
         lines.append(f"| {scale}x | {_mb(scales[scale]['startup_peak_rss'])} | {_mb(scales[scale]['peak_rss'])} |")
     lines.append(f"| floor | | {_mb(floor['peak_rss'])} |")
-    lines += ["", f"## {LOAD_SESSIONS} concurrent sessions changing the ward filter", "",
-              "| app | sessions | reruns | reruns/s | p50 | p95 | errors |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        f"## {LOAD_SESSIONS} concurrent sessions changing the ward filter",
+        "",
+        "| app | sessions | reruns | reruns/s | p50 | p95 | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for scale in order:
         if "load" in scales[scale]:
             load = scales[scale]["load"]
-            lines.append(f"| Overview, {scale}x | {load['sessions']} | {load['reruns']} | {load['reruns_per_s']:.1f} | "
-                         f"{_s(load['p50_s'])} | {_s(load['p95_s'])} | {load['errors']} |")
+            lines.append(
+                f"| Overview, {scale}x | {load['sessions']} | {load['reruns']} | {load['reruns_per_s']:.1f} | "
+                f"{_s(load['p50_s'])} | {_s(load['p95_s'])} | {load['errors']} |"
+            )
     for label, entry in (("Floor", floor), ("Floor, Streamlit's default GC (reference)", default_gc or {})):
         if "load" in entry:
             load = entry["load"]
-            lines.append(f"| {label} | {load['sessions']} | {load['reruns']} | {load['reruns_per_s']:.1f} | "
-                         f"{_s(load['p50_s'])} | {_s(load['p95_s'])} | {load['errors']} |")
+            lines.append(
+                f"| {label} | {load['sessions']} | {load['reruns']} | {load['reruns_per_s']:.1f} | "
+                f"{_s(load['p50_s'])} | {_s(load['p95_s'])} | {load['errors']} |"
+            )
     for scale in order:
         for text in scales[scale].get("load", {}).get("problems", []):
             lines.append(f"\n- {scale}x load error: {text}")

@@ -20,16 +20,36 @@ from pathlib import Path
 
 from onehalton import config, contract
 
-COLUMNS = ["APPOINTMENT_MONTH_START_DATE", "GP_CODE", "GP_NAME", "SUPPLIER", "PCN_CODE", "PCN_NAME",
-           "SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_NAME", "HCP_TYPE", "APPT_MODE", "NATIONAL_CATEGORY",
-           "TIME_BETWEEN_BOOK_AND_APPT", "COUNT_OF_APPOINTMENTS", "APPT_STATUS"]
+COLUMNS = [
+    "APPOINTMENT_MONTH_START_DATE",
+    "GP_CODE",
+    "GP_NAME",
+    "SUPPLIER",
+    "PCN_CODE",
+    "PCN_NAME",
+    "SUB_ICB_LOCATION_CODE",
+    "SUB_ICB_LOCATION_NAME",
+    "HCP_TYPE",
+    "APPT_MODE",
+    "NATIONAL_CATEGORY",
+    "TIME_BETWEEN_BOOK_AND_APPT",
+    "COUNT_OF_APPOINTMENTS",
+    "APPT_STATUS",
+]
 HALTON = ["N81011", "N81019", "N81035", "N81037", "N81066", "N81072", "N81619"]
 CATEGORIES = ["General Consultation Routine", "Clinical Triage", "Planned Clinics", "Home Visit"]
 
 
 def write(path: Path, practices: int) -> int:
-    combos = list(itertools.product(contract.HCP_TYPE, contract.APPT_MODE, CATEGORIES,
-                                    contract.TIME_BETWEEN_BOOK_AND_APPT[:8], contract.APPT_STATUS))
+    combos = list(
+        itertools.product(
+            contract.HCP_TYPE,
+            contract.APPT_MODE,
+            CATEGORIES,
+            contract.TIME_BETWEEN_BOOK_AND_APPT[:8],
+            contract.APPT_STATUS,
+        )
+    )
     rows = 0
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
@@ -38,8 +58,24 @@ def write(path: Path, practices: int) -> int:
             code = HALTON[p] if p < len(HALTON) else f"Y{p:05d}"
             sub_icb = "01F" if p < len(HALTON) else f"{p % 106:02d}X"
             for hcp, mode, category, lead, status in combos:
-                writer.writerow(["01OCT2025", code, f"Practice {p}", "EMIS", "U00001", "A PCN", sub_icb, "A sub-ICB",
-                                 hcp, mode, category, lead, f"{(p * 7 + len(lead)) % 1500:,}", status])
+                writer.writerow(
+                    [
+                        "01OCT2025",
+                        code,
+                        f"Practice {p}",
+                        "EMIS",
+                        "U00001",
+                        "A PCN",
+                        sub_icb,
+                        "A sub-ICB",
+                        hcp,
+                        mode,
+                        category,
+                        lead,
+                        f"{(p * 7 + len(lead)) % 1500:,}",
+                        status,
+                    ]
+                )
                 rows += 1
     return rows
 
@@ -54,17 +90,24 @@ def main(argv: list[str] | None = None) -> int:
         rows = write(source, args.practices)
         print(f"wrote {rows:,} rows, {source.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - started:.1f} s")
         run = [sys.executable, "-m", "onehalton.importers"]
-        subprocess.run(run + ["reference", "--into", str(folder)], check=True, cwd=config.PROJECT_ROOT,
-                       capture_output=True)
+        subprocess.run(
+            run + ["reference", "--into", str(folder)], check=True, cwd=config.PROJECT_ROOT, capture_output=True
+        )
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
-        done = subprocess.run(run + ["appointments", str(source), "--into", str(folder)], cwd=config.PROJECT_ROOT,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            run + ["appointments", str(source), "--into", str(folder)],
+            cwd=config.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(done.stdout.strip() or done.stderr.strip())
-        print(f"import: {seconds:.1f} s wall, peak resident memory {max(peak, before) / 1024:,.0f} MB "
-              f"({rows / seconds:,.0f} rows a second)")
+        print(
+            f"import: {seconds:.1f} s wall, peak resident memory {max(peak, before) / 1024:,.0f} MB "
+            f"({rows / seconds:,.0f} rows a second)"
+        )
         return done.returncode
 
 

@@ -19,9 +19,15 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ENV = "ONE_HALTON_CHROMIUM"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
     # Without these Chromium keeps trying to reach Google's services, which this network does not have.
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # The two screens the dashboard is read on: a laptop, and the 1280x720 projector at forum meetings.
 VIEWPORTS = {"1440x900": {"width": 1440, "height": 900}, "1280x720": {"width": 1280, "height": 720}}
@@ -54,17 +60,34 @@ class ServerFailed(RuntimeError):
 
 
 @contextlib.contextmanager
-def serve(data_dir: Path, log_path: Path, *, env: dict | None = None, port: int | None = None,
-          script: str = "dashboard.py"):
+def serve(
+    data_dir: Path, log_path: Path, *, env: dict | None = None, port: int | None = None, script: str = "dashboard.py"
+):
     """`streamlit run dashboard.py` (or another script) on a loopback port against `data_dir`; yields its URL."""
     from onehalton import config
 
     port = port or free_port()
     environment = dict(os.environ, **{config.DATA_DIR_ENV: str(data_dir), "PYTHONUNBUFFERED": "1"}, **(env or {}))
-    command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               # Others may edit the source while this runs: a file change must not rerun or restart the app.
-               "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        script,
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        # Others may edit the source while this runs: a file change must not rerun or restart the app.
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+    ]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -74,8 +97,9 @@ def serve(data_dir: Path, log_path: Path, *, env: dict | None = None, port: int 
             while not healthy(url):
                 if process.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    raise ServerFailed(f"the dashboard did not start (exit code {process.poll()}):\n"
-                                       + log_path.read_text()[-3000:])
+                    raise ServerFailed(
+                        f"the dashboard did not start (exit code {process.poll()}):\n" + log_path.read_text()[-3000:]
+                    )
                 time.sleep(0.25)
             yield url
         finally:
@@ -105,8 +129,11 @@ def wait_idle(page, settle_ms: int = 400) -> None:
     for _ in range(5):
         page.wait_for_selector(IDLE, timeout=RUN_TIMEOUT_MS)
         page.wait_for_timeout(settle_ms)
-        if (page.locator(IDLE).count() and not page.locator('[data-testid="stStatusWidget"]').count()
-                and not page.locator('[data-stale="true"]').count()):
+        if (
+            page.locator(IDLE).count()
+            and not page.locator('[data-testid="stStatusWidget"]').count()
+            and not page.locator('[data-stale="true"]').count()
+        ):
             return
     page.wait_for_selector(IDLE, timeout=RUN_TIMEOUT_MS)
 
@@ -115,7 +142,9 @@ def wait_drawn(page, timeout_ms: int = 20_000) -> None:
     """Wait until every chart on the page has drawn (vega-embed puts its canvas or svg in place)."""
     page.wait_for_function(
         """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-                 .every(c => c.querySelector('canvas, svg.marks'))""", timeout=timeout_ms)
+                 .every(c => c.querySelector('canvas, svg.marks'))""",
+        timeout=timeout_ms,
+    )
 
 
 def open_page(page, base: str, path: str = "", query: str = "") -> None:

@@ -40,8 +40,23 @@ def main() -> None:
         _, first = agent.interact({"page": args.path} if args.path else {})
         session = first.get("session_id")
         raw = work / "profile.raw"
-        recorder = subprocess.Popen([spy, "record", "--pid", str(server.process.pid), "--format", "raw",
-                                     "--output", str(raw), "--rate", "200", "--nonblocking", "--nolineno", "--gil"])
+        recorder = subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(server.process.pid),
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+                "--rate",
+                "200",
+                "--nonblocking",
+                "--nolineno",
+                "--gil",
+            ]
+        )
         time.sleep(1.0)
         if args.load:
             load_test(server, args.path, "ward", halton_ward_names(Path(data["folder"])), as_list=True)

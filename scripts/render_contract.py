@@ -82,30 +82,42 @@ def render_table(table: Table) -> list[str]:
     out.append(f"- **Grain:** {table.grain}")
     out.append(f"- **Key:** {', '.join(code(k) for k in table.key)} (rows sharing a key are all excluded)")
     if table.depends_on:
-        out.append(f"- **Depends on:** {', '.join(code(d) for d in table.depends_on)} "
-                   "(validated first; if one is unavailable, so is this table)")
+        out.append(
+            f"- **Depends on:** {', '.join(code(d) for d in table.depends_on)} "
+            "(validated first; if one is unavailable, so is this table)"
+        )
     if table.ward_level:
-        out.append("- **Small numbers:** holds ward-level counts, so counts from 1 to the suppression threshold "
-                   f"({suppression.DEFAULT_THRESHOLD} unless `{config.THRESHOLD_ENV}` says otherwise, as a positive "
-                   "whole number: any other setting is ignored, with a notice on every page naming it and the value "
-                   "used), and values built on them, are suppressed on screen and in downloads")
+        out.append(
+            "- **Small numbers:** holds ward-level counts, so counts from 1 to the suppression threshold "
+            f"({suppression.DEFAULT_THRESHOLD} unless `{config.THRESHOLD_ENV}` says otherwise, as a positive "
+            "whole number: any other setting is ignored, with a notice on every page naming it and the value "
+            "used), and values built on them, are suppressed on screen and in downloads"
+        )
     if table.notes:
         out.append(f"- **Notes:** {table.notes}")
     out.append("")
-    out.append("| Column | Kind | Physical types accepted | Nullable | Allowed values | References | Other checks "
-               "| Description |")
+    out.append(
+        "| Column | Kind | Physical types accepted | Nullable | Allowed values | References | Other checks "
+        "| Description |"
+    )
     out.append("|---|---|---|---|---|---|---|---|")
     for column in table.columns:
-        out.append("| " + " | ".join([
-            code(column.name),
-            column.kind,
-            ", ".join(contract.KINDS[column.kind]),
-            "yes" if column.nullable else "no",
-            allowed(column),
-            code(column.references) if column.references else "",
-            checks(column),
-            cell(column.description),
-        ]) + " |")
+        out.append(
+            "| "
+            + " | ".join(
+                [
+                    code(column.name),
+                    column.kind,
+                    ", ".join(contract.KINDS[column.kind]),
+                    "yes" if column.nullable else "no",
+                    allowed(column),
+                    code(column.references) if column.references else "",
+                    checks(column),
+                    cell(column.description),
+                ]
+            )
+            + " |"
+        )
     out.append("")
     if table.rules:
         out.append("Row rules (a row for which the condition is true is excluded and counted):")
@@ -135,8 +147,13 @@ def render_mapping() -> list[str]:
     for table in contract.TABLES:
         for column in table.columns:
             for name in source_names(column):
-                how = ("lower-case" if name.lower() == column.name else
-                       "lower-case, `_` for spaces and `/`" if mechanical(name) == column.name else "rename")
+                how = (
+                    "lower-case"
+                    if name.lower() == column.name
+                    else "lower-case, `_` for spaces and `/`"
+                    if mechanical(name) == column.name
+                    else "rename"
+                )
                 out.append(f"| {code(name)} | {code(table.name)} | {code(column.name)} | {how} |")
     out.append("")
     return out
@@ -144,16 +161,29 @@ def render_mapping() -> list[str]:
 
 def render_manifest() -> list[str]:
     example = {
-        name: {field: f"<{field}>" for field in contract.MANIFEST_FIELDS}
-        for name in ("appointments", "budget_spend")
+        name: {field: f"<{field}>" for field in contract.MANIFEST_FIELDS} for name in ("appointments", "budget_spend")
     }
-    example["appointments"].update({"source": "Appointments in General Practice, practice level, with ward and age "
-                                              "band added by the place extract", "period_start": "2020-04-01",
-                                    "period_end": "2024-09-30", "as_of": "2024-10-15", "synthetic": False,
-                                    "notes": ""})
-    example["budget_spend"].update({"source": "One Halton Budget Statement, Month 5 2020/21",
-                                    "period_start": "2020-04-01", "period_end": "2020-08-31",
-                                    "as_of": "2020-09-15", "synthetic": False, "notes": "pence reconstructed"})
+    example["appointments"].update(
+        {
+            "source": "Appointments in General Practice, practice level, with ward and age "
+            "band added by the place extract",
+            "period_start": "2020-04-01",
+            "period_end": "2024-09-30",
+            "as_of": "2024-10-15",
+            "synthetic": False,
+            "notes": "",
+        }
+    )
+    example["budget_spend"].update(
+        {
+            "source": "One Halton Budget Statement, Month 5 2020/21",
+            "period_start": "2020-04-01",
+            "period_end": "2020-08-31",
+            "as_of": "2020-09-15",
+            "synthetic": False,
+            "notes": "pence reconstructed",
+        }
+    )
     out = [
         f"## `{contract.MANIFEST_FILE}`",
         "",
@@ -219,8 +249,9 @@ def render() -> str:
         "",
         contract.MONTH_VALUES,
         "",
-        "Month columns: " + ", ".join(f"{code(t.name)}.{code(c.name)}" for t in contract.TABLES for c in t.columns
-                                      if c.month) + ".",
+        "Month columns: "
+        + ", ".join(f"{code(t.name)}.{code(c.name)}" for t in contract.TABLES for c in t.columns if c.month)
+        + ".",
         "",
         "## Column kinds",
         "",
@@ -232,8 +263,10 @@ def render() -> str:
     out += ["", "Money is exact: a floating-point column for pounds is rejected outright, never rounded.", ""]
     out += ["## Tables", "", "| Table | Title | Role | File | Grain |", "|---|---|---|---|---|"]
     for table in contract.TABLES:
-        out.append(f"| [{code(table.name)}](#{_anchor(table)}) | {cell(table.title)} | {table.role} | "
-                   f"`data/{table.name}.parquet` | {cell(table.grain)} |")
+        out.append(
+            f"| [{code(table.name)}](#{_anchor(table)}) | {cell(table.title)} | {table.role} | "
+            f"`data/{table.name}.parquet` | {cell(table.grain)} |"
+        )
     out.append("")
     for role, heading in (("reference", "## Reference tables"), ("extract", "## Extracts")):
         out += [heading, ""]
@@ -260,7 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current == text:
-            print(f"{args.output.relative_to(config.PROJECT_ROOT) if args.output.is_relative_to(config.PROJECT_ROOT) else args.output} is up to date.")
+            shown = args.output
+            if shown.is_relative_to(config.PROJECT_ROOT):
+                shown = shown.relative_to(config.PROJECT_ROOT)
+            print(f"{shown} is up to date.")
             return 0
         diff = difflib.unified_diff(current.splitlines(), text.splitlines(), "committed", "rendered", lineterm="", n=1)
         print(f"{args.output} is out of date with onehalton/contract.py; run `{COMMAND}`.", file=sys.stderr)

@@ -31,9 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     pages = [p for p in navigation.PAGES if not wanted or p.slug in wanted]
     ward = args.ward or _first_ward(args.data)
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch, \
-            browser.serve(args.data, Path(scratch) / "streamlit.log") as url, \
-            browser.chromium(executable) as chromium:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        browser.serve(args.data, Path(scratch) / "streamlit.log") as url,
+        browser.chromium(executable) as chromium,
+    ):
         for size, viewport in browser.VIEWPORTS.items():
             context = chromium.new_context(viewport=viewport)
             page = context.new_page()

@@ -60,12 +60,15 @@ def render_config(addresses: list[str], template: str | None = None) -> str:
 
 
 def haproxy_binary() -> str:
-    found = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
-                                             if Path(p).exists()), None)
+    found = shutil.which("haproxy") or next(
+        (p for p in ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy") if Path(p).exists()), None
+    )
     if not found:
-        raise SystemExit("HAProxy is not installed, so `make serve` cannot start the load balancer: "
-                         "`apt-get install haproxy` (Debian's package; `make serve` tries this itself as root). "
-                         "`make run` serves one process without it.")
+        raise SystemExit(
+            "HAProxy is not installed, so `make serve` cannot start the load balancer: "
+            "`apt-get install haproxy` (Debian's package; `make serve` tries this itself as root). "
+            "`make run` serves one process without it."
+        )
     return found
 
 
@@ -116,8 +119,13 @@ class Supervisor:
         host, port = self.local[n]
         name = f"w{n + 1}"
         self.started_at[name] = time.monotonic()
-        self.workers[name] = subprocess.Popen(worker_command(port, host, self.args.agent_api), cwd=ROOT, env=self.env,
-                                              stdout=self._log_file(name), stderr=subprocess.STDOUT)
+        self.workers[name] = subprocess.Popen(
+            worker_command(port, host, self.args.agent_api),
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log_file(name),
+            stderr=subprocess.STDOUT,
+        )
         log(f"worker {name} (pid {self.workers[name].pid}) starting on {host}:{port}")
 
     def start(self) -> None:
@@ -128,8 +136,10 @@ class Supervisor:
         while waiting:
             for name, process in self.workers.items():
                 if process.poll() is not None:
-                    raise SystemExit(f"worker {name} exited with {process.returncode} while starting: see "
-                                     f"{RUN_DIR / f'{self.args.port}-{name}.log'}")
+                    raise SystemExit(
+                        f"worker {name} exited with {process.returncode} while starting: see "
+                        f"{RUN_DIR / f'{self.args.port}-{name}.log'}"
+                    )
             waiting = [a for a in waiting if not healthy(a)]
             if time.monotonic() > deadline:
                 raise SystemExit(f"workers {waiting} not ready after {READY_TIMEOUT_S:.0f} s")
@@ -140,8 +150,9 @@ class Supervisor:
         checked = subprocess.run([binary, "-c", "-q", "-f", str(config)], env=self.env, capture_output=True, text=True)
         if checked.returncode:
             raise SystemExit(f"HAProxy refuses {config}:\n{checked.stdout}{checked.stderr}")
-        self.haproxy = subprocess.Popen([binary, "-db", "-f", str(config)], env=self.env,
-                                        stdout=self._log_file("haproxy"), stderr=subprocess.STDOUT)
+        self.haproxy = subprocess.Popen(
+            [binary, "-db", "-f", str(config)], env=self.env, stdout=self._log_file("haproxy"), stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 30
         while not healthy(self.args.bind.replace("*", "127.0.0.1").replace("0.0.0.0", "127.0.0.1")):
             if self.haproxy.poll() is not None or time.monotonic() > deadline:
@@ -153,9 +164,14 @@ class Supervisor:
     def write_state(self) -> None:
         """Who is who, for tests and the benchmark: worker name -> pid and address, and HAProxy's pid."""
         if self.args.state:
-            state = {"haproxy": self.haproxy.pid if self.haproxy else None, "restarts": self.restarts,
-                     "workers": {name: {"pid": p.pid, "address": f"{h}:{port}"}
-                                 for (name, p), (h, port) in zip(self.workers.items(), self.local)}}
+            state = {
+                "haproxy": self.haproxy.pid if self.haproxy else None,
+                "restarts": self.restarts,
+                "workers": {
+                    name: {"pid": p.pid, "address": f"{h}:{port}"}
+                    for (name, p), (h, port) in zip(self.workers.items(), self.local)
+                },
+            }
             temporary = Path(self.args.state).with_suffix(".tmp")
             temporary.write_text(json.dumps(state))
             temporary.replace(self.args.state)
@@ -170,8 +186,10 @@ class Supervisor:
                     # A worker that keeps dying at start (a broken install, say) is retried ever more slowly.
                     lived = time.monotonic() - self.started_at.get(name, 0.0)
                     self.delays[name] = RESTART_DELAY_S if lived > 60 else min(30.0, 2 * self.delays.get(name, 0.5))
-                    log(f"worker {name} exited with {process.returncode}: starting it again "
-                        f"in {self.delays[name]:.0f} s")
+                    log(
+                        f"worker {name} exited with {process.returncode}: starting it again "
+                        f"in {self.delays[name]:.0f} s"
+                    )
                     time.sleep(self.delays[name])
                     self.restarts += 1
                     self.start_worker(n)
@@ -239,23 +257,46 @@ def worker_main(argv: list[str]) -> None:
     started = time.perf_counter()
     # The app's own imports (pandas, Altair, DuckDB) and the data, before the worker listens: the balancer sends
     # it nobody until its health check answers, and then its first page need not pay for them.
+    import onehalton.charts  # noqa: F401
     import onehalton.filters  # noqa: F401
     import onehalton.sections  # noqa: F401
-    import onehalton.charts  # noqa: F401
     import onehalton.tiles  # noqa: F401
     from onehalton import db
 
     database = db.database()
     restored = sum(1 for v in database.validation_cache.report.values() if v == "restored")
-    log(f"data loaded in {time.perf_counter() - started:.1f} s ({restored} of "
-        f"{len(database.validation_cache.report)} extracts and summaries from the validation cache)")
-    sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true",
-                "--server.port", str(args.port), "--server.address", args.address,
-                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-                "--server.runOnSave", "false", "--logger.level", "warning"]
+    log(
+        f"data loaded in {time.perf_counter() - started:.1f} s ({restored} of "
+        f"{len(database.validation_cache.report)} extracts and summaries from the validation cache)"
+    )
+    sys.argv = [
+        "streamlit",
+        "run",
+        str(ROOT / "dashboard.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--logger.level",
+        "warning",
+    ]
     if args.agent_api:
-        sys.argv += ["--server.enableAgentApi", "true", "--server.agentWaitTimeout", "900",
-                     "--server.agentMaxSessions", "200"]
+        sys.argv += [
+            "--server.enableAgentApi",
+            "true",
+            "--server.agentWaitTimeout",
+            "900",
+            "--server.agentMaxSessions",
+            "200",
+        ]
     from streamlit.web import cli
 
     cli.main()

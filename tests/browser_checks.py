@@ -117,5 +117,8 @@ def board_problems(page, height: int) -> list[str]:
                 hidden: cells.some(c => c.getBoundingClientRect().height === 0)}; })""")
     if not rows:
         return ["the board summary shows no KPI"]
-    return [f"KPI {r['kpi']} is not fully visible on the first screen (bottom at {r['bottom']:.0f} px of {height})"
-            for r in rows if r["bottom"] > height or r["hidden"]]
+    return [
+        f"KPI {r['kpi']} is not fully visible on the first screen (bottom at {r['bottom']:.0f} px of {height})"
+        for r in rows
+        if r["bottom"] > height or r["hidden"]
+    ]

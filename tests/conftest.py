@@ -21,10 +21,10 @@ for _path in (str(PROJECT_ROOT), str(TESTS_DIR)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+import fixtures  # noqa: E402  (tests/fixtures.py)
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-import fixtures  # noqa: E402  (tests/fixtures.py)
 from onehalton import config  # noqa: E402
 
 DASHBOARD = PROJECT_ROOT / "dashboard.py"
@@ -99,8 +99,9 @@ def use_data_dir(monkeypatch, folder: Path | str) -> None:
     _USED_DIRS.add(str(folder))
 
 
-def app_test(monkeypatch, data_dir: Path | str, *, query: dict | None = None, page: str | None = None,
-             run: bool = True) -> AppTest:
+def app_test(
+    monkeypatch, data_dir: Path | str, *, query: dict | None = None, page: str | None = None, run: bool = True
+) -> AppTest:
     """An AppTest of dashboard.py on `data_dir`, opened as a link would open it: with URL query parameters
     (a list value is a repeated parameter) on `page` ("pages/budget.py"; default the overview). Runs it
     unless run=False."""

@@ -49,16 +49,66 @@ def appointments_rows() -> list[dict]:
     rows = []
     for i, month in enumerate(MONTHS):
         base = dict(appointment_month=month, hcp_type="GP")
-        rows.append(dict(base, gp_code=PRACTICE_A, ward_code=WARD_A, age_band="18-64", appt_mode="Face-to-Face",
-                         time_between_book_and_appt="Same Day", appt_status="Attended", count_of_appointments=100))
-        rows.append(dict(base, gp_code=PRACTICE_A, ward_code=WARD_A, age_band="18-64", appt_mode="Telephone",
-                         time_between_book_and_appt="1 Day", appt_status="DNA", count_of_appointments=10))
-        rows.append(dict(base, gp_code=PRACTICE_B, ward_code=WARD_B, age_band="65-74", appt_mode="Home Visit",
-                         time_between_book_and_appt="2 to 7 Days", appt_status="Attended", count_of_appointments=50))
-        rows.append(dict(base, gp_code=PRACTICE_B, ward_code=WARD_B, age_band="65-74", appt_mode="Telephone",
-                         time_between_book_and_appt="Same Day", appt_status="Attended", count_of_appointments=i))
-        rows.append(dict(base, gp_code=PRACTICE_B, ward_code=WARD_B, age_band="65-74", appt_mode="Telephone",
-                         time_between_book_and_appt="Same Day", appt_status="DNA", count_of_appointments=5))
+        rows.append(
+            dict(
+                base,
+                gp_code=PRACTICE_A,
+                ward_code=WARD_A,
+                age_band="18-64",
+                appt_mode="Face-to-Face",
+                time_between_book_and_appt="Same Day",
+                appt_status="Attended",
+                count_of_appointments=100,
+            )
+        )
+        rows.append(
+            dict(
+                base,
+                gp_code=PRACTICE_A,
+                ward_code=WARD_A,
+                age_band="18-64",
+                appt_mode="Telephone",
+                time_between_book_and_appt="1 Day",
+                appt_status="DNA",
+                count_of_appointments=10,
+            )
+        )
+        rows.append(
+            dict(
+                base,
+                gp_code=PRACTICE_B,
+                ward_code=WARD_B,
+                age_band="65-74",
+                appt_mode="Home Visit",
+                time_between_book_and_appt="2 to 7 Days",
+                appt_status="Attended",
+                count_of_appointments=50,
+            )
+        )
+        rows.append(
+            dict(
+                base,
+                gp_code=PRACTICE_B,
+                ward_code=WARD_B,
+                age_band="65-74",
+                appt_mode="Telephone",
+                time_between_book_and_appt="Same Day",
+                appt_status="Attended",
+                count_of_appointments=i,
+            )
+        )
+        rows.append(
+            dict(
+                base,
+                gp_code=PRACTICE_B,
+                ward_code=WARD_B,
+                age_band="65-74",
+                appt_mode="Telephone",
+                time_between_book_and_appt="Same Day",
+                appt_status="DNA",
+                count_of_appointments=5,
+            )
+        )
     return rows
 
 
@@ -68,10 +118,26 @@ def ld_rows() -> list[dict]:
     rows = []
     for month in MONTHS:
         fy_month = (month.month + 8) % 12 + 1
-        rows.append(dict(achievement_month=month, gp_code=PRACTICE_A, indicator_code="LDHCMI035",
-                         numerator=5 * fy_month, denominator=90, declined=10))
-        rows.append(dict(achievement_month=month, gp_code=PRACTICE_B, indicator_code="LDHCMI034",
-                         numerator=fy_month, denominator=18, declined=2))
+        rows.append(
+            dict(
+                achievement_month=month,
+                gp_code=PRACTICE_A,
+                indicator_code="LDHCMI035",
+                numerator=5 * fy_month,
+                denominator=90,
+                declined=10,
+            )
+        )
+        rows.append(
+            dict(
+                achievement_month=month,
+                gp_code=PRACTICE_B,
+                indicator_code="LDHCMI034",
+                numerator=fy_month,
+                denominator=18,
+                declined=2,
+            )
+        )
     return rows
 
 
@@ -79,12 +145,30 @@ def fds_rows() -> list[dict]:
     """Each month: lung 40 told, 30 within; breast symptomatic 10 told, 9 within."""
     rows = []
     for month in MONTHS:
-        rows.append(dict(period=month, standard="28-day FDS", org_code="01F", cancer_type="Suspected lung cancer",
-                         stage_route="URGENT SUSPECTED CANCER", total=40, within_standard=30, breaches=10))
-        rows.append(dict(period=month, standard="28-day FDS", org_code="01F",
-                         cancer_type="Exhibited (non-cancer) breast symptoms - cancer not initially suspected",
-                         stage_route="BREAST SYMPTOMATIC, CANCER NOT SUSPECTED", total=10, within_standard=9,
-                         breaches=1))
+        rows.append(
+            dict(
+                period=month,
+                standard="28-day FDS",
+                org_code="01F",
+                cancer_type="Suspected lung cancer",
+                stage_route="URGENT SUSPECTED CANCER",
+                total=40,
+                within_standard=30,
+                breaches=10,
+            )
+        )
+        rows.append(
+            dict(
+                period=month,
+                standard="28-day FDS",
+                org_code="01F",
+                cancer_type="Exhibited (non-cancer) breast symptoms - cancer not initially suspected",
+                stage_route="BREAST SYMPTOMATIC, CANCER NOT SUSPECTED",
+                total=10,
+                within_standard=9,
+                breaches=1,
+            )
+        )
     return rows
 
 
@@ -95,11 +179,19 @@ def budget_rows() -> list[dict]:
     rows = []
     with open(config.PROJECT_ROOT / "data" / "reference" / "budget_2020_21_m5_lines.csv", newline="") as handle:
         for line in csv.DictReader(handle):
-            rows.append(dict(financial_year=line["financial_year"], org_ledger=line["org_ledger"],
-                             funding_source=line["funding_source"], line_title=line["line_title"],
-                             host=line["host"] or None, entry_type=line["entry_type"],
-                             month=int(line["month"]) if line["month"] else None,
-                             amount_gbp=Decimal(line["amount_gbp"]), is_synthetic=False))
+            rows.append(
+                dict(
+                    financial_year=line["financial_year"],
+                    org_ledger=line["org_ledger"],
+                    funding_source=line["funding_source"],
+                    line_title=line["line_title"],
+                    host=line["host"] or None,
+                    entry_type=line["entry_type"],
+                    month=int(line["month"]) if line["month"] else None,
+                    amount_gbp=Decimal(line["amount_gbp"]),
+                    is_synthetic=False,
+                )
+            )
     return rows
 
 
@@ -112,63 +204,181 @@ def indicator_rows() -> list[dict]:
         start = date(year, 4, 1)
         common = dict(sex="Persons", time_period=period, period_start=start)
         rows += [
-            dict(common, indicator_id=90323, area_code="E92000001", area_type="England", count=120000.0,
-                 denominator=545454.0, value=120000 / 545454 * 100),
-            dict(common, indicator_id=90323, area_code="E06000006", area_type="Local authority", count=300.0,
-                 denominator=1000.0, value=30.0),
-            dict(common, indicator_id=90323, area_code=WARD_A, area_type="Ward", count=3.0, denominator=40.0,
-                 value=7.5),
-            dict(common, indicator_id=90323, area_code=WARD_B, area_type="Ward", count=60.0, denominator=200.0,
-                 value=30.0),
-            dict(common, indicator_id=92313, area_code="E92000001", area_type="England", count=7500.0,
-                 denominator=10000.0, value=75.0),
-            dict(common, indicator_id=92313, area_code="E06000006", area_type="Local authority", count=700.0,
-                 denominator=1000.0, value=70.0),
+            dict(
+                common,
+                indicator_id=90323,
+                area_code="E92000001",
+                area_type="England",
+                count=120000.0,
+                denominator=545454.0,
+                value=120000 / 545454 * 100,
+            ),
+            dict(
+                common,
+                indicator_id=90323,
+                area_code="E06000006",
+                area_type="Local authority",
+                count=300.0,
+                denominator=1000.0,
+                value=30.0,
+            ),
+            dict(
+                common, indicator_id=90323, area_code=WARD_A, area_type="Ward", count=3.0, denominator=40.0, value=7.5
+            ),
+            dict(
+                common,
+                indicator_id=90323,
+                area_code=WARD_B,
+                area_type="Ward",
+                count=60.0,
+                denominator=200.0,
+                value=30.0,
+            ),
+            dict(
+                common,
+                indicator_id=92313,
+                area_code="E92000001",
+                area_type="England",
+                count=7500.0,
+                denominator=10000.0,
+                value=75.0,
+            ),
+            dict(
+                common,
+                indicator_id=92313,
+                area_code="E06000006",
+                area_type="Local authority",
+                count=700.0,
+                denominator=1000.0,
+                value=70.0,
+            ),
         ]
     return rows
 
 
 def build(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    write(folder, "wards", [
-        dict(ward_code=WARD_A, ward_name="Norton South & Preston Brook", town="Runcorn", imd_score=20.0,
-             code_verified=True),
-        dict(ward_code=WARD_B, ward_name="Appleton", town="Widnes", imd_score=45.0, code_verified=False),
-    ])
-    write(folder, "ward_population", [
-        dict(ward_code=w, age_band=band, population=pop)
-        for w, pops in ((WARD_A, (300, 900, 3000, 500, 200, 100)), (WARD_B, (400, 1100, 3500, 600, 300, 100)))
-        for band, pop in zip(contract.AGE_BANDS, pops)
-    ])
-    write(folder, "pcns", [dict(pcn_code="U00001", pcn_name="Widnes PCN", sub_icb_location_code="01F"),
-                           dict(pcn_code="U00002", pcn_name="Runcorn PCN", sub_icb_location_code="01F")])
-    write(folder, "practices", [
-        dict(gp_code=PRACTICE_A, gp_name="Fir Park Medical Centre", pcn_code="U00001", ward_code=WARD_B,
-             list_size=10000, code_verified=True),
-        dict(gp_code=PRACTICE_B, gp_name="Grove House Practice", pcn_code="U00002", ward_code=WARD_A,
-             list_size=5000, code_verified=True),
-    ])
-    write(folder, "indicator_definitions", [
-        dict(indicator_id=90323, indicator_name="Year 6: prevalence of obesity", domain="Starting Well", unit="%",
-             multiplier=100.0, polarity="low is good", ci_method="wilson", id_verified=True),
-        dict(indicator_id=92313, indicator_name="Employment rate (16-64)", domain="Wider Determinants", unit="%",
-             multiplier=100.0, polarity="high is good", ci_method="wilson", id_verified=True),
-    ])
-    write(folder, "targets", [
-        dict(kpi_code="ld_health_check_uptake", label="LTP ambition 75%", target_value=0.75,
-             effective_from=date(2019, 4, 1), source="NHS Long Term Plan"),
-        dict(kpi_code="cancer_fds", label="FDS standard 75%", target_value=0.75, effective_from=date(2023, 10, 1),
-             source="NHS England"),
-        dict(kpi_code="cancer_fds", label="Planning target 77% by March 2025", target_value=0.77,
-             effective_from=date(2024, 4, 1), source="NHS planning guidance 2024/25"),
-    ])
+    write(
+        folder,
+        "wards",
+        [
+            dict(
+                ward_code=WARD_A,
+                ward_name="Norton South & Preston Brook",
+                town="Runcorn",
+                imd_score=20.0,
+                code_verified=True,
+            ),
+            dict(ward_code=WARD_B, ward_name="Appleton", town="Widnes", imd_score=45.0, code_verified=False),
+        ],
+    )
+    write(
+        folder,
+        "ward_population",
+        [
+            dict(ward_code=w, age_band=band, population=pop)
+            for w, pops in ((WARD_A, (300, 900, 3000, 500, 200, 100)), (WARD_B, (400, 1100, 3500, 600, 300, 100)))
+            for band, pop in zip(contract.AGE_BANDS, pops)
+        ],
+    )
+    write(
+        folder,
+        "pcns",
+        [
+            dict(pcn_code="U00001", pcn_name="Widnes PCN", sub_icb_location_code="01F"),
+            dict(pcn_code="U00002", pcn_name="Runcorn PCN", sub_icb_location_code="01F"),
+        ],
+    )
+    write(
+        folder,
+        "practices",
+        [
+            dict(
+                gp_code=PRACTICE_A,
+                gp_name="Fir Park Medical Centre",
+                pcn_code="U00001",
+                ward_code=WARD_B,
+                list_size=10000,
+                code_verified=True,
+            ),
+            dict(
+                gp_code=PRACTICE_B,
+                gp_name="Grove House Practice",
+                pcn_code="U00002",
+                ward_code=WARD_A,
+                list_size=5000,
+                code_verified=True,
+            ),
+        ],
+    )
+    write(
+        folder,
+        "indicator_definitions",
+        [
+            dict(
+                indicator_id=90323,
+                indicator_name="Year 6: prevalence of obesity",
+                domain="Starting Well",
+                unit="%",
+                multiplier=100.0,
+                polarity="low is good",
+                ci_method="wilson",
+                id_verified=True,
+            ),
+            dict(
+                indicator_id=92313,
+                indicator_name="Employment rate (16-64)",
+                domain="Wider Determinants",
+                unit="%",
+                multiplier=100.0,
+                polarity="high is good",
+                ci_method="wilson",
+                id_verified=True,
+            ),
+        ],
+    )
+    write(
+        folder,
+        "targets",
+        [
+            dict(
+                kpi_code="ld_health_check_uptake",
+                label="LTP ambition 75%",
+                target_value=0.75,
+                effective_from=date(2019, 4, 1),
+                source="NHS Long Term Plan",
+            ),
+            dict(
+                kpi_code="cancer_fds",
+                label="FDS standard 75%",
+                target_value=0.75,
+                effective_from=date(2023, 10, 1),
+                source="NHS England",
+            ),
+            dict(
+                kpi_code="cancer_fds",
+                label="Planning target 77% by March 2025",
+                target_value=0.77,
+                effective_from=date(2024, 4, 1),
+                source="NHS planning guidance 2024/25",
+            ),
+        ],
+    )
     write(folder, "appointments", appointments_rows())
     write(folder, "ld_health_checks", ld_rows())
     write(folder, "cancer_fds", fds_rows())
     write(folder, "budget_spend", budget_rows())
     write(folder, "indicators", indicator_rows())
-    manifest = {name: {"source": "test fixture", "period_start": "2023-04-01", "period_end": "2024-09-30",
-                       "as_of": "2024-10-15", "synthetic": name != "budget_spend", "notes": "hand-made"}
-                for name in contract.TABLES_BY_NAME}
+    manifest = {
+        name: {
+            "source": "test fixture",
+            "period_start": "2023-04-01",
+            "period_end": "2024-09-30",
+            "as_of": "2024-10-15",
+            "synthetic": name != "budget_spend",
+            "notes": "hand-made",
+        }
+        for name in contract.TABLES_BY_NAME
+    }
     (folder / contract.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True))
     return folder

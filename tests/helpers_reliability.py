@@ -32,8 +32,7 @@ class Dashboard:
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.monkeypatch = monkeypatch
 
-    def open(self, data_dir: Path, query_params: dict[str, list[str]] | None = None, *,
-             fresh: bool = True) -> AppTest:
+    def open(self, data_dir: Path, query_params: dict[str, list[str]] | None = None, *, fresh: bool = True) -> AppTest:
         """Run the entrypoint, which opens the Overview page, on a new session; with fresh caches unless
         `fresh` is False (for repeated runs on the same unchanged folder within one test)."""
         self.monkeypatch.setenv(config.DATA_DIR_ENV, str(data_dir))

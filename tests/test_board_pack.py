@@ -13,23 +13,23 @@ import shutil
 import struct
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import fixtures
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-import fixtures
 from conftest import PROJECT_ROOT, metrics
+
 from onehalton import contract
 from onehalton.board_pack import View, gather, render
 from onehalton.db import Database
 
 PRINTED = Path(__file__).parent / "data" / "budget_2020_21_m5_printed_totals.csv"
-NOW = datetime(2024, 10, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 10, 20, 9, 0, tzinfo=UTC)
 POPPLER = ("pdftotext", "pdfinfo", "pdffonts", "pdfimages", "pdftoppm")
 
 # The fixture's last month, Sep 2024 (month index 17), worked out from tests/fixtures.py:
@@ -39,16 +39,26 @@ POPPLER = ("pdftotext", "pdfinfo", "pdffonts", "pdfimages", "pdftoppm")
 #   LD (all of Halton whatever the wards): (30 + 6) checks / (100 + 20) register = 30.0%
 #   FDS (all of Halton): (30 + 9) / (40 + 10) = 78.0%, against 77.0% from April 2024
 EXPECTED = {
-    (): {"Appointments per 1,000 residents": "16.5", "Did not attend (DNA) rate": "8.2%",
-         "LD annual health checks (14+), year to date": "30.0%", "Cancer 28-day Faster Diagnosis": "78.0%"},
+    (): {
+        "Appointments per 1,000 residents": "16.5",
+        "Did not attend (DNA) rate": "8.2%",
+        "LD annual health checks (14+), year to date": "30.0%",
+        "Cancer 28-day Faster Diagnosis": "78.0%",
+    },
     # Ward A's DNA is hidden: Halton's 15 less ward A's 10 would give the other wards' 5 (the complement rule).
-    (fixtures.WARD_A,): {"Appointments per 1,000 residents": "22.0", "Did not attend (DNA) rate": "*",
-                         "LD annual health checks (14+), year to date": "30.0%",
-                         "Cancer 28-day Faster Diagnosis": "78.0%"},
+    (fixtures.WARD_A,): {
+        "Appointments per 1,000 residents": "22.0",
+        "Did not attend (DNA) rate": "*",
+        "LD annual health checks (14+), year to date": "30.0%",
+        "Cancer 28-day Faster Diagnosis": "78.0%",
+    },
     # Ward B: 72 appointments published at ward level as 70 (nearest 5), over 6,000 residents.
-    (fixtures.WARD_B,): {"Appointments per 1,000 residents": "11.7", "Did not attend (DNA) rate": "*",
-                         "LD annual health checks (14+), year to date": "30.0%",
-                         "Cancer 28-day Faster Diagnosis": "78.0%"},
+    (fixtures.WARD_B,): {
+        "Appointments per 1,000 residents": "11.7",
+        "Did not attend (DNA) rate": "*",
+        "LD annual health checks (14+), year to date": "30.0%",
+        "Cancer 28-day Faster Diagnosis": "78.0%",
+    },
 }
 # Cover, Making Data Count summary, one page for LD (projected to miss 75%: 60.0%), life-course indicators,
 # the budget statement, the actuals by month.
@@ -59,14 +69,17 @@ FIXTURE_PAGES = 6
 def _poppler():
     missing = [tool for tool in POPPLER if shutil.which(tool) is None]
     if missing:
-        pytest.fail(f"poppler-utils is needed to read the pack back ({', '.join(missing)} missing): "
-                    "apt-get install poppler-utils")
+        pytest.fail(
+            f"poppler-utils is needed to read the pack back ({', '.join(missing)} missing): "
+            "apt-get install poppler-utils"
+        )
 
 
 def pdf_text(path: Path, page: int | None = None) -> str:
     pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", *pages, str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def page_count(path: Path) -> int:
@@ -75,8 +88,9 @@ def page_count(path: Path) -> int:
 
 
 def page_sizes(path: Path) -> list[tuple[float, float]]:
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", str(path)], check=True, capture_output=True,
-                          text=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "99", str(path)], check=True, capture_output=True, text=True
+    ).stdout
     return [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)]
 
 
@@ -94,8 +108,10 @@ def packs(fixture_dir, tmp_path_factory) -> dict[tuple, Path]:
     """The pack for all of Halton and for each fixture ward on its own, made once for the module."""
     folder = tmp_path_factory.mktemp("packs")
     database = Database(fixture_dir)
-    return {wards: write_pack(database, View(wards=wards), folder / f"pack-{'-'.join(wards) or 'halton'}.pdf")
-            for wards in EXPECTED}
+    return {
+        wards: write_pack(database, View(wards=wards), folder / f"pack-{'-'.join(wards) or 'halton'}.pdf")
+        for wards in EXPECTED
+    }
 
 
 def mdc_rows(text: str) -> dict[str, str]:
@@ -108,9 +124,10 @@ def mdc_rows(text: str) -> dict[str, str]:
         found = [i for i, line in enumerate(lines) if line.strip().startswith(opening)]
         if found:
             starts[label] = found[0]
-    ends = sorted(starts.values()) + [next((i for i, line in enumerate(lines) if "Needs attention" in line),
-                                           len(lines))]
-    return {label: " ".join(lines[start:ends[ends.index(start) + 1]]) for label, start in starts.items()}
+    ends = sorted(starts.values()) + [
+        next((i for i, line in enumerate(lines) if "Needs attention" in line), len(lines))
+    ]
+    return {label: " ".join(lines[start : ends[ends.index(start) + 1]]) for label, start in starts.items()}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -179,8 +196,9 @@ def test_suppressed_values_are_suppressed(packs):
 def test_life_course_summary_benchmarks_halton_and_the_ward(packs):
     halton = pdf_text(packs[()], 4)
     # Year 6 obesity: Halton 300/1,000 = 30.0% (Wilson 27.2 to 32.9) against England 22.0%: worse.
-    assert re.search(r"Year 6: prevalence of obesity.*2023/24\s+30\.0 \(27\.2 to 32\.9\)\s+22\.0\s+significantly worse",
-                     halton), halton
+    assert re.search(
+        r"Year 6: prevalence of obesity.*2023/24\s+30\.0 \(27\.2 to 32\.9\)\s+22\.0\s+significantly worse", halton
+    ), halton
     assert re.search(r"Employment rate \(16-64\).*70\.0 \(67\.1 to 72\.8\)\s+75\.0\s+significantly worse", halton)
     ward_b = pdf_text(packs[(fixtures.WARD_B,)], 4)
     # Appleton: 60/200 = 30.0% against Halton's 30.0%: similar.
@@ -209,16 +227,20 @@ def test_budget_statement_reproduces_the_printed_totals_to_the_pound(packs):
     for measure in ("annual_budget", "ytd_actuals", "m5_accruals", "m12_total", "variance"):
         assert f"£{total[measure]:,}" in headline, f"{measure}: £{total[measure]:,} not in the headline figures"
     grand = next(line for line in statement.splitlines() if line.strip().startswith("Grand total"))
-    assert numbers(grand) == [total[m] for m in ("annual_budget", "prior_year_invoices", "ytd_actuals",
-                                                 "m5_accruals", "m12_total", "variance")]
+    assert numbers(grand) == [
+        total[m]
+        for m in ("annual_budget", "prior_year_invoices", "ytd_actuals", "m5_accruals", "m12_total", "variance")
+    ]
     by_month = next(line for line in monthly.splitlines() if line.strip().startswith("Grand total"))
     assert numbers(by_month) == [total.get(f"month_{m}", 0) for m in range(1, 6)]
     for source in ("Place Based", "Carried Over", "Leadership Academy"):
         lines = statement.splitlines()
         # A long subtotal label wraps onto the next line; its figures are on the first.
-        line = next(line for line, after in zip(lines, lines[1:] + [""])
-                    if f"{source} subtotal" in line.strip().split("  ")[0] + " " + ("" if numbers(after) else
-                                                                                  after.strip()))
+        line = next(
+            line
+            for line, after in zip(lines, lines[1:] + [""])
+            if f"{source} subtotal" in line.strip().split("  ")[0] + " " + ("" if numbers(after) else after.strip())
+        )
         expected = printed[source]
         assert numbers(line)[-1] == expected["variance"], line
         assert numbers(line)[0] == expected["annual_budget"], line
@@ -228,18 +250,29 @@ def test_budget_rounds_half_up_from_exact_pence(fixture_copy, tmp_path):
     """A line of £1,001.50 with £2.50 spent in April: the annual budget becomes £777,124.50 and prints £777,125,
     the April actuals 3: half up from the exact Decimal, not banker's rounding (£777,124 and 2) nor float."""
     table = pq.read_table(fixture_copy / "budget_spend.parquet")
-    extra = [dict(financial_year="2020/21", org_ledger="Halton CCG", funding_source="Place Based",
-                  line_title="Rounding check", host="NWBH", entry_type=kind, month=month, amount_gbp=amount,
-                  is_synthetic=False)
-             for kind, month, amount in (("budget", None, Decimal("1001.50")), ("actual", 1, Decimal("2.50")))]
+    extra = [
+        dict(
+            financial_year="2020/21",
+            org_ledger="Halton CCG",
+            funding_source="Place Based",
+            line_title="Rounding check",
+            host="NWBH",
+            entry_type=kind,
+            month=month,
+            amount_gbp=amount,
+            is_synthetic=False,
+        )
+        for kind, month, amount in (("budget", None, Decimal("1001.50")), ("actual", 1, Decimal("2.50")))
+    ]
     rows = table.to_pylist() + extra
     pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), fixture_copy / "budget_spend.parquet")
     path = write_pack(Database(fixture_copy), View(), tmp_path / "pack.pdf")
     statement = pdf_text(path, 5) + pdf_text(path, 6)
     line = next(line for line in pdf_text(path, 5).splitlines() if line.strip().startswith("Rounding check"))
     assert numbers(line) == [1002, 0, 3, 0, 3, 999], line  # budget, prior-year, YTD, accruals, M12, variance
-    exact = sum(Decimal(r["amount_gbp"]) for r in rows if r["entry_type"] == "budget"
-                and r["financial_year"] == "2020/21")
+    exact = sum(
+        Decimal(r["amount_gbp"]) for r in rows if r["entry_type"] == "budget" and r["financial_year"] == "2020/21"
+    )
     assert exact == Decimal("777124.50")  # premise: a half pound over an even one
     assert "£777,125" in " ".join(pdf_text(path, 5).split()[:60])
     month_line = next(line for line in pdf_text(path, 6).splitlines() if line.strip().startswith("Rounding check"))
@@ -276,8 +309,7 @@ def test_fonts_are_embedded_and_charts_are_vectors(packs):
     assert rows, fonts
     for row in rows:
         assert re.search(r"\byes\s+yes\s+yes\b", row), f"a font is not embedded and subset: {row}"
-    images = subprocess.run(["pdfimages", "-list", str(packs[()])], check=True, capture_output=True,
-                            text=True).stdout
+    images = subprocess.run(["pdfimages", "-list", str(packs[()])], check=True, capture_output=True, text=True).stdout
     assert len(images.splitlines()) == 2, f"the pack holds raster images:\n{images}"
 
 
@@ -288,9 +320,18 @@ def failing_fds_copy(folder: Path) -> Path:
     rows = []
     for i, month in enumerate(fixtures.MONTHS):
         within = 35 + i % 2
-        rows.append(dict(period=month, standard="28-day FDS", org_code="01F", cancer_type="Suspected lung cancer",
-                         stage_route="URGENT SUSPECTED CANCER", total=50, within_standard=within,
-                         breaches=50 - within))
+        rows.append(
+            dict(
+                period=month,
+                standard="28-day FDS",
+                org_code="01F",
+                cancer_type="Suspected lung cancer",
+                stage_route="URGENT SUSPECTED CANCER",
+                total=50,
+                within_standard=within,
+                breaches=50 - within,
+            )
+        )
     fixtures.write(folder, "cancer_fds", rows)
     return folder
 
@@ -329,8 +370,12 @@ def test_a_view_the_data_lacks_is_refused_by_name(fixture_dir):
     from onehalton.board_pack import BadView
 
     database = Database(fixture_dir)
-    for view, named in ((View(wards=("E05999999",)), "E05999999"), (View(start="2019-01"), "from='2019-01'"),
-                        (View(fy="1999/00"), "fy='1999/00'"), (View(month=13), "month=13")):
+    for view, named in (
+        (View(wards=("E05999999",)), "E05999999"),
+        (View(start="2019-01"), "from='2019-01'"),
+        (View(fy="1999/00"), "fy='1999/00'"),
+        (View(month=13), "month=13"),
+    ):
         with pytest.raises(BadView, match=re.escape(named)):
             gather(view, database)
 
@@ -342,8 +387,12 @@ def test_view_from_a_dashboard_link():
         def get_all(self, key):
             return self.get(key, [])
 
-    link = {"ward": [fixtures.WARD_A, fixtures.WARD_B, fixtures.WARD_A], "from": ["2023-10"], "fy": ["2020/21"],
-            "month": ["4", "5"]}
+    link = {
+        "ward": [fixtures.WARD_A, fixtures.WARD_B, fixtures.WARD_A],
+        "from": ["2023-10"],
+        "fy": ["2020/21"],
+        "month": ["4", "5"],
+    }
     expected = View((fixtures.WARD_A, fixtures.WARD_B), "2023-10", None, "2020/21", 5)  # the last month wins
     assert View.from_query(link) == View.from_query(QueryParams(link)) == expected
     assert View.from_query({}) == View()
@@ -381,14 +430,33 @@ def test_a_missing_extract_leaves_the_rest_of_the_pack(fixture_copy, tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "onehalton.board_pack", *args], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "onehalton.board_pack", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_command_line_makes_the_pack_for_a_ward(fixture_dir, tmp_path):
     out = tmp_path / "monthly" / "pack.pdf"
-    done = run_cli("--out", str(out), "--data-dir", str(fixture_dir), "--ward", fixtures.WARD_B, "--fy", "2020/21",
-                   "--month", "5", "--from", "2023-04", "--to", "2024-09")
+    done = run_cli(
+        "--out",
+        str(out),
+        "--data-dir",
+        str(fixture_dir),
+        "--ward",
+        fixtures.WARD_B,
+        "--fy",
+        "2020/21",
+        "--month",
+        "5",
+        "--from",
+        "2023-04",
+        "--to",
+        "2024-09",
+    )
     assert done.returncode == 0, done.stderr
     assert page_count(out) == FIXTURE_PAGES
     rows = mdc_rows(pdf_text(out, 2))
@@ -416,11 +484,23 @@ def dashboard_spec() -> dict:
     import altair as alt
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-    frame = pd.DataFrame({"month": pd.date_range("2024-04-01", periods=6, freq="MS"),
-                          "value": [0.5, 0.52, 0.55, None, 0.61, 0.6], "area_name": ["Halton"] * 6})
-    chart = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("month:T", title="Month"), y=alt.Y("value:Q", title="Share", axis=alt.Axis(format=".0%")),
-        color="area_name:N").properties(title="Export check")
+    frame = pd.DataFrame(
+        {
+            "month": pd.date_range("2024-04-01", periods=6, freq="MS"),
+            "value": [0.5, 0.52, 0.55, None, 0.61, 0.6],
+            "area_name": ["Halton"] * 6,
+        }
+    )
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:T", title="Month"),
+            y=alt.Y("value:Q", title="Share", axis=alt.Axis(format=".0%")),
+            color="area_name:N",
+        )
+        .properties(title="Export check")
+    )
     spec = _convert_altair_to_vega_lite_spec(chart)
     assert any(isinstance(v, bytes) for v in spec.get("datasets", {}).values()), "premise: Arrow datasets"
     return spec
@@ -451,8 +531,11 @@ def test_chart_exports_as_png_at_twice_its_size():
 def test_chart_export_refuses_to_fetch_data():
     from onehalton import chart_export
 
-    spec = {"data": {"url": "https://example.org/data.csv"}, "mark": "point",
-            "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+    spec = {
+        "data": {"url": "https://example.org/data.csv"},
+        "mark": "point",
+        "encoding": {"x": {"field": "a", "type": "quantitative"}},
+    }
     with pytest.raises(ValueError, match="External data url not allowed"):
         chart_export.to_svg(spec)
 
@@ -460,9 +543,14 @@ def test_chart_export_refuses_to_fetch_data():
 def test_currency_axes_print_pounds():
     from onehalton import chart_export
 
-    spec = {"data": {"values": [{"source": "Place Based", "amount": 546561.0}]}, "mark": "bar",
-            "encoding": {"x": {"field": "amount", "type": "quantitative", "axis": {"format": "$,.0f"}},
-                         "y": {"field": "source", "type": "nominal"}}}
+    spec = {
+        "data": {"values": [{"source": "Place Based", "amount": 546561.0}]},
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "amount", "type": "quantitative", "axis": {"format": "$,.0f"}},
+            "y": {"field": "source", "type": "nominal"},
+        },
+    }
     svg = chart_export.to_svg(spec).decode()
     assert "£500,000" in svg and "$" not in svg
 
@@ -480,12 +568,13 @@ def test_exported_dataset_keeps_dates_and_missing_values():
 
 def test_pack_build_needs_no_streamlit_runtime(fixture_dir, tmp_path):
     """A bare interpreter with no Streamlit runtime builds the pack (it reads db.Database, not the caches)."""
-    code = ("import sys; from pathlib import Path; from onehalton.db import Database; "
-            "from onehalton.board_pack import View, build_pack; "
-            f"pdf = build_pack(View(), Database(Path({str(fixture_dir)!r}))); "
-            "import streamlit.runtime as r; assert not r.exists(); sys.stdout.write(str(len(pdf)))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=120)
+    code = (
+        "import sys; from pathlib import Path; from onehalton.db import Database; "
+        "from onehalton.board_pack import View, build_pack; "
+        f"pdf = build_pack(View(), Database(Path({str(fixture_dir)!r}))); "
+        "import streamlit.runtime as r; assert not r.exists(); sys.stdout.write(str(len(pdf)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 10_000
 

@@ -22,9 +22,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import browser_checks
 import pytest
 
-import browser_checks
 from onehalton import formats, navigation
 from scripts import browser as harness
 
@@ -47,8 +47,11 @@ def _chromium() -> str:
         pytest.skip(f"{SKIP_ENV}=1: browser tests opted out explicitly")
     found = harness.find_chromium()
     if not found:
-        pytest.fail("Chromium is not installed, so the browser tests cannot run: `apt-get install chromium` "
-                    f"(Debian's package), or set {SKIP_ENV}=1 to skip them explicitly.", pytrace=False)
+        pytest.fail(
+            "Chromium is not installed, so the browser tests cannot run: `apt-get install chromium` "
+            f"(Debian's package), or set {SKIP_ENV}=1 to skip them explicitly.",
+            pytrace=False,
+        )
     return found
 
 
@@ -80,8 +83,11 @@ def server(data_dir, tmp_path_factory):
 def controls(data_dir, tmp_path_factory):
     """The negative-control page, served on its own port."""
     try:
-        with harness.serve(data_dir, tmp_path_factory.mktemp("controls-server") / "streamlit.log",
-                           script="tests/browser_controls_app.py") as url:
+        with harness.serve(
+            data_dir,
+            tmp_path_factory.mktemp("controls-server") / "streamlit.log",
+            script="tests/browser_controls_app.py",
+        ) as url:
             yield url
     except harness.ServerFailed as exc:
         pytest.fail(str(exc), pytrace=False)
@@ -108,8 +114,11 @@ def ward(data_dir) -> tuple[str, str]:
     import pandas as pd
 
     wards = pd.read_parquet(data_dir / "wards.parquet")
-    appointments = pd.concat(pd.read_parquet(p) for p in sorted((data_dir / "appointments").rglob("*.parquet"))) \
-        if (data_dir / "appointments").is_dir() else pd.read_parquet(data_dir / "appointments.parquet")
+    appointments = (
+        pd.concat(pd.read_parquet(p) for p in sorted((data_dir / "appointments").rglob("*.parquet")))
+        if (data_dir / "appointments").is_dir()
+        else pd.read_parquet(data_dir / "appointments.parquet")
+    )
     busiest = appointments.groupby("ward_code")["count_of_appointments"].sum().sort_values().index[-1]
     return busiest, wards.loc[wards["ward_code"] == busiest, "ward_name"].iloc[0]
 
@@ -126,10 +135,12 @@ def kpis_shown(page) -> dict[str, str]:
     pairs = page.locator('[data-testid="stMetric"]').evaluate_all(
         """tiles => tiles.map(t => [
             (t.querySelector('[data-testid="stMetricLabel"]') || {}).innerText || '',
-            (t.querySelector('[data-testid="stMetricValue"]') || {}).innerText || ''])""")
+            (t.querySelector('[data-testid="stMetricValue"]') || {}).innerText || ''])"""
+    )
     pairs += page.locator("tr[data-kpi]").evaluate_all(
         """rows => rows.map(r => [r.querySelector('.oh-name a').innerText,
-                                  r.querySelector('.oh-value').firstChild.textContent])""")
+                                  r.querySelector('.oh-value').firstChild.textContent])"""
+    )
     return {label.strip(): value.strip() for label, value in pairs}
 
 
@@ -221,7 +232,8 @@ def test_a_shared_deep_link_works_as_the_first_visit_after_a_restart(server, pag
 def test_navigation_lists_every_page(server, page):
     open_page(page, server)
     hrefs = page.locator('[data-testid="stSidebarNav"] a').evaluate_all(
-        "links => links.map(a => new URL(a.href).pathname.replace(/^\\//, ''))")
+        "links => links.map(a => new URL(a.href).pathname.replace(/^\\//, ''))"
+    )
     assert sorted(hrefs) == sorted(PAGES), f"sidebar navigation lists {hrefs}, expected {sorted(PAGES)}"
 
 
@@ -262,10 +274,18 @@ def test_bar_charts_in_an_opened_expander_label_every_ward(server, page):
     assert browser_checks.chart_problems(page, "/wider_determinants, a ward expander open") == []
 
 
-@pytest.mark.parametrize("defect, expected", [
-    ("short", "plot area"), ("every-other-label", "labels"), ("bad-format", "console error"),
-    ("clipped-title", "clipped"), ("no-marks", "draws no mark"), ("external", "asked another host"),
-    ("below-the-fold", "not fully visible")])
+@pytest.mark.parametrize(
+    "defect, expected",
+    [
+        ("short", "plot area"),
+        ("every-other-label", "labels"),
+        ("bad-format", "console error"),
+        ("clipped-title", "clipped"),
+        ("no-marks", "draws no mark"),
+        ("external", "asked another host"),
+        ("below-the-fold", "not fully visible"),
+    ],
+)
 def test_each_check_fails_on_the_defect_it_looks_for(controls, page, defect, expected):
     seen = browser_checks.watch(page)
     page.goto(f"{controls}/?defect={defect}")
@@ -289,7 +309,8 @@ def test_ward_filter_changes_numbers_and_url_and_the_url_reproduces_the_view(ser
     page.wait_for_function(
         "before => Array.from(document.querySelectorAll('[data-testid=\"stMetricValue\"]'))"
         ".map(e => e.innerText.trim()).join('|') !== before",
-        arg="|".join(halton.values()))
+        arg="|".join(halton.values()),
+    )
     wait_idle(page)
     by_ward = settled_metrics(page)
     assert by_ward != halton, "choosing a ward did not change the KPI tiles"
@@ -311,7 +332,8 @@ def test_ward_filter_changes_numbers_and_url_and_the_url_reproduces_the_view(ser
         assert wait_for_metrics(other, by_ward) == by_ward, "the shared URL did not reproduce the same KPI values"
         assert not problems_shown(other)
         assert warnings_shown(other) == [], (
-            f"opening the dashboard's own link {url} warns that part of it was ignored: {warnings_shown(other)}")
+            f"opening the dashboard's own link {url} warns that part of it was ignored: {warnings_shown(other)}"
+        )
         chosen = other.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.inner_text()
         assert name in chosen, f"the ward filter does not show {name} after opening the link"
     finally:

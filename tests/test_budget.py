@@ -48,7 +48,7 @@ def select(statement: pd.DataFrame, scope: str) -> pd.Series:
         rows = statement[(statement["row_type"] == "subtotal") & (statement["funding_source"] == scope)]
     else:
         assert scope.startswith("Line: "), scope
-        title, source = scope[len("Line: "):], None
+        title, source = scope[len("Line: ") :], None
         for candidate in FUNDING_SOURCES:
             if title.endswith(f" ({candidate})"):
                 title, source = title[: -len(f" ({candidate})")], candidate
@@ -118,9 +118,16 @@ def test_statement_shape_and_arithmetic(statement):
     assert not statement["is_synthetic"].any()
 
 
-@pytest.mark.parametrize("field, printed", [
-    ("budget", 776123), ("ytd_actuals", 51197), ("accruals", 180796), ("m12_total", 231993), ("variance", 544130),
-])
+@pytest.mark.parametrize(
+    "field, printed",
+    [
+        ("budget", 776123),
+        ("ytd_actuals", 51197),
+        ("accruals", 180796),
+        ("m12_total", 231993),
+        ("variance", 544130),
+    ],
+)
 def test_headline_numbers(statement, field, printed):
     total = statement[statement["row_type"] == "total"].iloc[0]
     assert pounds(total[field]) == printed
@@ -164,20 +171,43 @@ def test_display_frame_shows_every_printed_figure(display, statement, row):
 
 
 def test_display_frame_columns_and_labels(display, statement):
-    assert list(display.columns) == ["row_type", "org_ledger", "funding_source", "line", "host", "budget",
-                                     "prior_year_invoices", "m01", "m02", "m03", "m04", "m05", "ytd_actuals",
-                                     "accruals", "m12_total", "variance"]
+    assert list(display.columns) == [
+        "row_type",
+        "org_ledger",
+        "funding_source",
+        "line",
+        "host",
+        "budget",
+        "prior_year_invoices",
+        "m01",
+        "m02",
+        "m03",
+        "m04",
+        "m05",
+        "ytd_actuals",
+        "accruals",
+        "m12_total",
+        "variance",
+    ]
     assert display["line"].iloc[-1] == "Grand total"
     assert display_row(display, statement, "Place Based")["line"] == "Place Based subtotal"
     assert str(display["budget"].dtype) == "Int64"
     assert len(budget.statement_for_display(statement, 12).columns) == len(display.columns) + 7
 
 
-@pytest.mark.parametrize("value, expected", [
-    (Decimal("0.50"), 1), (Decimal("2.50"), 3), (Decimal("3.50"), 4),  # half up, not to even
-    (Decimal("2840.60"), 2841), (Decimal("2840.49"), 2840), (Decimal("-0.50"), -1), (Decimal("-5583.00"), -5583),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (Decimal("0.50"), 1),
+        (Decimal("2.50"), 3),
+        (Decimal("3.50"), 4),  # half up, not to even
+        (Decimal("2840.60"), 2841),
+        (Decimal("2840.49"), 2840),
+        (Decimal("-0.50"), -1),
+        (Decimal("-5583.00"), -5583),
+        (None, None),
+    ],
+)
 def test_to_pounds_rounds_half_up(value, expected):
     assert budget.to_pounds(value) == expected
 
@@ -191,8 +221,7 @@ def test_spend_against_budget_chart_data(statement):
     assert len(frame) == 3 * 3
 
 
-def test_a_total_ending_in_exactly_50p_rounds_up_on_the_tile_the_table_and_the_csv(make_app, fixture_copy,
-                                                                                   monkeypatch):
+def test_a_total_ending_in_exactly_50p_rounds_up_on_the_tile_the_table_and_the_csv(make_app, fixture_copy, monkeypatch):
     """Issue 8: a line of £1,001.50 makes the annual budget £777,124.50 exactly. Money rounds half up from the
     exact Decimal everywhere (never half to even, never through a float): £777,125 on the tile, in the
     statement's grand total row and in its CSV."""
@@ -204,11 +233,20 @@ def test_a_total_ending_in_exactly_50p_rounds_up_on_the_tile_the_table_and_the_c
     from onehalton import tables
 
     table = pq.read_table(fixture_copy / "budget_spend.parquet")
-    extra = dict(financial_year="2020/21", org_ledger="Halton CCG", funding_source="Place Based",
-                 line_title="Rounding check", host="NWBH", entry_type="budget", month=None,
-                 amount_gbp=Decimal("1001.50"), is_synthetic=False)
-    pq.write_table(pa.Table.from_pylist(table.to_pylist() + [extra], schema=table.schema),
-                   fixture_copy / "budget_spend.parquet")
+    extra = dict(
+        financial_year="2020/21",
+        org_ledger="Halton CCG",
+        funding_source="Place Based",
+        line_title="Rounding check",
+        host="NWBH",
+        entry_type="budget",
+        month=None,
+        amount_gbp=Decimal("1001.50"),
+        is_synthetic=False,
+    )
+    pq.write_table(
+        pa.Table.from_pylist(table.to_pylist() + [extra], schema=table.schema), fixture_copy / "budget_spend.parquet"
+    )
     recorded = {}
     original = tables.download
 

@@ -9,57 +9,127 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from onehalton import charts, formats, spc
+from onehalton import charts, spc
 
 MONTHS = pd.to_datetime([date(2023, m, 1) for m in range(1, 13)] + [date(2024, m, 1) for m in range(1, 9)])
 
 
 def _trend(values: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({"month": MONTHS[:len(values)], "value": values,
-                         "lower": [v - 0.05 for v in values], "upper": [v + 0.05 for v in values],
-                         "series": ["Halton"] * len(values)})
+    return pd.DataFrame(
+        {
+            "month": MONTHS[: len(values)],
+            "value": values,
+            "lower": [v - 0.05 for v in values],
+            "upper": [v + 0.05 for v in values],
+            "series": ["Halton"] * len(values),
+        }
+    )
 
 
 def _bars(values: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({"ward_name": [f"Ward {i}" for i in range(len(values))], "value": values,
-                         "lower": [v * 0.9 for v in values], "upper": [v * 1.1 for v in values],
-                         "town": ["Widnes", "Runcorn"] * (len(values) // 2) + ["Widnes"] * (len(values) % 2)})
+    return pd.DataFrame(
+        {
+            "ward_name": [f"Ward {i}" for i in range(len(values))],
+            "value": values,
+            "lower": [v * 0.9 for v in values],
+            "upper": [v * 1.1 for v in values],
+            "town": ["Widnes", "Runcorn"] * (len(values) // 2) + ["Widnes"] * (len(values) % 2),
+        }
+    )
 
 
 def _spc(values: list[float]) -> charts.Chart:
-    result = spc.xmr(pd.Series(values), pd.Series(MONTHS[:len(values)]), polarity="high is good")
+    result = spc.xmr(pd.Series(values), pd.Series(MONTHS[: len(values)]), polarity="high is good")
     return charts.spc(result.points, kind="pct", title="Uptake", target=0.75, target_label="Target")
 
 
 def _trajectory(values: list[float]) -> charts.Chart:
-    rows = pd.DataFrame({"series": "actual", "financial_year": "2024/25", "fy_month": range(1, 13),
-                         "fy_month_name": ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan",
-                                           "Feb", "Mar"], "month_name": "x", "uptake": values[:12], "low": None,
-                         "high": None, "label": None})
-    return charts.trajectory(rows, kind="pct", title="Trajectory", current="2024/25", target=0.75,
-                             target_label="Ambition")
+    rows = pd.DataFrame(
+        {
+            "series": "actual",
+            "financial_year": "2024/25",
+            "fy_month": range(1, 13),
+            "fy_month_name": ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"],
+            "month_name": "x",
+            "uptake": values[:12],
+            "low": None,
+            "high": None,
+            "label": None,
+        }
+    )
+    return charts.trajectory(
+        rows, kind="pct", title="Trajectory", current="2024/25", target=0.75, target_label="Ambition"
+    )
 
 
 RECIPES = {
-    "trend": lambda values: charts.trend(_trend(values), x="month", y="value", kind="pct", title="Share",
-                                         lower="lower", upper="upper", target=0.75, target_label="Target"),
-    "trend-by-series": lambda values: charts.trend(_trend(values), x="month", y="value", kind="rate", title="Rate",
-                                                   color="series", colours=charts.area_colours(["Halton"])),
-    "bar": lambda values: charts.bar(_bars(values), category="ward_name", value="value", kind="rate",
-                                     title="Per 1,000", lower="lower", upper="upper", reference=0.5),
-    "bar-by-town": lambda values: charts.bar(_bars(values), category="ward_name", value="value", kind="count",
-                                             title="Appointments", colour_by="town"),
+    "trend": lambda values: charts.trend(
+        _trend(values),
+        x="month",
+        y="value",
+        kind="pct",
+        title="Share",
+        lower="lower",
+        upper="upper",
+        target=0.75,
+        target_label="Target",
+    ),
+    "trend-by-series": lambda values: charts.trend(
+        _trend(values),
+        x="month",
+        y="value",
+        kind="rate",
+        title="Rate",
+        color="series",
+        colours=charts.area_colours(["Halton"]),
+    ),
+    "bar": lambda values: charts.bar(
+        _bars(values),
+        category="ward_name",
+        value="value",
+        kind="rate",
+        title="Per 1,000",
+        lower="lower",
+        upper="upper",
+        reference=0.5,
+    ),
+    "bar-by-town": lambda values: charts.bar(
+        _bars(values), category="ward_name", value="value", kind="count", title="Appointments", colour_by="town"
+    ),
     "spc": _spc,
     "grouped-bar": lambda values: charts.grouped_bar(
-        pd.DataFrame({"source": ["A", "A", "B", "B"], "measure": ["Budget", "Spent"] * 2,
-                      "amount": [values[0] * 1000, values[1] * 1000, values[2] * 1000, values[3] * 1000]}),
-        category="source", group="measure", value="amount", kind="gbp", title="Spend"),
+        pd.DataFrame(
+            {
+                "source": ["A", "A", "B", "B"],
+                "measure": ["Budget", "Spent"] * 2,
+                "amount": [values[0] * 1000, values[1] * 1000, values[2] * 1000, values[3] * 1000],
+            }
+        ),
+        category="source",
+        group="measure",
+        value="amount",
+        kind="gbp",
+        title="Spend",
+    ),
     "cumulative": lambda values: charts.cumulative(
-        pd.DataFrame({"fy_month": range(1, 6), "name": ["Apr", "May", "Jun", "Jul", "Aug"], "actuals": values[:5],
-                      "cumulative": pd.Series(values[:5]).cumsum()}),
-        x="fy_month", label="name", x_title="Month", value=("actuals", "In month"),
-        cumulative=("cumulative", "Cumulative"), limit=10.0, limit_label="Annual budget", kind="gbp",
-        title="Cumulative"),
+        pd.DataFrame(
+            {
+                "fy_month": range(1, 6),
+                "name": ["Apr", "May", "Jun", "Jul", "Aug"],
+                "actuals": values[:5],
+                "cumulative": pd.Series(values[:5]).cumsum(),
+            }
+        ),
+        x="fy_month",
+        label="name",
+        x_title="Month",
+        value=("actuals", "In month"),
+        cumulative=("cumulative", "Cumulative"),
+        limit=10.0,
+        limit_label="Annual budget",
+        kind="gbp",
+        title="Cumulative",
+    ),
     "trajectory": _trajectory,
 }
 SERIES = [[0.40 + 0.01 * i for i in range(20)], [0.9 - 0.02 * i for i in range(17)]]
@@ -104,8 +174,11 @@ def test_layers_sharing_an_axis_share_its_title(recipe):
     """Vega-Lite joins the titles of layers on one axis ("%, lower_ci"); each axis must read as one title."""
     spec = RECIPES[recipe](SERIES[0]).spec()
     for channel in ("x", "y"):
-        titles = {layer["encoding"][channel].get("title", layer["encoding"][channel]["field"])
-                  for layer in _layers(spec) if "field" in layer.get("encoding", {}).get(channel, {})}
+        titles = {
+            layer["encoding"][channel].get("title", layer["encoding"][channel]["field"])
+            for layer in _layers(spec)
+            if "field" in layer.get("encoding", {}).get(channel, {})
+        }
         assert len(titles) <= 1, f"{recipe}: the {channel} axis would be titled {', '.join(map(str, titles))}"
 
 
@@ -133,8 +206,11 @@ def test_bars_are_ranked_in_the_data():
 
 def test_halton_is_blue_and_england_grey_whatever_the_order():
     colours = charts.area_colours(["England", "Appleton", "Halton"])
-    assert colours == {"England": charts.COMPARATOR_COLOUR, "Appleton": charts.WARD_COLOUR,
-                       "Halton": charts.FOCUS_COLOUR}
+    assert colours == {
+        "England": charts.COMPARATOR_COLOUR,
+        "Appleton": charts.WARD_COLOUR,
+        "Halton": charts.FOCUS_COLOUR,
+    }
 
 
 def test_a_target_is_a_labelled_red_line_and_a_comparator_blue():
@@ -144,8 +220,9 @@ def test_a_target_is_a_labelled_red_line_and_a_comparator_blue():
     labels = [row["label"] for name, rows in spec["datasets"].items() if name != charts.TABLE for row in rows]
     assert "Target: 75.0%" in labels
     bar = RECIPES["bar"](SERIES[0]).spec_json()
-    assert [layer for layer in bar["layer"] if layer.get("mark", {}).get("type") == "rule"][0]["mark"]["color"] == \
-        charts.NHS_DARK_BLUE
+    assert [layer for layer in bar["layer"] if layer.get("mark", {}).get("type") == "rule"][0]["mark"][
+        "color"
+    ] == charts.NHS_DARK_BLUE
 
 
 @pytest.mark.parametrize("recipe", ["trend", "bar", "grouped-bar"])

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import PROJECT_ROOT
+
 from onehalton import contract
 from scripts import render_contract
 
@@ -23,7 +23,8 @@ def rendered() -> str:
 def test_committed_doc_equals_the_rendered_one(rendered):
     assert DOC.exists(), "docs/data-contract.md is missing: run `python -m scripts.render_contract`"
     assert DOC.read_text(encoding="utf-8") == rendered, (
-        "docs/data-contract.md is out of date with onehalton/contract.py: run `python -m scripts.render_contract`")
+        "docs/data-contract.md is out of date with onehalton/contract.py: run `python -m scripts.render_contract`"
+    )
 
 
 def test_rendering_is_deterministic(rendered):
@@ -56,8 +57,13 @@ def test_a_change_to_the_contract_changes_the_doc(monkeypatch, rendered):
 
 
 def test_runs_as_a_module_with_check():
-    result = subprocess.run([sys.executable, "-m", "scripts.render_contract", "--check"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.render_contract", "--check"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -99,15 +105,18 @@ def test_the_doc_lists_the_manifest_fields_and_the_column_kinds(rendered):
         assert f"| {kind} | {', '.join(types)} |" in rendered
 
 
-@pytest.mark.parametrize("published, table, column, how", [
-    ("APPT_MODE", "appointments", "appt_mode", "lower-case"),
-    ("COUNT_OF_APPOINTMENTS", "appointments", "count_of_appointments", "lower-case"),
-    ("APPOINTMENT_MONTH_START_DATE", "appointments", "appointment_month", "rename"),
-    ("ORG CODE", "cancer_fds", "org_code", "lower-case, `_` for spaces and `/`"),
-    ("STAGE/ROUTE", "cancer_fds", "stage_route", "lower-case, `_` for spaces and `/`"),
-    ("HLTHCHKDEC", "ld_health_checks", "declined", "rename"),
-    ("Time period", "indicators", "time_period", "lower-case, `_` for spaces and `/`"),
-])
+@pytest.mark.parametrize(
+    "published, table, column, how",
+    [
+        ("APPT_MODE", "appointments", "appt_mode", "lower-case"),
+        ("COUNT_OF_APPOINTMENTS", "appointments", "count_of_appointments", "lower-case"),
+        ("APPOINTMENT_MONTH_START_DATE", "appointments", "appointment_month", "rename"),
+        ("ORG CODE", "cancer_fds", "org_code", "lower-case, `_` for spaces and `/`"),
+        ("STAGE/ROUTE", "cancer_fds", "stage_route", "lower-case, `_` for spaces and `/`"),
+        ("HLTHCHKDEC", "ld_health_checks", "declined", "rename"),
+        ("Time period", "indicators", "time_period", "lower-case, `_` for spaces and `/`"),
+    ],
+)
 def test_the_doc_maps_published_column_names(rendered, published, table, column, how):
     assert f"| `{published}` | `{table}` | `{column}` | {how} |" in rendered
 

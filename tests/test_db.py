@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-
 from fixtures import MONTHS
+
 from onehalton import config, db
 from onehalton.db import Database, ExtractUnavailable
 
@@ -18,8 +17,11 @@ def test_a_summary_that_fails_to_build_blocks_only_the_queries_that_read_it(fixt
     summaries = tmp_path / "summaries"
     shutil.copytree(config.SUMMARIES_DIR, summaries)
     broken = summaries / "appointments_ward_month.sql"
-    broken.write_text(broken.read_text().replace("sum(count_of_appointments) AS BIGINT) AS appointments,",
-                                                 "sum(no_such_column) AS BIGINT) AS appointments,"))
+    broken.write_text(
+        broken.read_text().replace(
+            "sum(count_of_appointments) AS BIGINT) AS appointments,", "sum(no_such_column) AS BIGINT) AS appointments,"
+        )
+    )
     monkeypatch.setattr(config, "SUMMARIES_DIR", summaries)
     database = Database(fixture_dir)
     status = database.summary_statuses["appointments_ward_month"]

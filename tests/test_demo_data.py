@@ -27,8 +27,13 @@ PRINTED_TOTALS = Path(__file__).resolve().parent / "data" / "budget_2020_21_m5_p
 # The physical types the task fixes for each contract kind (kept here, not imported, so the
 # test does not just compare the generator with itself).
 EXPECTED_ARROW = {
-    "text": pa.string(), "count": pa.int64(), "integer": pa.int64(), "number": pa.float64(),
-    "money": pa.decimal128(14, 2), "date": pa.date32(), "boolean": pa.bool_(),
+    "text": pa.string(),
+    "count": pa.int64(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "money": pa.decimal128(14, 2),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
 }
 
 
@@ -62,8 +67,11 @@ def _parquet_glob(out: Path, name: str) -> str:
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _one(con, sql: str):
@@ -137,7 +145,9 @@ def test_rows_respect_the_contract(con, table):
             assert _one(con, f"SELECT count(*) FROM {t} WHERE {c} > {col.maximum}") == 0, (t, c)
         if col.references:
             rt, rc = col.references.split(".")
-            orphans = _one(con, f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {rc} FROM {rt})")
+            orphans = _one(
+                con, f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {rc} FROM {rt})"
+            )
             assert orphans == 0, (t, c)
         if col.not_future:
             assert _one(con, f"SELECT max({c}) FROM {t}") <= END, (t, c)
@@ -189,7 +199,9 @@ def test_summary_counts_rows(demo, con):
 
 
 def test_wards_are_halton_with_one_verified_code(con):
-    rows = con.execute("SELECT ward_code, ward_name, town, imd_score, code_verified FROM wards ORDER BY ward_code").fetchall()
+    rows = con.execute(
+        "SELECT ward_code, ward_name, town, imd_score, code_verified FROM wards ORDER BY ward_code"
+    ).fetchall()
     assert len(rows) == 18
     assert [r[0] for r in rows] == [f"E050131{n}" for n in range(69, 87)]
     verified = [r for r in rows if r[4]]
@@ -204,22 +216,27 @@ def test_ward_populations_are_plausible(con):
     assert all(5_000 <= p <= 9_500 for p in per_ward)
     assert 126_000 <= sum(per_ward) <= 131_000
     # More deprived wards skew younger.
-    corr = _one(con, """SELECT corr(w.imd_score, young / total) FROM wards w JOIN (
+    corr = _one(
+        con,
+        """SELECT corr(w.imd_score, young / total) FROM wards w JOIN (
         SELECT ward_code, sum(population) FILTER (WHERE age_band IN ('0-4', '5-17')) young, sum(population) total
-        FROM ward_population GROUP BY 1) USING (ward_code)""")
+        FROM ward_population GROUP BY 1) USING (ward_code)""",
+    )
     assert corr > 0.8
 
 
 def test_practices_match_the_brief(con):
-    rows = {r[0]: r for r in con.execute("SELECT gp_code, gp_name, pcn_code, list_size, code_verified FROM practices").fetchall()}
+    rows = {
+        r[0]: r
+        for r in con.execute("SELECT gp_code, gp_name, pcn_code, list_size, code_verified FROM practices").fetchall()
+    }
     assert len(rows) == 14
     assert rows["N81035"][1] == "Fir Park Medical Centre" and rows["N81035"][4] is True
     assert 125_000 <= sum(r[3] for r in rows.values()) <= 135_000
     by_name = {r[1]: r for r in rows.values()}
     assert by_name["Tower House Practice"][3] == 13_000 and by_name["Tower House Practice"][4] is False
     assert by_name["Weaver Vale Practice"][3] == 9_000
-    assert {r[2] for r in rows.values()} == set(
-        r[0] for r in con.execute("SELECT pcn_code FROM pcns").fetchall())
+    assert {r[2] for r in rows.values()} == set(r[0] for r in con.execute("SELECT pcn_code FROM pcns").fetchall())
     assert _one(con, "SELECT count(DISTINCT sub_icb_location_code) FROM pcns") == 1
     assert _one(con, "SELECT min(sub_icb_location_code) FROM pcns") == "01F"
 
@@ -227,8 +244,10 @@ def test_practices_match_the_brief(con):
 def test_targets(con):
     rows = con.execute("SELECT kpi_code, target_value, effective_from FROM targets ORDER BY 1, 3").fetchall()
     assert rows == [
-        ("cancer_fds", 0.75, dt.date(2023, 10, 1)), ("cancer_fds", 0.77, dt.date(2024, 4, 1)),
-        ("cancer_fds", 0.80, dt.date(2025, 4, 1)), ("ld_health_check_uptake", 0.75, dt.date(2019, 4, 1)),
+        ("cancer_fds", 0.75, dt.date(2023, 10, 1)),
+        ("cancer_fds", 0.77, dt.date(2024, 4, 1)),
+        ("cancer_fds", 0.80, dt.date(2025, 4, 1)),
+        ("ld_health_check_uptake", 0.75, dt.date(2019, 4, 1)),
     ]
 
 
@@ -236,19 +255,29 @@ def test_targets(con):
 
 
 def _share(con, where: str, months: str) -> float:
-    return _one(con, f"""SELECT sum(count_of_appointments) FILTER (WHERE {where}) / sum(count_of_appointments)
-                          FROM appointments WHERE {months}""")
+    return _one(
+        con,
+        f"""SELECT sum(count_of_appointments) FILTER (WHERE {where}) / sum(count_of_appointments)
+                          FROM appointments WHERE {months}""",
+    )
 
 
 def test_monthly_appointments_volume(con):
-    mean = _one(con, """SELECT avg(n) FROM (SELECT appointment_month, sum(count_of_appointments) n
-                        FROM appointments GROUP BY 1)""")
+    mean = _one(
+        con,
+        """SELECT avg(n) FROM (SELECT appointment_month, sum(count_of_appointments) n
+                        FROM appointments GROUP BY 1)""",
+    )
     assert 50_000 <= mean <= 62_000
     months = _one(con, "SELECT count(DISTINCT appointment_month) FROM appointments")
     assert months == 80  # April 2019 .. November 2025
-    by_month = dict(con.execute("SELECT month(appointment_month), avg(n) FROM (SELECT appointment_month, "
-                                "sum(count_of_appointments) n FROM appointments WHERE appointment_month >= '2022-04-01' "
-                                "GROUP BY 1) GROUP BY 1").fetchall())
+    by_month = dict(
+        con.execute(
+            "SELECT month(appointment_month), avg(n) FROM (SELECT appointment_month, "
+            "sum(count_of_appointments) n FROM appointments WHERE appointment_month >= '2022-04-01' "
+            "GROUP BY 1) GROUP BY 1"
+        ).fetchall()
+    )
     assert by_month[8] < min(by_month[m] for m in (1, 10, 11))  # August dips, winter is busy
 
 
@@ -275,32 +304,43 @@ def test_status_lead_time_and_staff_mix(con):
     assert _share(con, "hcp_type = 'Unknown'", everything) < 0.06
     used = {r[0] for r in con.execute("SELECT DISTINCT time_between_book_and_appt FROM appointments").fetchall()}
     assert "Unknown / Data Quality" in used and "Unknown / Data Issue" not in used
-    home_75 = _one(con, """SELECT sum(count_of_appointments) FILTER (WHERE age_band IN ('75-84', '85+'))
-                           / sum(count_of_appointments) FROM appointments WHERE appt_mode = 'Home Visit'""")
+    home_75 = _one(
+        con,
+        """SELECT sum(count_of_appointments) FILTER (WHERE age_band IN ('75-84', '85+'))
+                           / sum(count_of_appointments) FROM appointments WHERE appt_mode = 'Home Visit'""",
+    )
     assert home_75 > 0.7
 
 
 def test_older_people_and_deprived_wards_need_more(con):
-    rates = dict(con.execute("""
+    rates = dict(
+        con.execute("""
         WITH a AS (SELECT age_band, sum(count_of_appointments) / 12.0 n FROM appointments
                    WHERE appointment_month BETWEEN '2023-04-01' AND '2024-03-01' GROUP BY 1),
              p AS (SELECT age_band, sum(population) pop FROM ward_population GROUP BY 1)
-        SELECT age_band, n * 12 / pop FROM a JOIN p USING (age_band)""").fetchall())
+        SELECT age_band, n * 12 / pop FROM a JOIN p USING (age_band)""").fetchall()
+    )
     assert rates["5-17"] < rates["18-64"] < rates["65-74"] < rates["75-84"] < rates["85+"]
     assert 1.5 <= rates["5-17"] <= 4 and rates["85+"] >= 9
     dna = con.execute("""
-        WITH x AS (SELECT w.imd_score, sum(count_of_appointments) FILTER (WHERE appt_status = 'DNA')
-                          / sum(count_of_appointments) dna FROM appointments a JOIN wards w USING (ward_code) GROUP BY 1)
+        WITH x AS (SELECT w.imd_score,
+                          sum(count_of_appointments) FILTER (WHERE appt_status = 'DNA')
+                            / sum(count_of_appointments) dna
+                   FROM appointments a JOIN wards w USING (ward_code) GROUP BY 1)
         SELECT corr(imd_score, dna) FROM x""").fetchone()[0]
     assert dna > 0.95  # smooth deprivation gradient, not noise
-    assert (_share(con, "appt_status = 'DNA'", "age_band = '18-64'")
-            > _share(con, "appt_status = 'DNA'", "age_band IN ('65-74', '75-84', '85+')"))
+    assert _share(con, "appt_status = 'DNA'", "age_band = '18-64'") > _share(
+        con, "appt_status = 'DNA'", "age_band IN ('65-74', '75-84', '85+')"
+    )
 
 
 def test_patients_mostly_use_a_practice_in_their_own_town(con):
-    same = _one(con, """SELECT sum(count_of_appointments) FILTER (WHERE rw.town = pw.town) / sum(count_of_appointments)
+    same = _one(
+        con,
+        """SELECT sum(count_of_appointments) FILTER (WHERE rw.town = pw.town) / sum(count_of_appointments)
         FROM appointments a JOIN practices p USING (gp_code) JOIN wards pw ON p.ward_code = pw.ward_code
-        JOIN wards rw ON a.ward_code = rw.ward_code""")
+        JOIN wards rw ON a.ward_code = rw.ward_code""",
+    )
     assert 0.95 <= same < 1.0
 
 
@@ -308,11 +348,17 @@ def test_patients_mostly_use_a_practice_in_their_own_town(con):
 
 
 def test_ld_register_in_2020(con):
-    regs = [r[0] for r in con.execute("""SELECT sum(denominator + declined) FROM ld_health_checks
-        WHERE year(achievement_month) = 2020 GROUP BY achievement_month""").fetchall()]
+    regs = [
+        r[0]
+        for r in con.execute("""SELECT sum(denominator + declined) FROM ld_health_checks
+        WHERE year(achievement_month) = 2020 GROUP BY achievement_month""").fetchall()
+    ]
     assert len(regs) == 12 and all(700 <= r <= 780 for r in regs)
-    young = _one(con, "SELECT sum(denominator + declined) FROM ld_health_checks WHERE achievement_month = '2020-12-01' "
-                      "AND indicator_code = 'LDHCMI034'")
+    young = _one(
+        con,
+        "SELECT sum(denominator + declined) FROM ld_health_checks WHERE achievement_month = '2020-12-01' "
+        "AND indicator_code = 'LDHCMI034'",
+    )
     assert 45 <= young <= 75
 
 
@@ -329,13 +375,18 @@ def test_ld_checks_are_cumulative_within_the_financial_year(con):
             resets += 1
         prev[key] = num
     assert resets > 0
-    uptake = dict(con.execute("""SELECT year(achievement_month), sum(numerator) / sum(denominator + declined)
-        FROM ld_health_checks WHERE month(achievement_month) = 3 GROUP BY 1""").fetchall())
+    uptake = dict(
+        con.execute("""SELECT year(achievement_month), sum(numerator) / sum(denominator + declined)
+        FROM ld_health_checks WHERE month(achievement_month) = 3 GROUP BY 1""").fetchall()
+    )
     assert 0.55 <= uptake[2020] <= 0.65  # 2019/20 year end
     assert uptake[2021] < uptake[2020]  # Covid dip in 2020/21
     assert all(0.70 <= uptake[y] <= 0.82 for y in (2022, 2023, 2024, 2025))
-    q4 = _one(con, """SELECT sum(numerator) FILTER (WHERE achievement_month = '2024-03-01')
-                      - sum(numerator) FILTER (WHERE achievement_month = '2023-12-01') FROM ld_health_checks""")
+    q4 = _one(
+        con,
+        """SELECT sum(numerator) FILTER (WHERE achievement_month = '2024-03-01')
+                      - sum(numerator) FILTER (WHERE achievement_month = '2023-12-01') FROM ld_health_checks""",
+    )
     year = _one(con, "SELECT sum(numerator) FROM ld_health_checks WHERE achievement_month = '2024-03-01'")
     assert q4 / year > 0.4  # checks bunch in Q4
 
@@ -344,9 +395,12 @@ def test_cancer_fds_volume_and_performance(con):
     totals = [r[0] for r in con.execute("SELECT sum(total) FROM cancer_fds GROUP BY period").fetchall()]
     assert len(totals) == 80 and all(400 <= t <= 800 for t in totals)
     assert 550 <= sum(totals) / len(totals) <= 650
-    perf = dict(con.execute("""SELECT CASE WHEN period < '2022-04-01' THEN 'early'
-                                          WHEN period >= '2025-04-01' THEN '2025/26' END, sum(within_standard) / sum(total)
-                               FROM cancer_fds GROUP BY 1""").fetchall())
+    perf = dict(
+        con.execute("""SELECT CASE WHEN period < '2022-04-01' THEN 'early'
+                                          WHEN period >= '2025-04-01' THEN '2025/26' END,
+                                  sum(within_standard) / sum(total)
+                               FROM cancer_fds GROUP BY 1""").fetchall()
+    )
     assert 0.70 <= perf["early"] <= 0.745
     assert 0.76 <= perf["2025/26"] <= 0.80
     routes = dict(con.execute("SELECT stage_route, sum(total) FROM cancer_fds GROUP BY 1").fetchall())
@@ -354,13 +408,18 @@ def test_cancer_fds_volume_and_performance(con):
     assert routes["URGENT SUSPECTED CANCER"] / all_told > 0.8
     assert 0.05 <= routes["BREAST SYMPTOMATIC, CANCER NOT SUSPECTED"] / all_told <= 0.08
     assert 0.05 <= routes["NATIONAL SCREENING PROGRAMME"] / all_told <= 0.08
-    by_type = dict(con.execute("SELECT cancer_type, sum(within_standard) / sum(total) FROM cancer_fds GROUP BY 1").fetchall())
+    by_type = dict(
+        con.execute("SELECT cancer_type, sum(within_standard) / sum(total) FROM cancer_fds GROUP BY 1").fetchall()
+    )
     assert by_type["Suspected skin cancer"] > by_type["Suspected lower gastrointestinal cancer"]
     assert by_type["Suspected skin cancer"] > by_type["Suspected urological malignancies (excluding testicular)"]
     pairs = con.execute("SELECT DISTINCT stage_route, cancer_type FROM cancer_fds").fetchall()
     for route, ctype in pairs:
         if route == "URGENT SUSPECTED CANCER":
-            assert ctype.startswith("Suspected") or ctype in ("Other suspected cancer (not listed)", "Missing or invalid")
+            assert ctype.startswith("Suspected") or ctype in (
+                "Other suspected cancer (not listed)",
+                "Missing or invalid",
+            )
         elif route == "NATIONAL SCREENING PROGRAMME":
             assert ctype.endswith("screening")
         else:
@@ -379,8 +438,10 @@ def _reference_sums() -> dict[str, Decimal]:
 
 
 def test_budget_2020_21_is_the_published_statement(con):
-    got = dict(con.execute("""SELECT entry_type, sum(amount_gbp) FROM budget_spend
-                              WHERE financial_year = '2020/21' GROUP BY 1""").fetchall())
+    got = dict(
+        con.execute("""SELECT entry_type, sum(amount_gbp) FROM budget_spend
+                              WHERE financial_year = '2020/21' GROUP BY 1""").fetchall()
+    )
     assert got == _reference_sums()
     assert got["budget"] == Decimal("776123.00")
     with REFERENCE_LINES.open(newline="") as fh:
@@ -420,7 +481,7 @@ def test_budget_2020_21_reproduces_every_printed_total(con):
             if scope == "All":
                 keep = lambda s, t: True  # noqa: E731
             elif scope.startswith("Line: "):
-                name = scope[len("Line: "):]
+                name = scope[len("Line: ") :]
                 if name.endswith(")"):
                     title, source = name[:-1].rsplit(" (", 1)
                     keep = lambda s, t, title=title, source=source: (s, t) == (source, title)  # noqa: E731
@@ -437,14 +498,20 @@ def test_budget_2020_21_reproduces_every_printed_total(con):
 def test_budget_demo_years(con):
     years = [r[0] for r in con.execute("SELECT DISTINCT financial_year FROM budget_spend ORDER BY 1").fetchall()]
     assert years == ["2020/21", "2021/22", "2022/23", "2023/24", "2024/25", "2025/26"]
-    budgets = dict(con.execute("""SELECT financial_year, sum(amount_gbp) FROM budget_spend
-        WHERE entry_type = 'budget' AND financial_year > '2020/21' GROUP BY 1""").fetchall())
+    budgets = dict(
+        con.execute("""SELECT financial_year, sum(amount_gbp) FROM budget_spend
+        WHERE entry_type = 'budget' AND financial_year > '2020/21' GROUP BY 1""").fetchall()
+    )
     assert all(Decimal(800_000) <= b <= Decimal(1_500_000) for b in budgets.values()), budgets
-    sources = {r[0] for r in con.execute("SELECT DISTINCT funding_source FROM budget_spend WHERE is_synthetic").fetchall()}
+    sources = {
+        r[0] for r in con.execute("SELECT DISTINCT funding_source FROM budget_spend WHERE is_synthetic").fetchall()
+    }
     assert sources == {"Place Based", *C.LIFE_COURSE_DOMAINS}
     # Past demo years run 12 months; the current one stops at the end month's financial month (Nov = 8).
-    last = dict(con.execute("""SELECT financial_year, max(month) FROM budget_spend WHERE entry_type = 'actual'
-        GROUP BY 1""").fetchall())
+    last = dict(
+        con.execute("""SELECT financial_year, max(month) FROM budget_spend WHERE entry_type = 'actual'
+        GROUP BY 1""").fetchall()
+    )
     assert last["2024/25"] == 12 and last["2025/26"] == 8
     assert _one(con, "SELECT count(*) FROM budget_spend WHERE entry_type = 'accrual' AND is_synthetic") > 0
     assert _one(con, "SELECT count(*) FROM budget_spend WHERE entry_type = 'budget' AND month IS NOT NULL") == 0
@@ -456,45 +523,80 @@ def test_budget_demo_years(con):
 def test_indicator_definitions_cover_each_domain(con):
     per_domain = dict(con.execute("SELECT domain, count(*) FROM indicator_definitions GROUP BY 1").fetchall())
     assert set(per_domain) == set(C.LIFE_COURSE_DOMAINS) and min(per_domain.values()) >= 4
-    ward_level = dict(con.execute("""SELECT domain, count(DISTINCT indicator_id) FROM indicators
-        JOIN indicator_definitions USING (indicator_id) WHERE area_type = 'Ward' GROUP BY 1""").fetchall())
+    ward_level = dict(
+        con.execute("""SELECT domain, count(DISTINCT indicator_id) FROM indicators
+        JOIN indicator_definitions USING (indicator_id) WHERE area_type = 'Ward' GROUP BY 1""").fetchall()
+    )
     assert set(ward_level) == set(C.LIFE_COURSE_DOMAINS) and min(ward_level.values()) >= 3
-    brief_ids = {90631, 90323, 93085, 20101, 20401, 92443, 91720, 22001, 93347, 848, 22401, 92949, 90366, 90362,
-                 92313, 93700, 93553}
-    verified = {r[0] for r in con.execute("SELECT indicator_id FROM indicator_definitions WHERE id_verified").fetchall()}
+    brief_ids = {
+        90631,
+        90323,
+        93085,
+        20101,
+        20401,
+        92443,
+        91720,
+        22001,
+        93347,
+        848,
+        22401,
+        92949,
+        90366,
+        90362,
+        92313,
+        93700,
+        93553,
+    }
+    verified = {
+        r[0] for r in con.execute("SELECT indicator_id FROM indicator_definitions WHERE id_verified").fetchall()
+    }
     assert verified == brief_ids
     units = dict(con.execute("SELECT indicator_id, unit FROM indicator_definitions").fetchall())
     assert units[20401] == "per 1,000" and units[22401] == "per 100,000" and units[90366] == "years"
 
 
 def test_indicator_periods_and_values(con):
-    periods = dict(con.execute("""SELECT indicator_id, count(DISTINCT time_period) FROM indicators
-        WHERE area_type = 'Local authority' GROUP BY 1""").fetchall())
+    periods = dict(
+        con.execute("""SELECT indicator_id, count(DISTINCT time_period) FROM indicators
+        WHERE area_type = 'Local authority' GROUP BY 1""").fetchall()
+    )
     assert min(periods.values()) >= 7
-    bad = _one(con, """SELECT count(*) FROM indicators i JOIN indicator_definitions d USING (indicator_id)
-        WHERE count IS NOT NULL AND abs(value - count / denominator * d.multiplier) > 1e-9""")
+    bad = _one(
+        con,
+        """SELECT count(*) FROM indicators i JOIN indicator_definitions d USING (indicator_id)
+        WHERE count IS NOT NULL AND abs(value - count / denominator * d.multiplier) > 1e-9""",
+    )
     assert bad == 0
     areas = {r[0] for r in con.execute("SELECT DISTINCT area_type FROM indicators").fetchall()}
     assert areas == set(C.AREA_TYPES)
     assert _one(con, "SELECT count(*) FROM indicators WHERE area_type = 'England' AND area_code <> 'E92000001'") == 0
-    assert _one(con, "SELECT count(*) FROM indicators WHERE area_type = 'Local authority' AND area_code <> 'E06000006'") == 0
+    assert (
+        _one(con, "SELECT count(*) FROM indicators WHERE area_type = 'Local authority' AND area_code <> 'E06000006'")
+        == 0
+    )
     # Small ward counts exist (the dashboard must suppress them).
     assert _one(con, "SELECT count(*) FROM indicators WHERE area_type = 'Ward' AND count BETWEEN 1 AND 7") > 0
 
 
 def test_halton_is_the_sum_of_its_wards(con):
-    mismatches = _one(con, """
+    mismatches = _one(
+        con,
+        """
         WITH w AS (SELECT indicator_id, time_period, sum(count) c, sum(denominator) d FROM indicators
                    WHERE area_type = 'Ward' AND count IS NOT NULL GROUP BY 1, 2)
         SELECT count(*) FROM w JOIN indicators h USING (indicator_id, time_period)
-        WHERE h.area_type = 'Local authority' AND (h.count <> w.c OR h.denominator <> w.d)""")
+        WHERE h.area_type = 'Local authority' AND (h.count <> w.c OR h.denominator <> w.d)""",
+    )
     assert mismatches == 0
 
 
 def test_indicator_calibration(con):
     def latest(ind: int, area: str = "E06000006", sex: str = "Persons") -> float:
-        return _one(con, f"""SELECT value FROM indicators WHERE indicator_id = {ind} AND area_code = '{area}'
-                             AND sex = '{sex}' ORDER BY period_start DESC LIMIT 1""")
+        return _one(
+            con,
+            f"""SELECT value FROM indicators WHERE indicator_id = {ind} AND area_code = '{area}'
+                             AND sex = '{sex}' ORDER BY period_start DESC LIMIT 1""",
+        )
 
     assert 11 <= latest(92443) <= 15  # adult smoking ~13%
     assert 22 <= latest(90323) <= 29  # Year 6 obesity (overweight-or-obese is ~41%)
@@ -509,8 +611,11 @@ def test_indicator_calibration(con):
         worse += (h < e) if polarity == "high is good" else (h > e)
     assert worse >= 11
     # Ward values follow deprivation.
-    corr = _one(con, """SELECT corr(w.imd_score, i.value) FROM indicators i JOIN wards w ON i.area_code = w.ward_code
-                        WHERE indicator_id = 93700""")
+    corr = _one(
+        con,
+        """SELECT corr(w.imd_score, i.value) FROM indicators i JOIN wards w ON i.area_code = w.ward_code
+                        WHERE indicator_id = 93700""",
+    )
     assert corr > 0.8
 
 
@@ -553,7 +658,8 @@ def test_large_scales_write_one_appointments_file_per_financial_year(tmp_path, m
         schema = pq.read_schema(tmp_path / "appointments" / f)
         assert schema.names == list(C.APPOINTMENTS.column_names)
         assert [schema.field(c.name).type for c in C.APPOINTMENTS.columns] == [
-            EXPECTED_ARROW[c.kind] for c in C.APPOINTMENTS.columns]
+            EXPECTED_ARROW[c.kind] for c in C.APPOINTMENTS.columns
+        ]
     # The layout changes nothing else: same rows as the single file, month for month.
     folder = pa.concat_tables(pq.read_table(tmp_path / "appointments" / f) for f in files)
     single = pq.read_table(scale2[0] / "appointments.parquet")

@@ -35,16 +35,23 @@ def _ward_sets() -> list[frozenset]:
 PERIODS = [frozenset(range(a, b + 1)) for a in MONTHS for b in MONTHS if b >= a]  # a month, or a run of months
 
 
-def publish(cells: dict, wards: frozenset | None, months: frozenset, base: int = protection.ROUND_TO
-            ) -> tuple[float, float] | None:
+def publish(
+    cells: dict, wards: frozenset | None, months: frozenset, base: int = protection.ROUND_TO
+) -> tuple[float, float] | None:
     """The published view as an interval of what its true total can be; None when it is hidden."""
     halton_total = sum(v for (w, m), v in cells.items() if m in months)
     if wards is None:  # Halton: published exactly
         return float(halton_total), float(halton_total)
     total = sum(v for (w, m), v in cells.items() if w in wards and m in months)
     frame = pd.DataFrame({"count": [total]})
-    result = protection.protect(frame, DECLARED, {"wards": tuple(sorted(wards))}, THRESHOLD, base=base,
-                                halton=pd.DataFrame({"count": [halton_total]}))
+    result = protection.protect(
+        frame,
+        DECLARED,
+        {"wards": tuple(sorted(wards))},
+        THRESHOLD,
+        base=base,
+        halton=pd.DataFrame({"count": [halton_total]}),
+    )
     value = result.frame["count"].iloc[0]
     if result.hidden["count"].iloc[0] or pd.isna(value):
         return None
@@ -54,10 +61,12 @@ def publish(cells: dict, wards: frozenset | None, months: frozenset, base: int =
 
 def derivable(cells: dict, base: int = protection.ROUND_TO) -> list[str]:
     """Every hidden cell that some pair of views pins to one value."""
-    views = {(wards, months): publish(cells, wards, months, base)
-             for wards in _ward_sets() + [None] for months in PERIODS}
-    members = {key: frozenset((w, m) for (w, m) in cells if (key[0] is None or w in key[0]) and m in key[1])
-               for key in views}
+    views = {
+        (wards, months): publish(cells, wards, months, base) for wards in _ward_sets() + [None] for months in PERIODS
+    }
+    members = {
+        key: frozenset((w, m) for (w, m) in cells if (key[0] is None or w in key[0]) and m in key[1]) for key in views
+    }
     found = []
     for (small_key, small), (big_key, big) in itertools.permutations(views.items(), 2):
         if small is None or big is None:
@@ -106,8 +115,11 @@ def test_the_check_finds_a_leak_when_views_are_published_exactly():
 
 def test_rounding_alone_is_not_enough_without_the_complement_rule(monkeypatch):
     """Negative control: rounded views, but Halton minus all-but-one ward left unchecked, pin a 7 or a 1."""
-    monkeypatch.setattr(protection, "_small_complement",
-                        lambda frame, rows, counts, *args: pd.DataFrame(False, index=frame.index, columns=counts))
+    monkeypatch.setattr(
+        protection,
+        "_small_complement",
+        lambda frame, rows, counts, *args: pd.DataFrame(False, index=frame.index, columns=counts),
+    )
     cells = {("A", 0): 7, ("B", 0): 21, ("C", 0): 30, ("D", 0): 40, ("E", 0): 11}  # the others sum to 102 -> 100
     cells.update({(w, m): 20 for w in WARDS for m in (1, 2)})
     assert any("('A', 0) = 7" in f for f in derivable(cells)), derivable(cells)

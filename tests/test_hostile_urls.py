@@ -11,12 +11,12 @@ from __future__ import annotations
 import string
 from datetime import date
 
+import fixtures
 import pytest
+from helpers_reliability import PAGES, dashboard  # noqa: F401 - `dashboard` is a fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import fixtures
-from helpers_reliability import PAGES, dashboard  # noqa: F401 - `dashboard` is a fixture
 from onehalton import db as db_module
 from onehalton.db import Database, QueryError
 from onehalton.filters import KNOWN_PARAMS
@@ -32,11 +32,39 @@ STREAMLIT_RESERVED = ("embed", "embed_options")
 
 SQL_MARKER = "OR 1=1"
 HOSTILE_VALUES = (
-    "", " ", f"E05013186' {SQL_MARKER} --", "'; DROP TABLE appointments; --", "$wards", "?", "%00", "\x00",
-    f"{fixtures.WARD_A}\n", f" {fixtures.WARD_A}", fixtures.WARD_A.lower(), "NULL", "[]", f"['{fixtures.WARD_A}']",
-    "x') UNION SELECT * FROM read_csv('/etc/passwd') --", "1999/00", "2020/21 ", "13", "-1", "0", "5.0", "1e3",
-    "2999-01", "1999-12", "2023-00", "2023-4", "2024-09-01", "E" * 10_000, "9" * 10_000,
-    "<script>alert(1)</script>", "**bold** `code` [link](http://example.com)", "\u202eevil", "😀",
+    "",
+    " ",
+    f"E05013186' {SQL_MARKER} --",
+    "'; DROP TABLE appointments; --",
+    "$wards",
+    "?",
+    "%00",
+    "\x00",
+    f"{fixtures.WARD_A}\n",
+    f" {fixtures.WARD_A}",
+    fixtures.WARD_A.lower(),
+    "NULL",
+    "[]",
+    f"['{fixtures.WARD_A}']",
+    "x') UNION SELECT * FROM read_csv('/etc/passwd') --",
+    "1999/00",
+    "2020/21 ",
+    "13",
+    "-1",
+    "0",
+    "5.0",
+    "1e3",
+    "2999-01",
+    "1999-12",
+    "2023-00",
+    "2023-4",
+    "2024-09-01",
+    "E" * 10_000,
+    "9" * 10_000,
+    "<script>alert(1)</script>",
+    "**bold** `code` [link](http://example.com)",
+    "\u202eevil",
+    "😀",
 )
 
 LINKS = {
@@ -175,9 +203,15 @@ def test_hostile_link_is_ignored_with_a_notice(link, fixture_dir, dashboard, sql
 
 
 def test_every_page_survives_a_link_with_everything_hostile_at_once(fixture_dir, dashboard, sql_log):
-    link = {"ward": [f"E05013186' {SQL_MARKER} --", "E" * 10_000, "", fixtures.WARD_A, fixtures.WARD_A],
-            "from": ["2999-01", "", "2023-05"], "to": ["1999-12"], "fy": ["1999/00", ""],
-            "month": ["13", "-1", ""], "utm_campaign": ["x"], "<b>": ["1"]}
+    link = {
+        "ward": [f"E05013186' {SQL_MARKER} --", "E" * 10_000, "", fixtures.WARD_A, fixtures.WARD_A],
+        "from": ["2999-01", "", "2023-05"],
+        "to": ["1999-12"],
+        "fy": ["1999/00", ""],
+        "month": ["13", "-1", ""],
+        "utm_campaign": ["x"],
+        "<b>": ["1"],
+    }
     at = dashboard.open(fixture_dir, link)
     check_link_handled(at, link, "overview")
     for page in PAGES:
@@ -221,7 +255,8 @@ values_for = {
     "month": st.lists(st.one_of(hostile_text, st.sampled_from(FINANCIAL_MONTHS)), max_size=3),
 }
 unknown_names = st.text(string.ascii_letters + string.digits + "_-.[]<>'\"", min_size=1, max_size=30).filter(
-    lambda k: k not in KNOWN_PARAMS and k not in STREAMLIT_RESERVED)
+    lambda k: k not in KNOWN_PARAMS and k not in STREAMLIT_RESERVED
+)
 links = st.tuples(
     st.fixed_dictionaries({}, optional=values_for),
     st.dictionaries(unknown_names, st.lists(hostile_text, min_size=1, max_size=2), max_size=2),

@@ -15,19 +15,27 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import conftest
+import importer_files as files
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
-import conftest
-import importer_files as files
 from conftest import PROJECT_ROOT, open_lazy_views, page_problems
-from onehalton import config, contract
+
+from onehalton import contract
 from onehalton.db import Database
 from onehalton.importers import ImportFailed, run_import, store
 
-PAGES = ["pages/overview.py", "pages/starting_well.py", "pages/living_well.py", "pages/ageing_well.py",
-         "pages/wider_determinants.py", "pages/budget.py", "pages/ward_profile.py", "pages/about.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/starting_well.py",
+    "pages/living_well.py",
+    "pages/ageing_well.py",
+    "pages/wider_determinants.py",
+    "pages/budget.py",
+    "pages/ward_profile.py",
+    "pages/about.py",
+]
 
 
 def folder_hash(folder: Path) -> str:
@@ -84,8 +92,16 @@ MESSY = [
     pytest.param({"header_case": "lower"}, id="lower-case-headers"),
     pytest.param({"header_case": "mixed"}, id="mixed-case-headers"),
     pytest.param({"order": list(reversed(files.APPOINTMENT_COLUMNS))}, id="other-column-order"),
-    pytest.param({"bom": True, "crlf": True, "blank_rows": 2, "header_case": "upper",
-                  "order": files.APPOINTMENT_COLUMNS[5:] + files.APPOINTMENT_COLUMNS[:5]}, id="all-at-once"),
+    pytest.param(
+        {
+            "bom": True,
+            "crlf": True,
+            "blank_rows": 2,
+            "header_case": "upper",
+            "order": files.APPOINTMENT_COLUMNS[5:] + files.APPOINTMENT_COLUMNS[:5],
+        },
+        id="all-at-once",
+    ),
 ]
 
 
@@ -136,7 +152,8 @@ def test_a_zipped_download_is_imported_file_by_file(data, src):
     assert table(data, "appointments")["count_of_appointments"].sum() == 4052
     recorded = manifest(data)["appointments"]["files"]
     assert [(f["name"], f["sha256"], f["archive"], f["archive_sha256"]) for f in recorded] == [
-        (october.name, sha256(october), archive.name, sha256(archive))]
+        (october.name, sha256(october), archive.name, sha256(archive))
+    ]
     cut = src / "cut.zip"
     cut.write_bytes(archive.read_bytes()[:60])
     before = folder_hash(data)
@@ -151,8 +168,10 @@ def test_lead_time_labels_keep_their_two_spaces_and_both_unknown_spellings(data,
     run_import("appointments", [october, september], data)
     leads = set(table(data, "appointments")["time_between_book_and_appt"])
     assert {"8  to 14 Days", "15  to 21 Days", "Unknown / Data Quality", "Unknown / Data Issue"} <= leads
-    recorded = Database(data).run("appointments_by_month", {"wards": None, "age_bands": None,
-                                                            "start": dt.date(2025, 9, 1), "end": dt.date(2025, 10, 1)})
+    recorded = Database(data).run(
+        "appointments_by_month",
+        {"wards": None, "age_bands": None, "start": dt.date(2025, 9, 1), "end": dt.date(2025, 10, 1)},
+    )
     # Neither unknown spelling counts as a known lead time: 4,052 appointments, 5 of unknown lead time.
     assert recorded["appointments"].tolist() == [4052, 4052]
     assert recorded["known_lead_time"].tolist() == [4047, 4047]
@@ -165,9 +184,17 @@ def test_a_single_spaced_lead_time_is_stored_in_the_publications_spelling(data, 
     assert "8  to 14 Days" in set(table(data, "appointments")["time_between_book_and_appt"])
 
 
-@pytest.mark.parametrize("written, month", [("01OCT2025", "2025-10-01"), ("01Oct2025", "2025-10-01"),
-                                            ("2025-10-01", "2025-10-01"), ("01/10/2025", "2025-10-01"),
-                                            ("OCT-2025", "2025-10-01"), ("1-Oct-25", "2025-10-01")])
+@pytest.mark.parametrize(
+    "written, month",
+    [
+        ("01OCT2025", "2025-10-01"),
+        ("01Oct2025", "2025-10-01"),
+        ("2025-10-01", "2025-10-01"),
+        ("01/10/2025", "2025-10-01"),
+        ("OCT-2025", "2025-10-01"),
+        ("1-Oct-25", "2025-10-01"),
+    ],
+)
 def test_appointment_month_is_read_in_the_publishers_date_styles(data, src, written, month):
     run_import("appointments", [files.appointments_csv(src, "a.csv", written)], data)
     assert table(data, "appointments")["appointment_month"].map(str).unique().tolist() == [month]
@@ -184,15 +211,16 @@ def test_the_same_month_again_replaces_it_and_another_month_is_appended(data, sr
     assert by_month == {"2025-09-01": 4052, "2025-10-01": 5052}, "October replaced (1,000 more), never doubled"
     assert (result.rows_replaced, result.rows_kept) == (5, 5)
     entry = manifest(data)["appointments"]
-    assert [f["name"] for f in entry["files"]] == ["sep.csv", "oct-revised.csv"], \
+    assert [f["name"] for f in entry["files"]] == ["sep.csv", "oct-revised.csv"], (
         "the first October file no longer stands behind the table"
+    )
     assert (entry["period_start"], entry["period_end"]) == ("2025-09-01", "2025-10-01")
 
 
 def test_manifest_records_each_source_file(data, src):
     october = files.appointments_csv(src, "oct.csv", "01OCT2025")
     september = files.appointments_csv(src, "sep.csv", "01SEP2025")
-    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     run_import("appointments", [october, september], data)
     entry = manifest(data)["appointments"]
     assert entry["synthetic"] is False
@@ -231,10 +259,13 @@ def test_a_place_extract_with_ward_and_age_band_keeps_them(data, src):
     database = Database(data)
     assert database.recorded("appointments") == {"ward_code": "all", "age_band": "all"}
     assert database.ward_filter_applies("appointments") is True
-    by_ward = database.run("appointments_by_ward", {"age_bands": None, "start": dt.date(2025, 10, 1),
-                                                    "end": dt.date(2025, 10, 1)})
+    by_ward = database.run(
+        "appointments_by_ward", {"age_bands": None, "start": dt.date(2025, 10, 1), "end": dt.date(2025, 10, 1)}
+    )
     assert by_ward.set_index("ward_code")["appointments"].to_dict() == {
-        files.WARD_NORTON: 300 + 5 + 2500, files.WARD_APPLETON: 1200 + 40 + 7}
+        files.WARD_NORTON: 300 + 5 + 2500,
+        files.WARD_APPLETON: 1200 + 40 + 7,
+    }
 
 
 def test_pages_can_tell_that_the_ward_filter_does_not_apply_to_the_national_file(data, src, fixture_dir):
@@ -250,7 +281,8 @@ def test_pages_can_tell_that_the_ward_filter_does_not_apply_to_the_national_file
     # Halton-wide and practice figures still work; the ward ranking has nothing to rank.
     month = {"start": dt.date(2025, 10, 1), "end": dt.date(2025, 10, 1)}
     assert database.run("appointments_by_month", {"wards": None, "age_bands": None, **month})[
-        "appointments"].tolist() == [4052]
+        "appointments"
+    ].tolist() == [4052]
     assert database.run("appointments_by_pcn_month", {"wards": None, **month})["appointments"].sum() == 4052
     assert database.run("appointments_by_ward", {"age_bands": None, **month}).empty
 
@@ -259,8 +291,9 @@ def test_some_rows_without_a_ward_are_reported_as_some(data, src):
     rows = files.appointment_rows("01OCT2025")[:6]
     for i, row in enumerate(rows):
         row["WARD_CODE"] = files.WARD_NORTON if i < 3 else ""
-    run_import("appointments", [files.write_csv(src / "part.csv", files.APPOINTMENT_COLUMNS + ["WARD_CODE"], rows)],
-               data)
+    run_import(
+        "appointments", [files.write_csv(src / "part.csv", files.APPOINTMENT_COLUMNS + ["WARD_CODE"], rows)], data
+    )
     assert Database(data).recorded("appointments") == {"ward_code": "some", "age_band": "none"}
 
 
@@ -366,9 +399,15 @@ def _rename_of_manifest_fails(monkeypatch):
     monkeypatch.setattr(store.os, "replace", replace)
 
 
-@pytest.mark.parametrize("break_it", [_disk_full, _manifest_disk_full, _rename_of_manifest_fails],
-                         ids=["disk-full-writing-the-table", "disk-full-writing-the-manifest",
-                              "manifest-rename-fails-after-the-table-is-in-place"])
+@pytest.mark.parametrize(
+    "break_it",
+    [_disk_full, _manifest_disk_full, _rename_of_manifest_fails],
+    ids=[
+        "disk-full-writing-the-table",
+        "disk-full-writing-the-manifest",
+        "manifest-rename-fails-after-the-table-is-in-place",
+    ],
+)
 def test_a_write_that_fails_leaves_the_data_folder_as_it_was(data, src, monkeypatch, break_it):
     run_import("appointments", [files.appointments_csv(src, "good.csv", "01OCT2025")], data)
     before = folder_hash(data)
@@ -432,9 +471,11 @@ def _practices_csv(src: Path, rows: list[tuple]) -> Path:
 
 def test_a_team_replaces_the_practices_table_with_its_own(data, src):
     run_import("appointments", [files.appointments_csv(src, "oct.csv")], data)
-    ours = [("N81035", "Fir Park Medical Centre", "UX0001", files.WARD_APPLETON, "8,612", "yes"),
-            ("N81066", "Grove House Practice", "UX0002", files.WARD_NORTON, "7,950", "true"),
-            ("N81999", "A practice the demo table lacked", "UX0001", files.WARD_NORTON, "4,100", "false")]
+    ours = [
+        ("N81035", "Fir Park Medical Centre", "UX0001", files.WARD_APPLETON, "8,612", "yes"),
+        ("N81066", "Grove House Practice", "UX0002", files.WARD_NORTON, "7,950", "true"),
+        ("N81999", "A practice the demo table lacked", "UX0001", files.WARD_NORTON, "4,100", "false"),
+    ]
     run_import("table", [_practices_csv(src, ours)], data, table="practices")
     practices = table(data, "practices").set_index("gp_code")
     assert practices.loc["N81035", "list_size"] == 8612 and bool(practices.loc["N81066", "code_verified"])
@@ -449,8 +490,11 @@ def test_a_practices_table_that_would_orphan_imported_rows_is_refused(data, src)
     run_import("appointments", [files.appointments_csv(src, "oct.csv")], data)
     before = folder_hash(data)
     only_one = [("N81035", "Fir Park Medical Centre", "UX0001", files.WARD_APPLETON, "8612", "true")]
-    with pytest.raises(ImportFailed, match=r"rows of `appointments` already in the folder would be excluded.*"
-                                           r"unknown code \(not in `practices`\)"):
+    with pytest.raises(
+        ImportFailed,
+        match=r"rows of `appointments` already in the folder would be excluded.*"
+        r"unknown code \(not in `practices`\)",
+    ):
         run_import("table", [_practices_csv(src, only_one)], data, table="practices")
     assert folder_hash(data) == before
 
@@ -465,15 +509,20 @@ def test_the_table_kind_takes_reference_tables_only(data, src):
 
 
 def test_fds_keeps_the_named_organisation_and_the_fds_standard(data, src):
-    result = run_import("cancer-fds", [files.fds_csv(src, "fds.csv", bom=True, crlf=True, header_case="lower",
-                                                     blank_rows=1)], data)
+    result = run_import(
+        "cancer-fds", [files.fds_csv(src, "fds.csv", bom=True, crlf=True, header_case="lower", blank_rows=1)], data
+    )
     rows = table(data, "cancer_fds")
     assert (rows["total"].sum(), rows["within_standard"].sum()) == (1100, 875)
     assert set(rows["org_code"]) == {"01F"} and set(rows["standard"]) == {"28-day FDS"}
     assert "BREAST SYMPTOMATIC, CANCER NOT SUSPECTED" in set(rows["stage_route"]), "matched to the contract's case"
     reasons = " | ".join(result.sources[0].exclusion_summary())
-    for words in ("another organisation than 01F (line 7)", "another standard (62-day) (line 6)",
-                  "a total row", "(line 5)"):
+    for words in (
+        "another organisation than 01F (line 7)",
+        "another standard (62-day) (line 6)",
+        "a total row",
+        "(line 5)",
+    ):
         assert words in reasons
     assert manifest(data)["cancer_fds"]["organisation"] == "01F"
     monthly = Database(data).run("cancer_fds_by_month", {"start": dt.date(2025, 10, 1), "end": dt.date(2025, 10, 1)})
@@ -491,8 +540,7 @@ def test_fds_month_again_replaces_it(data, src):
     run_import("cancer-fds", [files.fds_csv(src, "sep.csv", "SEP-2025")], data)
     run_import("cancer-fds", [files.fds_csv(src, "oct-again.csv", "01/10/2025")], data)
     rows = table(data, "cancer_fds")
-    assert rows.groupby(rows["period"].map(str))["total"].sum().to_dict() == {"2025-09-01": 1100,
-                                                                              "2025-10-01": 1100}
+    assert rows.groupby(rows["period"].map(str))["total"].sum().to_dict() == {"2025-09-01": 1100, "2025-10-01": 1100}
 
 
 def test_fds_row_that_breaks_a_contract_rule_fails_naming_its_line(data, src):
@@ -526,17 +574,27 @@ def test_ld_health_checks_long_layout(data, src):
     assert "a figure suppressed at source (lines 11, 12, 13)" in reasons
     assert "another indicator than LDHCMI034/LDHCMI035 (lines 14, 15, 16)" in reasons
     assert "practice not in the practices reference table (lines 17, 18, 19)" in reasons
-    monthly = Database(data).run("ld_health_checks_by_month", {"start": dt.date(2025, 10, 1),
-                                                               "end": dt.date(2025, 10, 1)})
+    monthly = Database(data).run(
+        "ld_health_checks_by_month", {"start": dt.date(2025, 10, 1), "end": dt.date(2025, 10, 1)}
+    )
     assert (monthly["checks"].tolist(), monthly["register"].tolist()) == ([53], [1108])
 
 
 def test_ld_health_checks_wide_layout(data, src):
-    rows = [{"ACH_DATE": "20251031", "PRACTICE_CODE": "n81035", "IND_CODE": "ldhcmi035", "NUMERATOR": "30",
-             "DENOMINATOR": "60", "HLTHCHKDEC": "2"}]
+    rows = [
+        {
+            "ACH_DATE": "20251031",
+            "PRACTICE_CODE": "n81035",
+            "IND_CODE": "ldhcmi035",
+            "NUMERATOR": "30",
+            "DENOMINATOR": "60",
+            "HLTHCHKDEC": "2",
+        }
+    ]
     run_import("ld-health-checks", [files.write_csv(src / "wide.csv", list(rows[0]), rows)], data)
     assert table(data, "ld_health_checks")[["gp_code", "indicator_code", "numerator"]].values.tolist() == [
-        ["N81035", "LDHCMI035", 30]]
+        ["N81035", "LDHCMI035", 30]
+    ]
 
 
 def test_ld_numerator_above_denominator_fails_naming_the_line(data, src):
@@ -557,7 +615,10 @@ def test_fingertips_download(data, src):
     rows = table(data, "indicators")
     key = rows.set_index(["indicator_id", "area_code", "sex", "time_period"])
     assert key.loc[(92443, "E06000006", "Persons", "2023"), ["value", "count", "denominator"]].tolist() == [
-        13.0, 130.0, 1000.0]
+        13.0,
+        130.0,
+        1000.0,
+    ]
     assert key.loc[(92443, "E92000001", "Persons", "2023"), "denominator"] == 25862, "thousands separator"
     assert key.loc[(92443, "E06000006", "Male", "2023"), "value"] == 14.0, "other sexes are kept"
     assert key.loc[(92443, "E06000006", "Female", "2023"), "value"] == 12.0
@@ -567,11 +628,15 @@ def test_fingertips_download(data, src):
     assert life["value"] == 77.1 and pd.isna(life["count"]) and str(life["period_start"]) == "2021-01-01"
     assert str(key.loc[(92443, "E06000006", "Persons", "2022"), "period_start"]) == "2022-01-01"
     reasons = " | ".join(result.sources[0].exclusion_summary())
-    for words in ("value suppressed at source (Value suppressed for disclosure control due to small count) "
-                  "(line 11)", "age 16+ yrs of indicator 92443, which is kept at 18+ yrs (one age per indicator) "
-                  "(line 9)", "a breakdown by LSOA11 deprivation deciles", "sex Not applicable", "(line 7)",
-                  "the same area and period again (under another area type) (line 4)",
-                  "an area other than England, E06000006 or a ward in the wards reference table (line 13)"):
+    for words in (
+        "value suppressed at source (Value suppressed for disclosure control due to small count) (line 11)",
+        "age 16+ yrs of indicator 92443, which is kept at 18+ yrs (one age per indicator) (line 9)",
+        "a breakdown by LSOA11 deprivation deciles",
+        "sex Not applicable",
+        "(line 7)",
+        "the same area and period again (under another area type) (line 4)",
+        "an area other than England, E06000006 or a ward in the wards reference table (line 13)",
+    ):
         assert words in reasons, reasons
     assert len(rows) == 7
 
@@ -594,7 +659,8 @@ def test_fingertips_indicator_not_in_the_definitions_is_excluded_by_reason(data,
     rows[1] = dict(rows[1], **{"Indicator ID": "12345", "Indicator Name": "Something unlisted"})
     result = run_import("fingertips", [files.fingertips_csv(src, "f.csv", rows=rows)], data)
     assert "indicator 12345 (Something unlisted) is not in the indicator definitions" in " ".join(
-        result.sources[0].exclusion_summary())
+        result.sources[0].exclusion_summary()
+    )
 
 
 def test_fingertips_unreadable_value_fails(data, src):
@@ -609,26 +675,51 @@ def test_fingertips_unreadable_value_fails(data, src):
 
 
 def _reference_entries() -> set[tuple]:
-    return {(r["financial_year"], r["org_ledger"], r["funding_source"], r["line_title"], r["host"] or None,
-             r["entry_type"], int(r["month"]) if r["month"] else None, Decimal(r["amount_gbp"]))
-            for r in files.budget_reference_lines()}
+    return {
+        (
+            r["financial_year"],
+            r["org_ledger"],
+            r["funding_source"],
+            r["line_title"],
+            r["host"] or None,
+            r["entry_type"],
+            int(r["month"]) if r["month"] else None,
+            Decimal(r["amount_gbp"]),
+        )
+        for r in files.budget_reference_lines()
+    }
 
 
 @pytest.mark.parametrize("float_cells", [True, False], ids=["numeric-cells", "decimal-cells"])
 def test_budget_statement_spreadsheet_is_exact_to_the_penny(data, src, float_cells):
     run_import("budget", [files.budget_xlsx(src / "statement.xlsx", float_cells=float_cells)], data)
     rows = table(data, "budget_spend")
-    imported = {(r.financial_year, r.org_ledger, r.funding_source, r.line_title, None if pd.isna(r.host) else r.host,
-                 r.entry_type,
-                 None if pd.isna(r.month) else int(r.month), r.amount_gbp) for r in rows.itertuples()}
+    imported = {
+        (
+            r.financial_year,
+            r.org_ledger,
+            r.funding_source,
+            r.line_title,
+            None if pd.isna(r.host) else r.host,
+            r.entry_type,
+            None if pd.isna(r.month) else int(r.month),
+            r.amount_gbp,
+        )
+        for r in rows.itertuples()
+    }
     assert imported == _reference_entries(), "every line, entry and penny of the published statement"
     assert not rows["is_synthetic"].any()
     statement = Database(data).run("budget_statement", {"fy": "2020/21", "month": 5})
     total = statement[statement["row_type"] == "total"].iloc[0]
     figures = [total[c] for c in ("budget", "ytd_actuals", "accruals", "m12_total", "variance")]
     # The pence as the reference lines hold them, and the statement's printed whole pounds when rounded.
-    assert figures == [Decimal("776123.00"), Decimal("51196.70"), Decimal("180796.00"), Decimal("231992.70"),
-                       Decimal("544130.30")]
+    assert figures == [
+        Decimal("776123.00"),
+        Decimal("51196.70"),
+        Decimal("180796.00"),
+        Decimal("231992.70"),
+        Decimal("544130.30"),
+    ]
     assert [round(f) for f in figures] == [776123, 51197, 180796, 231993, 544130]
     entry = manifest(data)["budget_spend"]
     assert (entry["period_start"], entry["period_end"], entry["synthetic"]) == ("2020-04-01", "2020-08-01", False)
@@ -636,20 +727,27 @@ def test_budget_statement_spreadsheet_is_exact_to_the_penny(data, src, float_cel
 
 def test_budget_statement_later_month_replaces_the_year_but_keeps_earlier_accruals(data, src):
     run_import("budget", [files.budget_xlsx(src / "m5.xlsx")], data)
-    run_import("budget", [files.budget_xlsx(src / "m6.xlsx", title="One Halton Budget Statement - Month 6 - to "
-                                            "30 September 2020")], data)
+    run_import(
+        "budget",
+        [files.budget_xlsx(src / "m6.xlsx", title="One Halton Budget Statement - Month 6 - to 30 September 2020")],
+        data,
+    )
     rows = table(data, "budget_spend")
     accruals = rows[rows["entry_type"] == "accrual"].groupby("month")["amount_gbp"].sum().to_dict()
     assert accruals == {5: Decimal("180796.00"), 6: Decimal("180796.00")}
     assert rows[rows["entry_type"] == "budget"]["amount_gbp"].sum() == Decimal("776123.00"), "not doubled"
 
 
-@pytest.mark.parametrize("kwargs, says", [
-    ({"shift_column": True}, "a column may be shifted"),
-    ({"wrong_total": True}, "Totals row, Annual Budget: the statement says 776,223"),
-    ({"wrong_subtotal": True}, "subtotal, Month 1: the statement says 4,788"),
-    ({"title": "One Halton Budget Statement"}, "--month"),
-], ids=["shifted-column", "totals-do-not-add-up", "subtotal-does-not-add-up", "title-without-month"])
+@pytest.mark.parametrize(
+    "kwargs, says",
+    [
+        ({"shift_column": True}, "a column may be shifted"),
+        ({"wrong_total": True}, "Totals row, Annual Budget: the statement says 776,223"),
+        ({"wrong_subtotal": True}, "subtotal, Month 1: the statement says 4,788"),
+        ({"title": "One Halton Budget Statement"}, "--month"),
+    ],
+    ids=["shifted-column", "totals-do-not-add-up", "subtotal-does-not-add-up", "title-without-month"],
+)
 def test_budget_statement_that_does_not_add_up_fails(data, src, kwargs, says):
     before = folder_hash(data)
     with pytest.raises(ImportFailed, match=None) as failure:
@@ -692,15 +790,25 @@ def test_importing_over_demo_data_replaces_the_synthetic_table_only(tmp_path, sr
 
 def test_command_line(data, src):
     path = files.appointments_csv(src, "oct.csv")
-    ok = subprocess.run([sys.executable, "-m", "onehalton.importers", "appointments", str(path), "--into", str(data)],
-                        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-m", "onehalton.importers", "appointments", str(path), "--into", str(data)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "oct.csv: 8 rows read, 6 accepted, 2 excluded" in ok.stdout
     assert "appointments: wrote 5 rows" in ok.stdout
     before = folder_hash(data)
     bad = _bad_count(src)
-    failed = subprocess.run([sys.executable, "-m", "onehalton.importers", "appointments", str(bad), "--into",
-                             str(data)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    failed = subprocess.run(
+        [sys.executable, "-m", "onehalton.importers", "appointments", str(bad), "--into", str(data)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert failed.returncode == 1
     assert f"Import failed; nothing in {data} was changed." in failed.stderr
     assert "bad.csv, line 5, column `COUNT_OF_APPOINTMENTS`" in failed.stderr
@@ -718,9 +826,14 @@ def imported(tmp_path_factory, reference_template) -> Path:
     2025), one of FDS and LD checks, the Fingertips download and the Month 5 statement."""
     folder = Path(shutil.copytree(reference_template, tmp_path_factory.mktemp("imported") / "data"))
     downloads = tmp_path_factory.mktemp("downloads")
-    run_import("appointments", [files.appointments_csv(downloads, "sep.csv", "01SEP2025"),
-                                files.appointments_csv(downloads, "oct.csv", "01OCT2025", bom=True, crlf=True)],
-               folder)
+    run_import(
+        "appointments",
+        [
+            files.appointments_csv(downloads, "sep.csv", "01SEP2025"),
+            files.appointments_csv(downloads, "oct.csv", "01OCT2025", bom=True, crlf=True),
+        ],
+        folder,
+    )
     run_import("cancer-fds", [files.fds_csv(downloads, "fds.csv")], folder)
     run_import("ld-health-checks", [files.ld_csv(downloads, "ldhc.csv")], folder)
     run_import("fingertips", [files.fingertips_csv(downloads, "fingertips.csv")], folder)
@@ -731,8 +844,11 @@ def imported(tmp_path_factory, reference_template) -> Path:
 
 
 def _all_text(at) -> str:
-    parts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "title", "header",
-                                       "subheader") for e in at.get(kind)]
+    parts = [
+        str(e.value)
+        for kind in ("markdown", "caption", "info", "warning", "error", "title", "header", "subheader")
+        for e in at.get(kind)
+    ]
     parts += [f"{label}: {value}" for label, value in conftest.metrics(at).items()]
     return "\n".join(parts)
 
@@ -745,8 +861,13 @@ def test_every_page_renders_on_an_imported_folder(make_app, imported, page, quer
     for view in open_lazy_views(at):  # tabs and expanders are drawn only while open
         assert not page_problems(at), (view, page_problems(at))
     banner = " ".join(str(e.value) for e in at.info if "Synthetic demo data" in str(e.value))
-    for title in ("GP appointments", "Cancer 28-day Faster Diagnosis Standard", "Learning disability annual health "
-                  "checks", "Public-health indicators", "One Halton budget spend"):
+    for title in (
+        "GP appointments",
+        "Cancer 28-day Faster Diagnosis Standard",
+        "Learning disability annual health checks",
+        "Public-health indicators",
+        "One Halton budget spend",
+    ):
         assert title not in banner, f"{page}: the synthetic banner still names {title}"
 
 
@@ -773,8 +894,7 @@ def test_about_page_lists_each_tables_source_files(make_app, imported):
     assert oct_file["table"] == "appointments"
     assert oct_file["sha256"] == manifest(imported)["appointments"]["files"][1]["sha256"]
     assert oct_file["period"] == "2025-10-01 to 2025-10-01"
-    assert set(provenance["table"]) == {"appointments", "cancer_fds", "ld_health_checks", "indicators",
-                                        "budget_spend"}
+    assert set(provenance["table"]) == {"appointments", "cancer_fds", "ld_health_checks", "indicators", "budget_spend"}
 
 
 def test_an_imported_entry_holds_the_contracts_manifest_fields_and_the_importers_own(data, src):
@@ -782,5 +902,16 @@ def test_an_imported_entry_holds_the_contracts_manifest_fields_and_the_importers
     entry = manifest(data)["appointments"]
     assert set(contract.MANIFEST_FIELDS) <= set(entry)
     assert set(entry) - set(contract.MANIFEST_FIELDS) <= set(contract.IMPORTED_MANIFEST_FIELDS)
-    assert set(entry["files"][0]) == {"name", "sha256", "period_start", "period_end", "periods", "imported_at",
-                                      "rows_read", "rows_accepted", "rows_excluded", "excluded", "encoding"}
+    assert set(entry["files"][0]) == {
+        "name",
+        "sha256",
+        "period_start",
+        "period_end",
+        "periods",
+        "imported_at",
+        "rows_read",
+        "rows_accepted",
+        "rows_excluded",
+        "excluded",
+        "encoding",
+    }

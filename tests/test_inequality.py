@@ -61,8 +61,16 @@ def test_sii_matches_phe_sii_published_cases(first, groups, multiplier, source, 
     value_type = VALUE_TYPES[int(expected["ValueType"])]
     limits = {"se": rows["StandardError"]} if source == "se" else {"lower": rows["LowerCL"], "upper": rows["UpperCL"]}
     result = inequality.slope_index_of_inequality(
-        rows["Quantile"], rows["Population"], rows["Value"], value_type=value_type, multiplier=multiplier,
-        confidence=float(expected["Confidence"]), repetitions=100_000, seed=5, **limits)
+        rows["Quantile"],
+        rows["Population"],
+        rows["Value"],
+        value_type=value_type,
+        multiplier=multiplier,
+        confidence=float(expected["Confidence"]),
+        repetitions=100_000,
+        seed=5,
+        **limits,
+    )
     assert result.sii == approx(expected["sii"], rel=1e-9)
     assert result.rii == approx(expected["rii"], rel=1e-9)
     assert result.lower == approx(expected["sii_lowercl_1"], rel=LIMIT_TOLERANCE)
@@ -76,8 +84,9 @@ def test_sii_matches_phe_sii_published_cases(first, groups, multiplier, source, 
 def test_sii_on_quintiles_matches_the_excel_tool(first):
     """testSII.R 'test on quintiles': only the SII is published for five groups (from PHE's Excel tool)."""
     rows, expected = _case(first, 5)
-    result = inequality.slope_index_of_inequality(rows["Quantile"], rows["Population"], rows["Value"],
-                                                  se=rows["StandardError"], seed=1)
+    result = inequality.slope_index_of_inequality(
+        rows["Quantile"], rows["Population"], rows["Value"], se=rows["StandardError"], seed=1
+    )
     assert result.groups == 5
     assert result.sii == approx(expected["sii"], rel=1e-9)
     assert result.rii == approx(expected["rii"], rel=1e-9)
@@ -97,31 +106,42 @@ def test_sii_limits_are_reproducible_with_a_seed_and_vary_without_one():
 def test_sii_does_not_depend_on_the_row_order():
     rows, expected = _case(1, 10)
     shuffled = rows.sample(frac=1, random_state=3)
-    result = inequality.slope_index_of_inequality(shuffled["Quantile"], shuffled["Population"], shuffled["Value"],
-                                                  se=shuffled["StandardError"], repetitions=1000)
+    result = inequality.slope_index_of_inequality(
+        shuffled["Quantile"], shuffled["Population"], shuffled["Value"], se=shuffled["StandardError"], repetitions=1000
+    )
     assert result.sii == approx(expected["sii"], rel=1e-9)
 
 
 def test_a_flat_gradient_has_an_sii_of_zero_and_is_not_significant():
-    result = inequality.slope_index_of_inequality([1, 2, 3, 4, 5], [100] * 5, [20.0] * 5, se=[1.0] * 5,
-                                                  repetitions=2000)
+    result = inequality.slope_index_of_inequality(
+        [1, 2, 3, 4, 5], [100] * 5, [20.0] * 5, se=[1.0] * 5, repetitions=2000
+    )
     assert result.sii == approx(0.0, abs=1e-9)
     assert not result.significant()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(quantile=[1, 2, 3, 4], population=[1] * 4, value=[1.0] * 4, se=[1.0] * 4), "5 to 100 groups"),
-    (dict(quantile=[1, 2, 3, 4, 4], population=[1] * 5, value=[1.0] * 5, se=[1.0] * 5), "each group once"),
-    (dict(quantile=[1, 2, 3, 4, 5], population=[1, 1, 0, 1, 1], value=[1.0] * 5, se=[1.0] * 5), "population"),
-    (dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[1.0, None, 1, 1, 1], se=[1.0] * 5), "a value"),
-    (dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[0.1] * 5), "either se"),
-    (dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[10.0] * 5, se=[1.0] * 5, value_type="proportion"),
-     "between 0 and 1"),
-    (dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[0.1] * 5, se=[1.0] * 5, repetitions=10),
-     "repetitions"),
-    (dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[0.1] * 5, se=[1.0] * 5, value_type="odd"),
-     "value_type"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(quantile=[1, 2, 3, 4], population=[1] * 4, value=[1.0] * 4, se=[1.0] * 4), "5 to 100 groups"),
+        (dict(quantile=[1, 2, 3, 4, 4], population=[1] * 5, value=[1.0] * 5, se=[1.0] * 5), "each group once"),
+        (dict(quantile=[1, 2, 3, 4, 5], population=[1, 1, 0, 1, 1], value=[1.0] * 5, se=[1.0] * 5), "population"),
+        (dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[1.0, None, 1, 1, 1], se=[1.0] * 5), "a value"),
+        (dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[0.1] * 5), "either se"),
+        (
+            dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[10.0] * 5, se=[1.0] * 5, value_type="proportion"),
+            "between 0 and 1",
+        ),
+        (
+            dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[0.1] * 5, se=[1.0] * 5, repetitions=10),
+            "repetitions",
+        ),
+        (
+            dict(quantile=[1, 2, 3, 4, 5], population=[1] * 5, value=[0.1] * 5, se=[1.0] * 5, value_type="odd"),
+            "value_type",
+        ),
+    ],
+)
 def test_sii_refuses_input_it_cannot_use_with_a_clear_message(kwargs, message):
     with pytest.raises(ValueError, match=message):
         inequality.slope_index_of_inequality(**kwargs)
@@ -140,10 +160,16 @@ def test_esp2013_is_the_published_standard():
     assert esp["weight"].iloc[-1] == 1000
 
 
-@pytest.mark.parametrize("area, multiplier, result_row", [
-    ("testdata_big", 100_000, 4), ("testdata_small", 100_000, 5), ("testdata_tiny", 100_000, 6),
-    ("testdata_big", 10_000, 0), ("testdata_small", 10_000, 1),
-])
+@pytest.mark.parametrize(
+    "area, multiplier, result_row",
+    [
+        ("testdata_big", 100_000, 4),
+        ("testdata_small", 100_000, 5),
+        ("testdata_tiny", 100_000, 6),
+        ("testdata_big", 10_000, 0),
+        ("testdata_small", 10_000, 1),
+    ],
+)
 def test_dsr_matches_phe_dsr_published_cases(area, multiplier, result_row):
     rows = DSR_DATA[DSR_DATA["area"] == area]
     expected = DSR_RESULTS.iloc[result_row]
@@ -172,11 +198,14 @@ def test_dsr_treats_a_missing_count_as_zero():
     assert with_missing.value == approx(with_zero.value)
 
 
-@pytest.mark.parametrize("count, population, message", [
-    ([1] * 18, [10] * 19, "count has 18 values"),
-    ([1] * 19, [10] * 18 + [0], "population above 0"),
-    ([-1] + [1] * 18, [10] * 19, "negative"),
-])
+@pytest.mark.parametrize(
+    "count, population, message",
+    [
+        ([1] * 18, [10] * 19, "count has 18 values"),
+        ([1] * 19, [10] * 18 + [0], "population above 0"),
+        ([-1] + [1] * 18, [10] * 19, "negative"),
+    ],
+)
 def test_dsr_refuses_input_it_cannot_use(count, population, message):
     with pytest.raises(ValueError, match=message):
         inequality.dsr_dobson(count, population)

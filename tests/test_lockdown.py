@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from helpers_reliability import PAGES, dashboard  # noqa: F401 - `dashboard` is a fixture
+
 from onehalton import config, contract
 from onehalton import db as db_module
 from onehalton.db import Database
@@ -65,8 +65,9 @@ READS_OUTSIDE = {
 @pytest.mark.parametrize("statement", READS_OUTSIDE.values(), ids=READS_OUTSIDE.keys())
 def test_cannot_reach_outside_the_data_folder(locked, statement, via):
     database, data, outside, sibling = locked
-    sql = statement.format(outside=outside, sibling=sibling, data=data,
-                           outside_rel=os.path.relpath(outside, data.parent))
+    sql = statement.format(
+        outside=outside, sibling=sibling, data=data, outside_rel=os.path.relpath(outside, data.parent)
+    )
     with pytest.raises(db_module.duckdb.Error, match=DENIED):
         on(database, via).execute(sql).fetchall()
     assert not (outside / "evil.csv").exists() and not (outside / "evil.duckdb").exists()
@@ -106,14 +107,16 @@ SETTINGS_CHANGES = {
 def test_cannot_change_settings(locked, statement, via):
     database = locked[0]
     con = on(database, via)
-    before = con.execute("SELECT current_setting('threads'), current_setting('memory_limit'), "
-                         "current_setting('enable_external_access'), current_setting('lock_configuration')"
-                         ).fetchone()
+    before = con.execute(
+        "SELECT current_setting('threads'), current_setting('memory_limit'), "
+        "current_setting('enable_external_access'), current_setting('lock_configuration')"
+    ).fetchone()
     with pytest.raises(db_module.duckdb.Error, match=DENIED):
         con.execute(statement)
-    after = con.execute("SELECT current_setting('threads'), current_setting('memory_limit'), "
-                        "current_setting('enable_external_access'), current_setting('lock_configuration')"
-                        ).fetchone()
+    after = con.execute(
+        "SELECT current_setting('threads'), current_setting('memory_limit'), "
+        "current_setting('enable_external_access'), current_setting('lock_configuration')"
+    ).fetchone()
     assert after == before
     assert after[2] is False and after[3] is True
 
@@ -127,8 +130,11 @@ def memory_limit_as_duckdb_reports(value: str) -> str:
         probe.close()
 
 
-@pytest.mark.parametrize("threads, memory", [(None, None), (1, "300MB"), (3, "1GB")],
-                         ids=["configured defaults", "1 thread 300MB", "3 threads 1GB"])
+@pytest.mark.parametrize(
+    "threads, memory",
+    [(None, None), (1, "300MB"), (3, "1GB")],
+    ids=["configured defaults", "1 thread 300MB", "3 threads 1GB"],
+)
 def test_threads_and_memory_follow_the_configuration(fixture_copy, monkeypatch, threads, memory):
     if threads is not None:
         monkeypatch.setattr(config, "DUCKDB_THREADS", threads)
@@ -136,15 +142,19 @@ def test_threads_and_memory_follow_the_configuration(fixture_copy, monkeypatch, 
     database = Database(fixture_copy)
     for con in (database.con, database.con.cursor()):
         assert con.execute("SELECT current_setting('threads')").fetchone()[0] == config.DUCKDB_THREADS
-        assert (con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-                == memory_limit_as_duckdb_reports(config.DUCKDB_MEMORY_LIMIT))
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == memory_limit_as_duckdb_reports(
+            config.DUCKDB_MEMORY_LIMIT
+        )
     # Spilling goes to a folder of its own, never into the data folder.
     spill = Path(database.con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
     assert spill.is_dir() and fixture_copy.resolve() not in (spill.resolve(), *spill.resolve().parents)
 
 
-WRITING = re.compile(r"^\s*(COPY|ATTACH|DETACH|EXPORT|IMPORT|INSTALL|LOAD|SET|RESET|PRAGMA|CALL|CREATE|DROP|ALTER|"
-                     r"INSERT|UPDATE|DELETE|TRUNCATE|CHECKPOINT|VACUUM|USE)\b", re.IGNORECASE | re.MULTILINE)
+WRITING = re.compile(
+    r"^\s*(COPY|ATTACH|DETACH|EXPORT|IMPORT|INSTALL|LOAD|SET|RESET|PRAGMA|CALL|CREATE|DROP|ALTER|"
+    r"INSERT|UPDATE|DELETE|TRUNCATE|CHECKPOINT|VACUUM|USE)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def test_query_files_only_read():

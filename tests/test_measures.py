@@ -10,8 +10,11 @@ from onehalton import db, measures, protection, tables
 
 SPECS = db.query_specs()
 # Queries whose rows can be cut by ward or practice: each must say how its small numbers are protected.
-WARD_OR_PRACTICE = {name for name, spec in SPECS.items()
-                    if "wards" in spec.params or {"ward_code", "gp_code", "area_type"} & set(spec.columns)}
+WARD_OR_PRACTICE = {
+    name
+    for name, spec in SPECS.items()
+    if "wards" in spec.params or {"ward_code", "gp_code", "area_type"} & set(spec.columns)
+}
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))

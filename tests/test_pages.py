@@ -7,16 +7,24 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
-
+from conftest import (
+    APP_TIMEOUT,
+    DASHBOARD,
+    charts,
+    lazy_parts,
+    metrics,
+    open_lazy_views,
+    page_problems,
+    texts,
+    use_data_dir,
+)
+from fixtures import WARD_A, WARD_B
 from streamlit.testing.v1 import AppTest
 
-from conftest import (APP_TIMEOUT, DASHBOARD, charts, lazy_parts, metrics, open_lazy_views, page_problems, texts,
-                      use_data_dir)
-from fixtures import WARD_A, WARD_B
 from onehalton import navigation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,63 +45,110 @@ class Expect:
     captions: tuple[str, ...] = ()  # text some caption contains
 
 
-HALTON_TILES = {"Appointments per 1,000 residents (all ages)": "16.5",  # Sep 2024: 182 / 11,000 residents
-                "Did not attend (DNA) rate (all ages)": "8.2%",  # 15 / (167 + 15)
-                "LD annual health checks (14+), year to date": "30.0%",  # 36 / 120
-                "Cancer 28-day Faster Diagnosis": "78.0%"}  # 39 / 50
-WARD_A_TILES = {**HALTON_TILES, "Appointments per 1,000 residents (all ages)": "22.0",  # 110 / 5,000
-                # Ward A's 10 DNAs are hidden although 10 > 7: Halton's 15 less ward A's would be the other
-                # wards' 5, a small number (the complement rule of onehalton/protection.py).
-                "Did not attend (DNA) rate (all ages)": "*"}
+HALTON_TILES = {
+    "Appointments per 1,000 residents (all ages)": "16.5",  # Sep 2024: 182 / 11,000 residents
+    "Did not attend (DNA) rate (all ages)": "8.2%",  # 15 / (167 + 15)
+    "LD annual health checks (14+), year to date": "30.0%",  # 36 / 120
+    "Cancer 28-day Faster Diagnosis": "78.0%",
+}  # 39 / 50
+WARD_A_TILES = {
+    **HALTON_TILES,
+    "Appointments per 1,000 residents (all ages)": "22.0",  # 110 / 5,000
+    # Ward A's 10 DNAs are hidden although 10 > 7: Halton's 15 less ward A's would be the other
+    # wards' 5, a small number (the complement rule of onehalton/protection.py).
+    "Did not attend (DNA) rate (all ages)": "*",
+}
 # The Overview's board names the KPIs without the age group: every row there is all ages.
 BOARD = {k.replace(" (all ages)", ""): v for k, v in HALTON_TILES.items()}
 BOARD_WARD_A = {k.replace(" (all ages)", ""): v for k, v in WARD_A_TILES.items()}
-BUDGET_TILES = {"Annual budget": "£776,123", "YTD actuals": "£51,197", "Accruals": "£180,796",
-                "M12 total (forecast)": "£231,993", "Variance": "£544,130"}
+BUDGET_TILES = {
+    "Annual budget": "£776,123",
+    "YTD actuals": "£51,197",
+    "Accruals": "£180,796",
+    "M12 total (forecast)": "£231,993",
+    "Variance": "£544,130",
+}
 
 EXPECTED: dict[tuple[str, str], Expect] = {
     ("overview", "halton"): Expect(
-        "One Halton: overview", metrics={**BOARD, "Budget 2020/21: forecast (M12)": "£231,993",
-                                         "Year 6: prevalence of obesity": "30.0%"},
-        charts=False, downloads=False, captions=("Halton · Apr 2023 to Sep 2024",)),
+        "One Halton: overview",
+        metrics={**BOARD, "Budget 2020/21: forecast (M12)": "£231,993", "Year 6: prevalence of obesity": "30.0%"},
+        charts=False,
+        downloads=False,
+        captions=("Halton · Apr 2023 to Sep 2024",),
+    ),
     ("overview", "ward"): Expect(
-        "One Halton: overview", metrics={**BOARD_WARD_A, "Budget 2020/21: forecast (M12)": "£231,993"},
-        charts=False, downloads=False, captions=(f"{WARD_A_NAME} · Apr 2023 to Sep 2024",)),
+        "One Halton: overview",
+        metrics={**BOARD_WARD_A, "Budget 2020/21: forecast (M12)": "£231,993"},
+        charts=False,
+        downloads=False,
+        captions=(f"{WARD_A_NAME} · Apr 2023 to Sep 2024",),
+    ),
     # The fixture has no under-18s' appointments: the page says so and still shows its indicator.
     ("starting_well", "halton"): Expect(
-        "Starting Well", metrics={"Halton, 2023/24": "30.0%"},
-        infos=("No appointments in the chosen period and wards.",)),
+        "Starting Well",
+        metrics={"Halton, 2023/24": "30.0%"},
+        infos=("No appointments in the chosen period and wards.",),
+    ),
     # Ward A's Year 6 obesity count is 3: suppressed.
     ("starting_well", "ward"): Expect(
-        "Starting Well", metrics={"Halton, 2023/24": "30.0%", f"{WARD_A_NAME}, 2023/24": "*"},
-        infos=("No appointments in the chosen period and wards.",)),
+        "Starting Well",
+        metrics={"Halton, 2023/24": "30.0%", f"{WARD_A_NAME}, 2023/24": "*"},
+        infos=("No appointments in the chosen period and wards.",),
+    ),
     ("living_well", "halton"): Expect(
-        "Living Well", metrics={**HALTON_TILES, "Appointments (all ages)": "182", "Register (14+)": "120",
-                                "Same-day share (all ages)": "67.0%"}),
+        "Living Well",
+        metrics={
+            **HALTON_TILES,
+            "Appointments (all ages)": "182",
+            "Register (14+)": "120",
+            "Same-day share (all ages)": "67.0%",
+        },
+    ),
     ("living_well", "ward"): Expect(
-        "Living Well", metrics={**WARD_A_TILES, "Appointments (all ages)": "110", "Register (14+)": "120"},
-        captions=("Practice-level extract, shown for all of Halton.",)),
+        "Living Well",
+        metrics={**WARD_A_TILES, "Appointments (all ages)": "110", "Register (14+)": "120"},
+        captions=("Practice-level extract, shown for all of Halton.",),
+    ),
     ("ageing_well", "halton"): Expect(
-        "Ageing Well", metrics={"Appointments (65+)": "72", "Appointments per 1,000 residents (65+)": "40.0",  # 72/1,800
-                                "Home visits (65+)": "50"},
-        infos=("No Ageing Well indicators in the data.",)),
+        "Ageing Well",
+        metrics={
+            "Appointments (65+)": "72",
+            "Appointments per 1,000 residents (65+)": "40.0",  # 72/1,800
+            "Home visits (65+)": "50",
+        },
+        infos=("No Ageing Well indicators in the data.",),
+    ),
     # Ward A has no residents' appointments at 65+, and the fixture no Ageing Well indicators.
     ("ageing_well", "ward"): Expect(
-        "Ageing Well", charts=False, downloads=False,
-        infos=("No appointments in the chosen period and wards.", "No Ageing Well indicators in the data.")),
+        "Ageing Well",
+        charts=False,
+        downloads=False,
+        infos=("No appointments in the chosen period and wards.", "No Ageing Well indicators in the data."),
+    ),
     ("ageing_well", "ward-b"): Expect(
         # Ward level: 72 rounds to 70 (nearest 5) and the rate is worked out from the published 70 (70 / 1,000).
-        "Ageing Well", metrics={"Appointments (65+)": "70", "Appointments per 1,000 residents (65+)": "70.0",
-                                "Home visits (65+)": "50"}),
+        "Ageing Well",
+        metrics={
+            "Appointments (65+)": "70",
+            "Appointments per 1,000 residents (65+)": "70.0",
+            "Home visits (65+)": "50",
+        },
+    ),
     ("wider_determinants", "halton"): Expect("Wider Determinants", metrics={"Halton, 2023/24": "70.0%"}),
     ("wider_determinants", "ward"): Expect("Wider Determinants", metrics={"Halton, 2023/24": "70.0%"}),
     ("budget", "halton"): Expect("Budget", banner=False, metrics=BUDGET_TILES),
     ("budget", "ward"): Expect("Budget", banner=False, metrics=BUDGET_TILES),
-    ("ward_profile", "halton"): Expect(
-        "Ward profile", infos=("Choose one or more wards in the sidebar",)),
+    ("ward_profile", "halton"): Expect("Ward profile", infos=("Choose one or more wards in the sidebar",)),
     ("ward_profile", "ward"): Expect(
-        "Ward profile", metrics={"Area": WARD_A_NAME, "Residents": "5,000",
-                                 "Deprivation rank (1 = most deprived)": "2", "Town": "Runcorn"}),
+        "Ward profile",
+        metrics={
+            "Area": WARD_A_NAME,
+            "Residents": "5,000",
+            "Deprivation rank (1 = most deprived)": "2",
+            "Town": "Runcorn",
+        },
+    ),
     ("ward_need", "halton"): Expect("Where need is greatest"),
     ("ward_need", "ward"): Expect("Where need is greatest"),
     ("about", "halton"): Expect("About the data", charts=False),
@@ -160,6 +215,7 @@ def test_every_lazy_tab_and_expander_opens_and_draws(make_app, fixture_dir, page
     at = make_app(fixture_dir, query=VARIANTS[variant], page=f"pages/{page}.py")
     expanders, tabs = lazy_parts(at)
     assert (len(expanders), len(tabs)) == LAZY.get(page, (0, 0)), f"{page}: lazy expanders {expanders}, tabs {tabs}"
+
     def csv_downloads() -> int:
         return sum(1 for b in at.download_button if b.label.endswith("(CSV)"))
 
@@ -241,5 +297,7 @@ def test_the_about_page_lists_the_summaries_built_at_load(make_app, fixture_dir)
     assert sorted(summaries["summary"]) == ["appointments_practice_month", "appointments_ward_month"]
     assert (summaries["state"] == "built").all()
     # 18 months of ward A (one age band) and ward B (one age band): 36 rows by ward; one practice each: 36.
-    assert summaries.set_index("summary")["rows"].to_dict() == {"appointments_practice_month": 36,
-                                                                "appointments_ward_month": 36}
+    assert summaries.set_index("summary")["rows"].to_dict() == {
+        "appointments_practice_month": 36,
+        "appointments_ward_month": 36,
+    }

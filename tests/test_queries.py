@@ -18,9 +18,9 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from fixtures import MONTHS, PRACTICE_A, PRACTICE_B, WARD_A, WARD_B
 from pytest import approx
 
-from fixtures import MONTHS, PRACTICE_A, PRACTICE_B, WARD_A, WARD_B
 from onehalton import config, contract
 from onehalton.db import QueryError, query_specs, summary_specs
 
@@ -104,18 +104,28 @@ def test_every_summary_builds_on_the_fixture_with_its_declared_columns(fixture_d
 @pytest.mark.parametrize("summary", sorted(SUMMARIES))
 def test_every_summary_keeps_every_appointment(fixture_db, summary):
     """Nothing is lost in summarising: the same totals, overall and per status, mode and lead time."""
-    measures = {"appointments": "true", "attended": "appt_status = 'Attended'", "dna": "appt_status = 'DNA'",
-                "same_day": "time_between_book_and_appt = 'Same Day'",
-                "known_lead_time": "time_between_book_and_appt NOT LIKE 'Unknown%'",
-                "face_to_face": "appt_mode = 'Face-to-Face'", "known_mode": "appt_mode <> 'Unknown'",
-                "telephone": "appt_mode = 'Telephone'", "home_visit": "appt_mode = 'Home Visit'",
-                "video_online": "appt_mode = 'Video Conference/Online'", "unknown_mode": "appt_mode = 'Unknown'"}
+    measures = {
+        "appointments": "true",
+        "attended": "appt_status = 'Attended'",
+        "dna": "appt_status = 'DNA'",
+        "same_day": "time_between_book_and_appt = 'Same Day'",
+        "known_lead_time": "time_between_book_and_appt NOT LIKE 'Unknown%'",
+        "face_to_face": "appt_mode = 'Face-to-Face'",
+        "known_mode": "appt_mode <> 'Unknown'",
+        "telephone": "appt_mode = 'Telephone'",
+        "home_visit": "appt_mode = 'Home Visit'",
+        "video_online": "appt_mode = 'Video Conference/Online'",
+        "unknown_mode": "appt_mode = 'Unknown'",
+    }
     present = [m for m in measures if m in SUMMARIES[summary].columns]
     assert {"appointments", "attended", "dna", "same_day", "face_to_face"} <= set(present)
     con = fixture_db.con
     summed = con.execute(f"SELECT {', '.join(f'sum({m})' for m in present)} FROM {summary}").fetchone()
-    raw = con.execute("SELECT " + ", ".join(f"coalesce(sum(count_of_appointments) FILTER (WHERE {measures[m]}), 0)"
-                                            for m in present) + " FROM appointments").fetchone()
+    raw = con.execute(
+        "SELECT "
+        + ", ".join(f"coalesce(sum(count_of_appointments) FILTER (WHERE {measures[m]}), 0)" for m in present)
+        + " FROM appointments"
+    ).fetchone()
     assert dict(zip(present, summed)) == dict(zip(present, raw))
     # Worked out from the fixture's docstring: 18 months of 110 (ward A) + 55 + i (ward B), i = 0..17.
     assert dict(zip(present, summed))["appointments"] == 18 * 165 + sum(range(18))
@@ -129,20 +139,24 @@ def test_every_query_runs_on_the_fixture_with_its_declared_columns(fixture_db, n
     assert len(frame) > 0, f"queries/{name}.sql returned no rows on the fixture with {params_for(name, **overrides)}"
 
 
-@pytest.mark.parametrize("name", ["no_such_query", "../queries/wards", "wards.sql", "queries/wards", "",
-                                  "wards; DROP TABLE wards", "WARDS"])
+@pytest.mark.parametrize(
+    "name", ["no_such_query", "../queries/wards", "wards.sql", "queries/wards", "", "wards; DROP TABLE wards", "WARDS"]
+)
 def test_a_query_that_is_not_a_file_is_refused(fixture_db, name):
     with pytest.raises(QueryError, match="Unknown query"):
         fixture_db.run(name, {})
 
 
-@pytest.mark.parametrize("name, params", [
-    ("wards", {"wards": None}),  # takes no parameters
-    ("appointments_by_month", {"wards": None, "age_bands": None, "start": FIRST}),  # one missing
-    ("appointments_by_month", {"wards": None, "age_bands": None, "start": FIRST, "end": LAST, "extra": 1}),
-    ("budget_statement", {"year": "2020/21", "month": 5}),  # misspelt
-    ("cancer_fds_by_month", {"start": FIRST, "finish": LAST}),
-])
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("wards", {"wards": None}),  # takes no parameters
+        ("appointments_by_month", {"wards": None, "age_bands": None, "start": FIRST}),  # one missing
+        ("appointments_by_month", {"wards": None, "age_bands": None, "start": FIRST, "end": LAST, "extra": 1}),
+        ("budget_statement", {"year": "2020/21", "month": 5}),  # misspelt
+        ("cancer_fds_by_month", {"start": FIRST, "finish": LAST}),
+    ],
+)
 def test_wrong_parameter_names_are_refused_naming_the_query_file(fixture_db, name, params):
     with pytest.raises(QueryError) as caught:
         fixture_db.run(name, params)
@@ -156,24 +170,81 @@ def test_wrong_parameter_names_are_refused_naming_the_query_file(fixture_db, nam
 # Appointments
 
 
-@pytest.mark.parametrize("overrides, month, expected", [
-    ({}, FIRST, {"appointments": 165, "attended": 150, "dna": 15, "home_visits": 50, "face_to_face": 100,
-                 "same_day": 105, "population": 11000, "per_1000": 165 / 11000 * 1000, "dna_rate": 15 / 165,
-                 "same_day_share": 105 / 165, "face_to_face_share": 100 / 165}),
-    ({}, LAST, {"appointments": 182, "attended": 167, "dna": 15, "same_day": 122,
-                "per_1000": 182 / 11000 * 1000, "dna_rate": 15 / 182}),
-    ({"wards": [WARD_A]}, FIRST, {"appointments": 110, "attended": 100, "dna": 10, "home_visits": 0,
-                                  "population": 5000, "per_1000": 110 / 5000 * 1000, "dna_rate": 10 / 110,
-                                  "same_day_share": 100 / 110, "face_to_face_share": 100 / 110}),
-    ({"wards": [WARD_A], "age_bands": ["18-64"]}, FIRST, {"appointments": 110, "population": 3000,
-                                                          "per_1000": 110 / 3000 * 1000}),
-    ({"wards": [WARD_B]}, date(2024, 1, 1), {"appointments": 55 + 9, "attended": 59, "dna": 5, "home_visits": 50,
-                                             "face_to_face": 0, "population": 6000,
-                                             "per_1000": 64 / 6000 * 1000, "face_to_face_share": 0.0}),
-    ({"age_bands": ["65-74", "75-84", "85+"]}, LAST, {"appointments": 72, "population": 1800,
-                                                      "per_1000": 72 / 1800 * 1000}),
-    ({"wards": [WARD_A, WARD_B]}, FIRST, {"appointments": 165, "population": 11000}),
-], ids=["all-first", "all-last", "ward-A", "ward-A-18-64", "ward-B-jan-2024", "over-65s", "both-wards"])
+@pytest.mark.parametrize(
+    "overrides, month, expected",
+    [
+        (
+            {},
+            FIRST,
+            {
+                "appointments": 165,
+                "attended": 150,
+                "dna": 15,
+                "home_visits": 50,
+                "face_to_face": 100,
+                "same_day": 105,
+                "population": 11000,
+                "per_1000": 165 / 11000 * 1000,
+                "dna_rate": 15 / 165,
+                "same_day_share": 105 / 165,
+                "face_to_face_share": 100 / 165,
+            },
+        ),
+        (
+            {},
+            LAST,
+            {
+                "appointments": 182,
+                "attended": 167,
+                "dna": 15,
+                "same_day": 122,
+                "per_1000": 182 / 11000 * 1000,
+                "dna_rate": 15 / 182,
+            },
+        ),
+        (
+            {"wards": [WARD_A]},
+            FIRST,
+            {
+                "appointments": 110,
+                "attended": 100,
+                "dna": 10,
+                "home_visits": 0,
+                "population": 5000,
+                "per_1000": 110 / 5000 * 1000,
+                "dna_rate": 10 / 110,
+                "same_day_share": 100 / 110,
+                "face_to_face_share": 100 / 110,
+            },
+        ),
+        (
+            {"wards": [WARD_A], "age_bands": ["18-64"]},
+            FIRST,
+            {"appointments": 110, "population": 3000, "per_1000": 110 / 3000 * 1000},
+        ),
+        (
+            {"wards": [WARD_B]},
+            date(2024, 1, 1),
+            {
+                "appointments": 55 + 9,
+                "attended": 59,
+                "dna": 5,
+                "home_visits": 50,
+                "face_to_face": 0,
+                "population": 6000,
+                "per_1000": 64 / 6000 * 1000,
+                "face_to_face_share": 0.0,
+            },
+        ),
+        (
+            {"age_bands": ["65-74", "75-84", "85+"]},
+            LAST,
+            {"appointments": 72, "population": 1800, "per_1000": 72 / 1800 * 1000},
+        ),
+        ({"wards": [WARD_A, WARD_B]}, FIRST, {"appointments": 165, "population": 11000}),
+    ],
+    ids=["all-first", "all-last", "ward-A", "ward-A-18-64", "ward-B-jan-2024", "over-65s", "both-wards"],
+)
 def test_appointments_by_month_known_answers(fixture_db, overrides, month, expected):
     frame = run(fixture_db, "appointments_by_month", **overrides)
     row = frame.set_index("month").loc[pd.Timestamp(month)]
@@ -203,21 +274,51 @@ def test_appointments_by_mode_month_shares(fixture_db):
     assert got["share"].sum() == approx(1.0)
 
 
-@pytest.mark.parametrize("overrides, expected", [
-    ({}, [  # ordered by appointments, most first
-        {"gp_code": PRACTICE_A, "gp_name": "Fir Park Medical Centre", "pcn_name": "Widnes PCN", "list_size": 10000,
-         "months": 18, "appointments": 1980, "per_1000_per_month": 1980 * 1000 / 10000 / 18, "dna": 180,
-         "dna_rate": 180 / 1980, "same_day_share": 1800 / 1980, "face_to_face_share": 1800 / 1980},
-        {"gp_code": PRACTICE_B, "gp_name": "Grove House Practice", "pcn_name": "Runcorn PCN", "list_size": 5000,
-         "months": 18, "appointments": 55 * 18 + 153, "per_1000_per_month": 1143 * 1000 / 5000 / 18, "dna": 90,
-         "dna_rate": 90 / 1143, "same_day_share": (153 + 90) / 1143, "face_to_face_share": 0.0},
-    ]),
-    ({"wards": [WARD_B]}, [{"gp_code": PRACTICE_B, "appointments": 1143, "dna": 90}]),
-    ({"start": LAST, "end": LAST}, [{"gp_code": PRACTICE_A, "months": 1, "appointments": 110,
-                                     "per_1000_per_month": 11.0},
-                                    {"gp_code": PRACTICE_B, "months": 1, "appointments": 72,
-                                     "per_1000_per_month": 72 * 1000 / 5000}]),
-], ids=["whole-period", "ward-B", "last-month"])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        (
+            {},
+            [  # ordered by appointments, most first
+                {
+                    "gp_code": PRACTICE_A,
+                    "gp_name": "Fir Park Medical Centre",
+                    "pcn_name": "Widnes PCN",
+                    "list_size": 10000,
+                    "months": 18,
+                    "appointments": 1980,
+                    "per_1000_per_month": 1980 * 1000 / 10000 / 18,
+                    "dna": 180,
+                    "dna_rate": 180 / 1980,
+                    "same_day_share": 1800 / 1980,
+                    "face_to_face_share": 1800 / 1980,
+                },
+                {
+                    "gp_code": PRACTICE_B,
+                    "gp_name": "Grove House Practice",
+                    "pcn_name": "Runcorn PCN",
+                    "list_size": 5000,
+                    "months": 18,
+                    "appointments": 55 * 18 + 153,
+                    "per_1000_per_month": 1143 * 1000 / 5000 / 18,
+                    "dna": 90,
+                    "dna_rate": 90 / 1143,
+                    "same_day_share": (153 + 90) / 1143,
+                    "face_to_face_share": 0.0,
+                },
+            ],
+        ),
+        ({"wards": [WARD_B]}, [{"gp_code": PRACTICE_B, "appointments": 1143, "dna": 90}]),
+        (
+            {"start": LAST, "end": LAST},
+            [
+                {"gp_code": PRACTICE_A, "months": 1, "appointments": 110, "per_1000_per_month": 11.0},
+                {"gp_code": PRACTICE_B, "months": 1, "appointments": 72, "per_1000_per_month": 72 * 1000 / 5000},
+            ],
+        ),
+    ],
+    ids=["whole-period", "ward-B", "last-month"],
+)
 def test_appointments_by_practice_known_answers(fixture_db, overrides, expected):
     frame = run(fixture_db, "appointments_by_practice", **overrides)
     assert len(frame) == len(expected)
@@ -226,14 +327,18 @@ def test_appointments_by_practice_known_answers(fixture_db, overrides, expected)
             assert row[column] == (approx(value) if isinstance(value, float) else value), column
 
 
-@pytest.mark.parametrize("overrides, expected", [
-    # Ward A: 110 a month over 5,000 residents = 22.0; ward B: 1,143 over 18 months and 6,000 residents.
-    ({}, [(WARD_A, 1980, 1980 * 1000 / 5000 / 18, 10 / 110), (WARD_B, 1143, 1143 * 1000 / 6000 / 18, 90 / 1143)]),
-    ({"start": FIRST, "end": FIRST}, [(WARD_A, 110, 22.0, 10 / 110), (WARD_B, 55, 55 / 6, 5 / 55)]),
-    # Only ward B has 65-74 appointments; its rate is over its 600 residents of that age.
-    ({"age_bands": ["65-74"]}, [(WARD_B, 1143, 1143 * 1000 / 600 / 18, 90 / 1143)]),
-    ({"age_bands": ["18-64"]}, [(WARD_A, 1980, 1980 * 1000 / 3000 / 18, 10 / 110)]),
-], ids=["whole-period", "first-month", "65-74", "18-64"])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        # Ward A: 110 a month over 5,000 residents = 22.0; ward B: 1,143 over 18 months and 6,000 residents.
+        ({}, [(WARD_A, 1980, 1980 * 1000 / 5000 / 18, 10 / 110), (WARD_B, 1143, 1143 * 1000 / 6000 / 18, 90 / 1143)]),
+        ({"start": FIRST, "end": FIRST}, [(WARD_A, 110, 22.0, 10 / 110), (WARD_B, 55, 55 / 6, 5 / 55)]),
+        # Only ward B has 65-74 appointments; its rate is over its 600 residents of that age.
+        ({"age_bands": ["65-74"]}, [(WARD_B, 1143, 1143 * 1000 / 600 / 18, 90 / 1143)]),
+        ({"age_bands": ["18-64"]}, [(WARD_A, 1980, 1980 * 1000 / 3000 / 18, 10 / 110)]),
+    ],
+    ids=["whole-period", "first-month", "65-74", "18-64"],
+)
 def test_appointments_by_ward_ranking(fixture_db, overrides, expected):
     frame = run(fixture_db, "appointments_by_ward", **overrides)
     assert list(frame["ward_code"]) == [w for w, *_ in expected], "wards ranked by rate per 1,000, highest first"
@@ -248,15 +353,26 @@ def test_appointments_by_ward_ranking(fixture_db, overrides, expected):
 def test_appointments_by_ward_carries_deprivation(fixture_db):
     frame = run(fixture_db, "appointments_by_ward").set_index("ward_code")
     assert frame.loc[WARD_A, ["ward_name", "town", "imd_score", "population"]].tolist() == [
-        "Norton South & Preston Brook", "Runcorn", 20.0, 5000]
+        "Norton South & Preston Brook",
+        "Runcorn",
+        20.0,
+        5000,
+    ]
     assert frame.loc[WARD_B, ["ward_name", "town", "imd_score", "population"]].tolist() == [
-        "Appleton", "Widnes", 45.0, 6000]
+        "Appleton",
+        "Widnes",
+        45.0,
+        6000,
+    ]
 
 
-@pytest.mark.parametrize("month, expected", [
-    (FIRST, {"Runcorn PCN": (55, 5000, 11.0), "Widnes PCN": (110, 10000, 11.0)}),
-    (LAST, {"Runcorn PCN": (72, 5000, 14.4), "Widnes PCN": (110, 10000, 11.0)}),
-])
+@pytest.mark.parametrize(
+    "month, expected",
+    [
+        (FIRST, {"Runcorn PCN": (55, 5000, 11.0), "Widnes PCN": (110, 10000, 11.0)}),
+        (LAST, {"Runcorn PCN": (72, 5000, 14.4), "Widnes PCN": (110, 10000, 11.0)}),
+    ],
+)
 def test_appointments_by_pcn_month(fixture_db, month, expected):
     frame = run(fixture_db, "appointments_by_pcn_month", start=month, end=month)
     got = {r.pcn_name: (r.appointments, r.list_size, r.per_1000_registered) for r in frame.itertuples()}
@@ -270,13 +386,16 @@ def test_appointments_by_pcn_month(fixture_db, month, expected):
 # Learning disability health checks
 
 
-@pytest.mark.parametrize("month, fy, fy_month, checks", [
-    (date(2023, 4, 1), "2023/24", 1, 6),
-    (date(2023, 8, 1), "2023/24", 5, 30),  # practice A 5 x 5 = 25, practice B 5
-    (date(2024, 3, 1), "2023/24", 12, 72),
-    (date(2024, 4, 1), "2024/25", 1, 6),  # the financial year resets in April
-    (date(2024, 9, 1), "2024/25", 6, 36),
-])
+@pytest.mark.parametrize(
+    "month, fy, fy_month, checks",
+    [
+        (date(2023, 4, 1), "2023/24", 1, 6),
+        (date(2023, 8, 1), "2023/24", 5, 30),  # practice A 5 x 5 = 25, practice B 5
+        (date(2024, 3, 1), "2023/24", 12, 72),
+        (date(2024, 4, 1), "2024/25", 1, 6),  # the financial year resets in April
+        (date(2024, 9, 1), "2024/25", 6, 36),
+    ],
+)
 def test_ld_uptake_at_a_month(fixture_db, month, fy, fy_month, checks):
     frame = run(fixture_db, "ld_health_checks_by_month").set_index("month")
     row = frame.loc[pd.Timestamp(month)]
@@ -311,8 +430,8 @@ def test_ld_projection_is_capped_at_100_percent(fixture_copy, monkeypatch):
     """A year running ahead of the last one cannot be projected past every person on the register."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-
     from fixtures import ld_rows, schema
+
     from onehalton.db import Database
 
     rows = ld_rows()
@@ -320,19 +439,24 @@ def test_ld_projection_is_capped_at_100_percent(fixture_copy, monkeypatch):
         if row["achievement_month"] >= date(2024, 4, 1):
             row["numerator"] = min(row["denominator"], row["numerator"] * 15)
     table = contract.TABLES_BY_NAME["ld_health_checks"]
-    pq.write_table(pa.table({c: [r[c] for r in rows] for c in table.column_names}, schema=schema(table)),
-                   fixture_copy / "ld_health_checks.parquet")
+    pq.write_table(
+        pa.table({c: [r[c] for r in rows] for c in table.column_names}, schema=schema(table)),
+        fixture_copy / "ld_health_checks.parquet",
+    )
     frame = Database(fixture_copy).run("ld_health_checks_by_month", {"start": FIRST, "end": LAST})
     projected = frame["projected_year_end"].dropna()
     assert not projected.empty
     assert projected.max() == approx(1.0)
 
 
-@pytest.mark.parametrize("end, month, uptake_a, uptake_b", [
-    (LAST, date(2024, 9, 1), 30 / 100, 6 / 20),
-    (date(2024, 3, 20), date(2024, 3, 1), 60 / 100, 12 / 20),  # latest month on or before the end
-    (date(2023, 4, 1), date(2023, 4, 1), 5 / 100, 1 / 20),
-])
+@pytest.mark.parametrize(
+    "end, month, uptake_a, uptake_b",
+    [
+        (LAST, date(2024, 9, 1), 30 / 100, 6 / 20),
+        (date(2024, 3, 20), date(2024, 3, 1), 60 / 100, 12 / 20),  # latest month on or before the end
+        (date(2023, 4, 1), date(2023, 4, 1), 5 / 100, 1 / 20),
+    ],
+)
 def test_ld_health_checks_by_practice(fixture_db, end, month, uptake_a, uptake_b):
     frame = run(fixture_db, "ld_health_checks_by_practice", end=end).set_index("gp_code")
     assert set(frame.index) == {PRACTICE_A, PRACTICE_B}
@@ -366,7 +490,11 @@ def test_fds_by_cancer_type(fixture_db, start, end, months):
     ]
     lung, breast = frame.iloc[0], frame.iloc[1]
     assert (lung["stage_route"], lung["total"], lung["within_standard"], lung["breaches"]) == (
-        "URGENT SUSPECTED CANCER", 40 * months, 30 * months, 10 * months)
+        "URGENT SUSPECTED CANCER",
+        40 * months,
+        30 * months,
+        10 * months,
+    )
     assert lung["performance"] == approx(0.75)
     assert (breast["total"], breast["within_standard"]) == (10 * months, 9 * months)
     assert breast["performance"] == approx(0.9)
@@ -384,11 +512,14 @@ def test_indicator_trends_halton_and_england_only_without_wards(fixture_db):
     assert list(frame[frame["area_type"] == "Local authority"]["value"]) == approx([30.0] * 3)
 
 
-@pytest.mark.parametrize("wards, code, name, count, denominator", [
-    ([WARD_A], WARD_A, "Norton South & Preston Brook", 3, 40),
-    ([WARD_B], WARD_B, "Appleton", 60, 200),
-    ([WARD_A, WARD_B], "selected-wards", "Selected wards (2)", 63, 240),
-])
+@pytest.mark.parametrize(
+    "wards, code, name, count, denominator",
+    [
+        ([WARD_A], WARD_A, "Norton South & Preston Brook", 3, 40),
+        ([WARD_B], WARD_B, "Appleton", 60, 200),
+        ([WARD_A, WARD_B], "selected-wards", "Selected wards (2)", 63, 240),
+    ],
+)
 def test_indicator_trends_combined_wards(fixture_db, wards, code, name, count, denominator):
     frame = run(fixture_db, "indicator_trends", domain="Starting Well", wards=wards)
     ward_rows = frame[frame["area_type"] == "Ward"]
@@ -409,18 +540,24 @@ def test_indicator_trends_other_domain_has_no_ward_rows(fixture_db):
     assert run(fixture_db, "indicator_trends", domain="Ageing Well").empty
 
 
-@pytest.mark.parametrize("wards, ward_row", [
-    (None, None),
-    ([WARD_A], ("Norton South & Preston Brook", 3, 40, 7.5)),
-    ([WARD_A, WARD_B], ("Selected wards (2)", 63, 240, 26.25)),
-])
+@pytest.mark.parametrize(
+    "wards, ward_row",
+    [
+        (None, None),
+        ([WARD_A], ("Norton South & Preston Brook", 3, 40, 7.5)),
+        ([WARD_A, WARD_B], ("Selected wards (2)", 63, 240, 26.25)),
+    ],
+)
 def test_indicators_latest(fixture_db, wards, ward_row):
     frame = run(fixture_db, "indicators_latest", wards=wards)
     assert set(frame["time_period"]) == {"2023/24"}
     head = frame[frame["area_type"] != "Ward"]
     assert list(zip(head["domain"], head["indicator_id"], head["area_name"])) == [
-        ("Starting Well", 90323, "England"), ("Starting Well", 90323, "Halton"),
-        ("Wider Determinants", 92313, "England"), ("Wider Determinants", 92313, "Halton")]
+        ("Starting Well", 90323, "England"),
+        ("Starting Well", 90323, "Halton"),
+        ("Wider Determinants", 92313, "England"),
+        ("Wider Determinants", 92313, "Halton"),
+    ]
     assert list(head["value"]) == approx([120000 / 545454 * 100, 30.0, 75.0, 70.0])
     wards_part = frame[frame["area_type"] == "Ward"]
     if ward_row is None:
@@ -464,10 +601,13 @@ def test_wards_with_population_and_deprivation_rank(fixture_db):
     assert list(frame["code_verified"]) == [False, True]
 
 
-@pytest.mark.parametrize("wards, expected", [
-    (None, [700, 2000, 6500, 1100, 500, 200]),
-    ([WARD_A], [300, 900, 3000, 500, 200, 100]),
-])
+@pytest.mark.parametrize(
+    "wards, expected",
+    [
+        (None, [700, 2000, 6500, 1100, 500, 200]),
+        ([WARD_A], [300, 900, 3000, 500, 200, 100]),
+    ],
+)
 def test_ward_population_by_age_band(fixture_db, wards, expected):
     frame = run(fixture_db, "ward_population_by_age_band", wards=wards)
     assert list(frame["age_band"]) == list(contract.AGE_BANDS)
@@ -483,10 +623,17 @@ def test_budget_spend_by_month_is_cumulative_and_exact(fixture_db):
     frame = run(fixture_db, "budget_spend_by_month", fy="2020/21", month=5)
     assert list(frame["fy_month"]) == [1, 2, 3, 4, 5]
     # Month 1 carries the prior-year invoice (4,665) with April's actuals (4,786 + 4,652.20).
-    assert list(frame["actuals"]) == [Decimal("14103.20"), Decimal("4652.20"), Decimal("17965.30"),
-                                      Decimal("4786.00"), Decimal("9690.00")]
+    assert list(frame["actuals"]) == [
+        Decimal("14103.20"),
+        Decimal("4652.20"),
+        Decimal("17965.30"),
+        Decimal("4786.00"),
+        Decimal("9690.00"),
+    ]
     assert frame["cumulative_actuals"].iloc[-1] == Decimal("51196.70")  # prints as £51,197
     assert all(isinstance(v, Decimal) for v in frame["cumulative_actuals"])
     assert set(frame["budget"]) == {Decimal("776123.00")}
     assert list(run(fixture_db, "budget_spend_by_month", fy="2020/21", month=2)["cumulative_actuals"]) == [
-        Decimal("14103.20"), Decimal("18755.40")]
+        Decimal("14103.20"),
+        Decimal("18755.40"),
+    ]

@@ -16,15 +16,15 @@ import time
 from datetime import date
 from pathlib import Path
 
+import fixtures
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-
-import fixtures
 from conftest import metrics, page_problems, texts
 from fixtures import MONTHS
+
 from onehalton import config, contract, db, filters
 from onehalton.db import Database
 
@@ -89,8 +89,10 @@ def test_months_stored_as_london_midnight_timestamps_keep_their_month(fixture_co
 
 def month_ends(path: Path, column: str) -> None:
     table = pq.read_table(path)
-    ends = [date(m.year + (m.month == 12), m.month % 12 + 1, 1) - pd.Timedelta(days=1).to_pytimedelta()
-            for m in table.column(column).to_pylist()]
+    ends = [
+        date(m.year + (m.month == 12), m.month % 12 + 1, 1) - pd.Timedelta(days=1).to_pytimedelta()
+        for m in table.column(column).to_pylist()
+    ]
     replace_column(path, column, pa.array(ends, pa.date32()))
 
 
@@ -100,8 +102,9 @@ def test_months_given_as_the_last_day_of_the_month_keep_the_latest_month(fixture
     status = database.statuses["ld_health_checks"]
     assert status.state == "valid", status.summary()
     assert distinct_months(database, "ld_health_checks", "achievement_month") == MONTHS
-    assert any("36 values of `achievement_month` are not the first day of a month (e.g. 2023-04-30)" in n
-               for n in status.notes), status.notes
+    assert any(
+        "36 values of `achievement_month` are not the first day of a month (e.g. 2023-04-30)" in n for n in status.notes
+    ), status.notes
     at = make_app(fixture_copy, page="pages/living_well.py")
     assert page_problems(at) == []
     assert metrics(at)[LD_TILE] == "30.0%"  # September 2024's, as with first-of-month dates
@@ -110,10 +113,21 @@ def test_months_given_as_the_last_day_of_the_month_keep_the_latest_month(fixture
     assert "achievement_month" in about_report(at) and "not the first day of a month" in about_report(at)
 
 
-@pytest.mark.parametrize("arrow_type", [
-    pa.date32(), pa.date64(), pa.timestamp("s"), pa.timestamp("ms"), pa.timestamp("us"), pa.timestamp("ns"),
-    pa.timestamp("us", tz="Europe/London"), pa.timestamp("us", tz="UTC"), pa.timestamp("ns", tz="America/New_York"),
-], ids=str)
+@pytest.mark.parametrize(
+    "arrow_type",
+    [
+        pa.date32(),
+        pa.date64(),
+        pa.timestamp("s"),
+        pa.timestamp("ms"),
+        pa.timestamp("us"),
+        pa.timestamp("ns"),
+        pa.timestamp("us", tz="Europe/London"),
+        pa.timestamp("us", tz="UTC"),
+        pa.timestamp("ns", tz="America/New_York"),
+    ],
+    ids=str,
+)
 def test_every_accepted_type_of_month_becomes_the_months_first_day(fixture_copy, arrow_type):
     path = fixture_copy / "cancer_fds.parquet"
     months = pq.read_table(path).column("period").to_pylist()
@@ -176,12 +190,18 @@ def set_field(field: str, value, tables=("appointments", "ld_health_checks", "ca
     def change(manifest):
         for name in tables:
             manifest[name][field] = value
+
     return change
 
 
 MANIFESTS = {
-    "reversed": (lambda m: [m[t].update(period_start="2024-09-30", period_end="2023-04-01")
-                            for t in ("appointments", "ld_health_checks", "cancer_fds")], "the period is reversed"),
+    "reversed": (
+        lambda m: [
+            m[t].update(period_start="2024-09-30", period_end="2023-04-01")
+            for t in ("appointments", "ld_health_checks", "cancer_fds")
+        ],
+        "the period is reversed",
+    ),
     "end-far-in-the-future": (set_field("period_end", "2999-12-31"), "in the future"),
     "start-out-of-range": (set_field("period_start", "1066-10-14"), "before any extract"),
     "end-a-number": (set_field("period_end", 2024), "the number 2024"),
@@ -196,8 +216,7 @@ MANIFESTS = {
 
 
 @pytest.mark.parametrize("change, named", MANIFESTS.values(), ids=MANIFESTS.keys())
-def test_a_wrong_manifest_is_named_on_about_and_the_months_come_from_the_data(fixture_copy, make_app, change,
-                                                                                named):
+def test_a_wrong_manifest_is_named_on_about_and_the_months_come_from_the_data(fixture_copy, make_app, change, named):
     write_manifest(fixture_copy, change)
     at = make_app(fixture_copy)
     assert not at.exception, [e.value for e in at.exception]
@@ -239,8 +258,9 @@ def split_by_month(folder: Path, table: str, column: str) -> list[Path]:
 def test_a_newly_added_months_file_appears_whatever_the_manifest_says(fixture_copy, make_app):
     paths = split_by_month(fixture_copy, "appointments", "appointment_month")
     october = pq.read_table(paths[-1])
-    october = october.set_column(0, pa.field("appointment_month", pa.date32()),
-                                 pa.array([date(2024, 10, 1)] * october.num_rows, pa.date32()))
+    october = october.set_column(
+        0, pa.field("appointment_month", pa.date32()), pa.array([date(2024, 10, 1)] * october.num_rows, pa.date32())
+    )
     pq.write_table(october, fixture_copy / "appointments" / "2024-10.parquet")
     at = make_app(fixture_copy, query={"from": "2024-10", "to": "2024-10"})
     assert page_problems(at) == []
@@ -410,8 +430,9 @@ def test_a_data_folder_that_cannot_be_used_gives_one_message_naming_it(tmp_path,
 
 
 @pytest.mark.parametrize("value", ["²", "0", "-3", "7.5", "seven", "1e3", "٣", "+5"])
-def test_a_threshold_that_is_not_a_positive_whole_number_is_named_and_the_default_used(fixture_dir, make_app,
-                                                                                       monkeypatch, value):
+def test_a_threshold_that_is_not_a_positive_whole_number_is_named_and_the_default_used(
+    fixture_dir, make_app, monkeypatch, value
+):
     monkeypatch.setenv(config.THRESHOLD_ENV, value)
     assert config.suppression_threshold() == 7
     for page in ("pages/overview.py", "pages/starting_well.py", "pages/about.py"):
@@ -461,8 +482,9 @@ def test_a_page_run_keeps_the_version_of_the_data_it_started_with(fixture_copy, 
     assert not [i.value for i in at.info if "see the notice above" in i.value]
     at.run()
     assert not at.exception
-    assert any("Cancer 28-day Faster Diagnosis Standard" in e.value and "cannot be read" in e.value
-               for e in at.error), texts(at.error)
+    assert any(
+        "Cancer 28-day Faster Diagnosis Standard" in e.value and "cannot be read" in e.value for e in at.error
+    ), texts(at.error)
     assert FDS_TILE not in metrics(at)
     assert metrics(at)[LD_TILE] == "30.0%"
 
@@ -472,16 +494,18 @@ def test_a_database_stays_whole_after_its_files_are_replaced(fixture_copy):
     hold now (the small extracts are copied into memory; the large appointments one is read only by the
     summaries, built at load)."""
     database = Database(fixture_copy)
-    before = {name: database.run(name, dict.fromkeys(spec.params)) for name, spec in database.specs.items()
-              if not spec.params}
+    before = {
+        name: database.run(name, dict.fromkeys(spec.params)) for name, spec in database.specs.items() if not spec.params
+    }
     fds = database.run("cancer_fds_by_month", {"start": MONTHS[0], "end": MONTHS[-1]})
     for path in fixture_copy.glob("*.parquet"):
         path.write_bytes(b"replaced by something else entirely")
     for name, frame in before.items():
         pd.testing.assert_frame_equal(database.run(name, {}), frame)
     pd.testing.assert_frame_equal(database.run("cancer_fds_by_month", {"start": MONTHS[0], "end": MONTHS[-1]}), fds)
-    monthly = database.run("appointments_by_month", {"wards": None, "age_bands": None, "start": MONTHS[0],
-                                                     "end": MONTHS[-1]})
+    monthly = database.run(
+        "appointments_by_month", {"wards": None, "age_bands": None, "start": MONTHS[0], "end": MONTHS[-1]}
+    )
     assert int(monthly["appointments"].sum()) == sum(r["count_of_appointments"] for r in fixtures.appointments_rows())
 
 
@@ -492,9 +516,8 @@ def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fi
     """Several sessions render Living Well over and over while cancer_fds is swapped between two versions (one
     with a row excluded, which changes the FDS figure). Every render is of one version: the FDS tile agrees with
     the notice above it, nothing fails, and no page points at a notice that is not there."""
-    from streamlit.testing.v1 import AppTest
-
     from conftest import DASHBOARD, use_data_dir
+    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setattr(db, "FINGERPRINT_TTL_S", 0.05)
     use_data_dir(monkeypatch, fixture_copy)
@@ -502,9 +525,14 @@ def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fi
     table = pq.read_table(fixture_copy / "cancer_fds.parquet")
     values = table.column("within_standard").to_pylist()
     values[-2] = 99  # September's lung row: within standard above total, so excluded
-    pq.write_table(table.set_column(table.schema.get_field_index("within_standard"),
-                                    pa.field("within_standard", pa.int64()), pa.array(values, pa.int64())),
-                   fixture_copy / "cancer_fds.parquet")
+    pq.write_table(
+        table.set_column(
+            table.schema.get_field_index("within_standard"),
+            pa.field("within_standard", pa.int64()),
+            pa.array(values, pa.int64()),
+        ),
+        fixture_copy / "cancer_fds.parquet",
+    )
     bad = (fixture_copy / "cancer_fds.parquet").read_bytes()
     (fixture_copy / "cancer_fds.parquet").write_bytes(good)
     # September with its lung row excluded: 9 of 10 breast-symptomatic; with it, 39 of 50.
@@ -562,11 +590,18 @@ def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fi
                     assert time.monotonic() < deadline, "only blank runs"
                     continue
                 renders += 1
-                excluded = any("Cancer 28-day Faster Diagnosis Standard" in w.value and "rows excluded" in w.value
-                               for w in at.warning)
+                excluded = any(
+                    "Cancer 28-day Faster Diagnosis Standard" in w.value and "rows excluded" in w.value
+                    for w in at.warning
+                )
                 pointing = [i.value for i in at.info if "see the notice above" in i.value]
-                results.append((excluded, metrics(at).get(FDS_TILE), [e.value for e in at.exception] + pointing
-                                + [e.value for e in at.error]))
+                results.append(
+                    (
+                        excluded,
+                        metrics(at).get(FDS_TILE),
+                        [e.value for e in at.exception] + pointing + [e.value for e in at.error],
+                    )
+                )
         except Exception as exc:  # noqa: BLE001 - reported below, with the others
             failures.append(repr(exc))
 
@@ -600,10 +635,16 @@ def test_the_data_contract_says_what_a_month_value_is_and_how_folders_are_read()
     doc = render_contract.render()
     assert "## Month values" in doc and contract.MONTH_VALUES in doc
     assert "`appointments`.`appointment_month`" in doc
-    for promise in ("is **left out**, named with what is wrong with it", "without regard to case",
-                    "Parquet's NULL type", "gives one message naming the folder", "come from the monthly",
-                    "byte-order mark", "positive whole number",
-                    "Each page run uses one loaded version"):
+    for promise in (
+        "is **left out**, named with what is wrong with it",
+        "without regard to case",
+        "Parquet's NULL type",
+        "gives one message naming the folder",
+        "come from the monthly",
+        "byte-order mark",
+        "positive whole number",
+        "Each page run uses one loaded version",
+    ):
         assert promise in doc, promise
 
 

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 from datetime import date
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -27,14 +26,26 @@ from onehalton import config
 from scripts import serve
 
 SKIP_ENV = "ONE_HALTON_SKIP_BROWSER"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 RUN_TIMEOUT_MS = 60_000
 START_TIMEOUT_S = 120
 # (page path, ward code): each session its own view, so a session that came back showing another's would show.
 VIEWS = [("", "E05013174"), ("", "E05013179"), ("living_well", "E05013180"), ("ageing_well", "E05013186")]
-WARD_NAMES = {"E05013174": "Central & West Bank", "E05013179": "Halton Castle", "E05013180": "Halton Lea",
-              "E05013186": "Norton South & Preston Brook"}
+WARD_NAMES = {
+    "E05013174": "Central & West Bank",
+    "E05013179": "Halton Castle",
+    "E05013180": "Halton Lea",
+    "E05013186": "Norton South & Preston Brook",
+}
 CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 
@@ -54,8 +65,11 @@ def chromium_path() -> str:
         pytest.skip(f"{SKIP_ENV}=1: browser tests opted out explicitly")
     found = os.environ.get("ONE_HALTON_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.fail("Chromium is not installed, so the browser tests cannot run: `apt-get install chromium`, "
-                    f"or set {SKIP_ENV}=1 to skip them explicitly.", pytrace=False)
+        pytest.fail(
+            "Chromium is not installed, so the browser tests cannot run: `apt-get install chromium`, "
+            f"or set {SKIP_ENV}=1 to skip them explicitly.",
+            pytrace=False,
+        )
     return found
 
 
@@ -85,16 +99,30 @@ def balancer(tmp_path_factory, chromium_path):
     state = work / "state.json"
     log_path = work / "serve.log"
     env = dict(os.environ, **{config.DATA_DIR_ENV: str(data), "PYTHONUNBUFFERED": "1"})
-    command = [sys.executable, "-m", "scripts.serve", "--workers", "2", "--port", str(port),
-               "--bind", f"127.0.0.1:{port}", "--worker-ports", f"{first},{second}", "--state", str(state)]
+    command = [
+        sys.executable,
+        "-m",
+        "scripts.serve",
+        "--workers",
+        "2",
+        "--port",
+        str(port),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-ports",
+        f"{first},{second}",
+        "--state",
+        str(state),
+    ]
     log = open(log_path, "w")
     process = subprocess.Popen(command, cwd=config.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not (state.exists() and serve.healthy(f"127.0.0.1:{port}")):
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"make serve did not start (exit {process.poll()}):\n{log_path.read_text()[-3000:]}",
-                            pytrace=False)
+                pytest.fail(
+                    f"make serve did not start (exit {process.poll()}):\n{log_path.read_text()[-3000:]}", pytrace=False
+                )
             time.sleep(0.25)
         yield f"http://127.0.0.1:{port}", state, log_path
     finally:
@@ -129,8 +157,9 @@ def settled(page, timeout_s: float = 30.0) -> dict[str, str]:
     page.wait_for_selector(IDLE, timeout=RUN_TIMEOUT_MS)
     deadline = time.monotonic() + timeout_s
     previous, shown = None, metrics(page)
-    while (shown != previous or not shown or page.locator('[data-stale="true"]').count()) \
-            and time.monotonic() < deadline:
+    while (
+        shown != previous or not shown or page.locator('[data-stale="true"]').count()
+    ) and time.monotonic() < deadline:
         page.wait_for_timeout(400)
         page.wait_for_selector(IDLE, timeout=RUN_TIMEOUT_MS)
         previous, shown = shown, metrics(page)
@@ -147,8 +176,9 @@ def _base_path_probe(response) -> bool:
     app is served under that base path, and falls back to /_stcore/… on the 404; one Streamlit process answers
     the same way. Only that probe's 404 is not a failure."""
     parts = urlparse(response.url).path.strip("/").split("/")
-    return (response.status == 404 and len(parts) == 3 and parts[1] == "_stcore"
-            and parts[2] in ("health", "host-config"))
+    return (
+        response.status == 404 and len(parts) == 3 and parts[1] == "_stcore" and parts[2] in ("health", "host-config")
+    )
 
 
 def worker_of(context) -> str:
@@ -167,10 +197,19 @@ class Session:
         self.sockets: list[tuple[float, str]] = []
         # Requests to the dashboard only: Streamlit also asks Google for icons, which this network does not reach.
         ours = url + "/"
-        self.page.on("requestfailed", lambda r: r.url.startswith(ours) and self.failures.append(
-            (time.monotonic(), f"{r.url}: {r.failure}")))
-        self.page.on("response", lambda r: r.url.startswith(ours) and r.status >= 400 and not _base_path_probe(r)
-                     and self.failures.append((time.monotonic(), f"{r.url}: HTTP {r.status}")))
+        self.page.on(
+            "requestfailed",
+            lambda r: r.url.startswith(ours) and self.failures.append((time.monotonic(), f"{r.url}: {r.failure}")),
+        )
+        self.page.on(
+            "response",
+            lambda r: (
+                r.url.startswith(ours)
+                and r.status >= 400
+                and not _base_path_probe(r)
+                and self.failures.append((time.monotonic(), f"{r.url}: HTTP {r.status}"))
+            ),
+        )
         self.page.on("websocket", lambda ws: self.sockets.append((time.monotonic(), ws.url)))
         self.page.goto(f"{url}/{path}?ward={ward}")
         self.tiles = settled(self.page)
@@ -243,13 +282,20 @@ def test_the_config_changes_only_by_its_server_lines_and_haproxy_accepts_it(tmp_
     template = serve.TEMPLATE.read_text()
     rendered = serve.render_config(["127.0.0.1:8601", "10.1.2.3:8601", "dash-2.example:8700"])
     added = [line.strip() for line in rendered.splitlines() if line not in template.splitlines()]
-    assert added == ["server w1 127.0.0.1:8601 cookie w1", "server w2 10.1.2.3:8601 cookie w2",
-                     "server w3 dash-2.example:8700 cookie w3"]
+    assert added == [
+        "server w1 127.0.0.1:8601 cookie w1",
+        "server w2 10.1.2.3:8601 cookie w2",
+        "server w3 dash-2.example:8700 cookie w3",
+    ]
     assert [line for line in template.splitlines() if line not in rendered.splitlines()] == [f"    {serve.MARKER}"]
     cfg = tmp_path / "haproxy.cfg"
     cfg.write_text(serve.render_config(["127.0.0.1:8601", "127.0.0.1:8602"]))
-    checked = subprocess.run([binary, "-c", "-f", str(cfg)], capture_output=True, text=True,
-                             env=dict(os.environ, **{serve.BIND_ENV: "127.0.0.1:8501"}))
+    checked = subprocess.run(
+        [binary, "-c", "-f", str(cfg)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **{serve.BIND_ENV: "127.0.0.1:8501"}),
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # Sticky sessions, WebSocket-friendly timeouts and a retry elsewhere are what the failover rests on.
     for needed in ("cookie ONEHALTON_WORKER insert", "timeout tunnel", "option redispatch", "http-check send"):

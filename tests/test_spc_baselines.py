@@ -19,9 +19,28 @@ from pytest import approx
 from onehalton.spc import xmr
 
 # R: set.seed(123); rnorm(20)
-RNORM_123 = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499, 0.46091621, -1.26506123,
-             -0.68685285, -0.44566197, 1.22408180, 0.35981383, 0.40077145, 0.11068272, -0.55584113, 1.78691314,
-             0.49785048, -1.96661716, 0.70135590, -0.47279141]
+RNORM_123 = [
+    -0.56047565,
+    -0.23017749,
+    1.55870831,
+    0.07050839,
+    0.12928774,
+    1.71506499,
+    0.46091621,
+    -1.26506123,
+    -0.68685285,
+    -0.44566197,
+    1.22408180,
+    0.35981383,
+    0.40077145,
+    0.11068272,
+    -0.55584113,
+    1.78691314,
+    0.49785048,
+    -1.96661716,
+    0.70135590,
+    -0.47279141,
+]
 DATES = list(pd.date_range("2020-01-02", periods=20, freq="D"))
 SNAPSHOT_TOLERANCE = 1e-6  # the snapshots print 7 significant figures
 
@@ -32,11 +51,15 @@ def _with_outlier() -> list[float]:
     return y
 
 
-@pytest.mark.parametrize("values, screen, mean, lpl, upl", [
-    (RNORM_123, True, 0.1416238, -3.01138, 3.294627),
-    (_with_outlier(), True, 0.6694159, -2.383666, 3.722497),
-    (_with_outlier(), False, 0.6694159, -4.596625, 5.935457),
-], ids=["r1", "r2-screened", "r3-unscreened"])
+@pytest.mark.parametrize(
+    "values, screen, mean, lpl, upl",
+    [
+        (RNORM_123, True, 0.1416238, -3.01138, 3.294627),
+        (_with_outlier(), True, 0.6694159, -2.383666, 3.722497),
+        (_with_outlier(), False, 0.6694159, -4.596625, 5.935457),
+    ],
+    ids=["r1", "r2-screened", "r3-unscreened"],
+)
 def test_limits_reproduce_nhsrplotthedots_snapshots(values, screen, mean, lpl, upl):
     r = xmr(values, DATES, polarity="high is good", screen_outliers=screen)
     assert r.mean == approx(mean, abs=SNAPSHOT_TOLERANCE)
@@ -86,10 +109,15 @@ def test_fix_after_n_points_below_12_or_not_an_integer_is_refused(bad):
 def test_rebase_reasons_are_recorded_with_the_first_point_of_each_segment():
     d = list(pd.date_range("2020-01-01", periods=40, freq="MS"))
     y = [float(i % 4) for i in range(40)]
-    r = xmr(y, d, polarity="low is good", baseline_start={
-        "2021-04-15": "New triage model from May 2021",
-        d[30]: "Practice merger",
-    })
+    r = xmr(
+        y,
+        d,
+        polarity="low is good",
+        baseline_start={
+            "2021-04-15": "New triage model from May 2021",
+            d[30]: "Practice merger",
+        },
+    )
     assert r.rebases == (
         {"date": d[16], "requested": pd.Timestamp("2021-04-15"), "reason": "New triage model from May 2021"},
         {"date": d[30], "requested": d[30], "reason": "Practice merger"},

@@ -42,11 +42,10 @@ import json
 import re
 import time
 
+import conftest  # tests/conftest.py: shared-folder registry, cache hygiene, AppTest helpers
 import numpy as np
 import pandas as pd
 import pytest
-
-import conftest  # tests/conftest.py: shared-folder registry, cache hygiene, AppTest helpers
 from conftest import DASHBOARD, clear_streamlit_caches, page_problems
 from streamlit.testing.v1 import AppTest
 
@@ -62,9 +61,23 @@ WARDS = [(f"E05{demo_data.WARD_CODE_FIRST + i:06d}", w[0]) for i, w in enumerate
 
 # Columns holding counts of people or events (or the populations they are counted in).
 COUNT_COLUMNS = {
-    "appointments", "attended", "dna", "home_visits", "face_to_face", "same_day", "known_lead_time",
-    "count", "ward_count", "denominator", "population",
-    "checks", "register", "declined", "total", "within_standard", "breaches",
+    "appointments",
+    "attended",
+    "dna",
+    "home_visits",
+    "face_to_face",
+    "same_day",
+    "known_lead_time",
+    "count",
+    "ward_count",
+    "denominator",
+    "population",
+    "checks",
+    "register",
+    "declined",
+    "total",
+    "within_standard",
+    "breaches",
 }
 # Practice-level (LD health checks) and sub-ICB (cancer FDS) extracts: no ward dimension, shown for
 # all of Halton whatever the filter. A frame holding one of these column sets is one of those.
@@ -79,9 +92,20 @@ HALTON_WIDE_AREAS = {"Halton", "England", "Local authority"}
 
 # Rates and shares built on a count: hidden whenever the count is. Every appointment rate is built
 # on a subset of the appointments, so a hidden appointments count hides them all.
-APPOINTMENT_RATES = ["per_1000", "per_1000_lower", "per_1000_upper", "per_1000_per_month", "share",
-                     "dna_rate", "dna_rate_lower", "dna_rate_upper", "same_day_share", "same_day_share_lower",
-                     "same_day_share_upper", "face_to_face_share"]
+APPOINTMENT_RATES = [
+    "per_1000",
+    "per_1000_lower",
+    "per_1000_upper",
+    "per_1000_per_month",
+    "share",
+    "dna_rate",
+    "dna_rate_lower",
+    "dna_rate_upper",
+    "same_day_share",
+    "same_day_share_lower",
+    "same_day_share_upper",
+    "face_to_face_share",
+]
 DERIVED = {
     "appointments": APPOINTMENT_RATES,
     "dna": ["dna_rate", "dna_rate_lower", "dna_rate_upper"],
@@ -176,8 +200,10 @@ def chart_frames(at) -> list[tuple[str, pd.DataFrame]]:
     for n, chart in enumerate(at.get("vega_lite_chart")):
         proto = chart.proto
         spec = json.loads(proto.spec) if proto.spec else {}
-        title = spec.get("title") or next((layer.get("title") for layer in spec.get("layer", [])
-                                           if isinstance(layer, dict) and layer.get("title")), None)
+        title = spec.get("title") or next(
+            (layer.get("title") for layer in spec.get("layer", []) if isinstance(layer, dict) and layer.get("title")),
+            None,
+        )
         name = f"chart {n + 1} ({title})" if title else f"chart {n + 1}"
         if proto.data.data:
             found.append((name, convert_arrow_bytes_to_pandas_df(proto.data.data)))
@@ -230,8 +256,11 @@ def is_label(value) -> bool:
 
 
 def is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        not isinstance(value, str) and pd.isna(value))
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (not isinstance(value, str) and pd.isna(value))
+    )
 
 
 def derived_problems(frame: pd.DataFrame, where: str) -> list[str]:
@@ -244,8 +273,10 @@ def derived_problems(frame: pd.DataFrame, where: str) -> list[str]:
         for rate in (r for r in rates if r in frame.columns):
             shown = ~frame[rate].map(lambda v: is_label(v) or is_blank(v)).to_numpy(dtype=bool)
             for i in np.flatnonzero(hidden & shown)[:3]:
-                problems.append(f"{where}: row {i} (0-based), {rate!r} shows {frame[rate].iloc[i]!r} but the "
-                                f"{count!r} it is built on is suppressed")
+                problems.append(
+                    f"{where}: row {i} (0-based), {rate!r} shows {frame[rate].iloc[i]!r} but the "
+                    f"{count!r} it is built on is suppressed"
+                )
     return problems
 
 
@@ -259,15 +290,19 @@ def secondary_problems(frame: pd.DataFrame, where: str, groups: list[str]) -> li
         for column in count_columns(part):
             hidden = part[column].map(is_label)
             if int(hidden.sum()) == 1:
-                problems.append(f"{where}: group {key!r}: {column!r} hides one cell alone (row "
-                                f"{hidden[hidden].index[0]}, 0-based), so it is the published "
-                                "total minus the rest")
+                problems.append(
+                    f"{where}: group {key!r}: {column!r} hides one cell alone (row "
+                    f"{hidden[hidden].index[0]}, 0-based), so it is the published "
+                    "total minus the rest"
+                )
     return problems
 
 
 _COLUMNS = COUNT_COLUMNS | set(measures.REGISTRY) | set(measures.COLUMN_LABELS)
-_HEADERS = {tables.header(name): name for name in sorted(_COLUMNS | {f"{m}{s}" for m in measures.REGISTRY
-                                                                     for s in ("_lower", "_upper")})}
+_HEADERS = {
+    tables.header(name): name
+    for name in sorted(_COLUMNS | {f"{m}{s}" for m in measures.REGISTRY for s in ("_lower", "_upper")})
+}
 
 
 def _number(value):
@@ -289,8 +324,9 @@ def table_as_data(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.rename(columns={h: _HEADERS.get(h, h) for h in frame.columns})
     for column in out.columns:
         values = [_number(v) for v in out[column]]
-        if any(isinstance(v, float) for v in values) and all(v is None or isinstance(v, float) or v == LABEL
-                                                             for v in values):
+        if any(isinstance(v, float) for v in values) and all(
+            v is None or isinstance(v, float) or v == LABEL for v in values
+        ):
             out[column] = pd.Series(values, index=out.index, dtype=object)
     return out
 
@@ -441,8 +477,7 @@ def test_halton_wide_views_are_not_suppressed_but_ward_tables_are(app, downloads
 
 
 def test_the_checker_finds_small_counts_in_an_unsuppressed_frame():
-    frame = pd.DataFrame({"ward_name": ["A", "B", "C"], "appointments": [120, 3, 0],
-                          "per_1000": [40.0, 1.2, 0.0]})
+    frame = pd.DataFrame({"ward_name": ["A", "B", "C"], "appointments": [120, 3, 0], "per_1000": [40.0, 1.2, 0.0]})
     found = small_count_problems(frame, "unsuppressed", threshold())
     assert found and "'appointments'" in found[0] and ": 3" in found[0]
     labelled = frame.astype(object)
@@ -460,8 +495,9 @@ def _ward_with_small_indicator_counts(folder) -> tuple[str, str]:
     """A ward and the page of a domain where the ward has indicator counts of 2 to 7 (data-driven)."""
     indicators = pd.read_parquet(folder / "indicators.parquet")
     definitions = pd.read_parquet(folder / "indicator_definitions.parquet")
-    rows = indicators[(indicators["area_type"] == "Ward") & (indicators["sex"] == "Persons")
-                      & indicators["count"].between(2, 7)].merge(definitions, on="indicator_id")
+    rows = indicators[
+        (indicators["area_type"] == "Ward") & (indicators["sex"] == "Persons") & indicators["count"].between(2, 7)
+    ].merge(definitions, on="indicator_id")
     assert not rows.empty, "the demo data has no small ward counts: the negative control has nothing to find"
     row = rows.sort_values(["domain", "area_code"]).iloc[0]
     return row["area_code"], "pages/" + row["domain"].lower().replace(" ", "_") + ".py"

@@ -11,9 +11,9 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import metrics, page_problems, texts
 from fixtures import WARD_A, WARD_B, budget_rows, schema
+
 from onehalton import contract
 
 WARD_A_NAME = "Norton South & Preston Brook"
@@ -153,12 +153,15 @@ def test_start_after_end_is_swapped_with_a_notice(make_app, fixture_dir):
     assert area_caption(at) == "Halton · Jan 2024 to Jun 2024"
 
 
-@pytest.mark.parametrize("query, named", [
-    ({"from": "2019-01"}, "2019-01"),
-    ({"to": "2030-12"}, "2030-12"),
-    ({"from": "Jan 2024"}, "Jan 2024"),  # labels are not values
-    ({"to": "2024-13"}, "2024-13"),
-])
+@pytest.mark.parametrize(
+    "query, named",
+    [
+        ({"from": "2019-01"}, "2019-01"),
+        ({"to": "2030-12"}, "2030-12"),
+        ({"from": "Jan 2024"}, "Jan 2024"),  # labels are not values
+        ({"to": "2024-13"}, "2024-13"),
+    ],
+)
 def test_months_outside_the_data_are_named_and_ignored(make_app, fixture_dir, query, named):
     at = make_app(fixture_dir, query=query)
     no_problems(at)
@@ -214,8 +217,11 @@ def test_filters_survive_a_page_switch_that_drops_the_query_string(make_app, fix
 
 
 def budget_tiles(at) -> dict[str, str]:
-    return {k: v for k, v in metrics(at).items() if k in ("Annual budget", "YTD actuals", "Accruals",
-                                                           "M12 total (forecast)", "Variance")}
+    return {
+        k: v
+        for k, v in metrics(at).items()
+        if k in ("Annual budget", "YTD actuals", "Accruals", "M12 total (forecast)", "Variance")
+    }
 
 
 def pounds(text: str) -> int:
@@ -225,8 +231,13 @@ def pounds(text: str) -> int:
 def test_fy_and_month_in_the_link_set_the_budget_statement(make_app, fixture_dir):
     at = make_app(fixture_dir, query={"fy": "2020/21", "month": "5"}, page="pages/budget.py")
     no_problems(at)
-    assert budget_tiles(at) == {"Annual budget": "£776,123", "YTD actuals": "£51,197", "Accruals": "£180,796",
-                                "M12 total (forecast)": "£231,993", "Variance": "£544,130"}
+    assert budget_tiles(at) == {
+        "Annual budget": "£776,123",
+        "YTD actuals": "£51,197",
+        "Accruals": "£180,796",
+        "M12 total (forecast)": "£231,993",
+        "Variance": "£544,130",
+    }
     assert "Statement 2020/21, as at month 5" in texts(at.subheader)
 
 
@@ -243,12 +254,15 @@ def test_an_earlier_month_shows_a_smaller_ytd(make_app, fixture_dir):
     assert "Statement 2020/21, as at month 3" in texts(at.subheader)
 
 
-@pytest.mark.parametrize("query, notice", [
-    ({"fy": "2030/31"}, "financial years not in the data"),
-    ({"fy": "2020-21"}, "financial years not in the data"),
-    ({"month": "13"}, "not financial months 1 to 12"),
-    ({"month": "Month 3 (June)"}, "not financial months 1 to 12"),
-])
+@pytest.mark.parametrize(
+    "query, notice",
+    [
+        ({"fy": "2030/31"}, "financial years not in the data"),
+        ({"fy": "2020-21"}, "financial years not in the data"),
+        ({"month": "13"}, "not financial months 1 to 12"),
+        ({"month": "Month 3 (June)"}, "not financial months 1 to 12"),
+    ],
+)
 def test_unusable_fy_or_month_is_named_and_the_latest_shown(make_app, fixture_dir, query, notice):
     at = make_app(fixture_dir, query=query, page="pages/budget.py")
     no_problems(at)
@@ -268,14 +282,26 @@ def test_choosing_a_month_writes_it_to_the_link(make_app, fixture_dir):
 def two_budget_years(fixture_copy):
     """The fixture plus a demo 2021/22 with entries to month 7."""
     rows = budget_rows()
-    extra = [dict(financial_year="2021/22", org_ledger="Halton CCG", funding_source="Place Based",
-                  line_title="Demo line", host=None, entry_type="budget", month=None,
-                  amount_gbp=Decimal("1000.00"), is_synthetic=True)]
+    extra = [
+        dict(
+            financial_year="2021/22",
+            org_ledger="Halton CCG",
+            funding_source="Place Based",
+            line_title="Demo line",
+            host=None,
+            entry_type="budget",
+            month=None,
+            amount_gbp=Decimal("1000.00"),
+            is_synthetic=True,
+        )
+    ]
     extra += [dict(extra[0], entry_type="actual", month=m, amount_gbp=Decimal("10.00")) for m in range(1, 8)]
     table = contract.TABLES_BY_NAME["budget_spend"]
     all_rows = rows + extra
-    pq.write_table(pa.table({c: [r[c] for r in all_rows] for c in table.column_names}, schema=schema(table)),
-                   fixture_copy / "budget_spend.parquet")
+    pq.write_table(
+        pa.table({c: [r[c] for r in all_rows] for c in table.column_names}, schema=schema(table)),
+        fixture_copy / "budget_spend.parquet",
+    )
     return fixture_copy
 
 
@@ -322,11 +348,14 @@ def test_unknown_parameters_are_named(make_app, fixture_dir):
 # Repeated and swapped values (round two): the view is what the notice says it is
 
 
-@pytest.mark.parametrize("years, used", [
-    (["2020/21", "2021/22", "2020/21"], "2020/21"),  # three times, the first value again last
-    (["2021/22", "2020/21", "2021/22"], "2021/22"),
-    (["2020/21", "1999/00"], "2020/21"),  # the last is unusable: the last usable one is used, and said
-])
+@pytest.mark.parametrize(
+    "years, used",
+    [
+        (["2020/21", "2021/22", "2020/21"], "2020/21"),  # three times, the first value again last
+        (["2021/22", "2020/21", "2021/22"], "2021/22"),
+        (["2020/21", "1999/00"], "2020/21"),  # the last is unusable: the last usable one is used, and said
+    ],
+)
 def test_a_repeated_fy_is_resolved_as_the_notice_says(make_app, two_budget_years, years, used):
     at = make_app(two_budget_years, query={"fy": years}, page="pages/budget.py")
     no_problems(at)

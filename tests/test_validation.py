@@ -12,33 +12,63 @@ Every case copies the fixture dataset, breaks one file, and checks two things:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
+import fixtures
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-
-import fixtures
 from helpers_reliability import PAGES, dashboard  # noqa: F401 - `dashboard` is a fixture
+
 from onehalton import contract
 from onehalton.db import Database, ExtractUnavailable
 
-CLEAN_ROWS = {"appointments": 90, "ld_health_checks": 36, "cancer_fds": 36, "budget_spend": 28, "indicators": 18,
-              "wards": 2, "ward_population": 12, "pcns": 2, "practices": 2, "indicator_definitions": 2, "targets": 3}
+CLEAN_ROWS = {
+    "appointments": 90,
+    "ld_health_checks": 36,
+    "cancer_fds": 36,
+    "budget_spend": 28,
+    "indicators": 18,
+    "wards": 2,
+    "ward_population": 12,
+    "pcns": 2,
+    "practices": 2,
+    "indicator_definitions": 2,
+    "targets": 3,
+}
 
 # What each page reads, directly or through its queries' `Tables:` headers. A fault in any of these
 # must be named on the page.
 PAGE_READS = {
-    "overview": {"appointments", "ward_population", "ld_health_checks", "cancer_fds", "budget_spend", "indicators",
-                 "indicator_definitions", "targets", "wards"},
+    "overview": {
+        "appointments",
+        "ward_population",
+        "ld_health_checks",
+        "cancer_fds",
+        "budget_spend",
+        "indicators",
+        "indicator_definitions",
+        "targets",
+        "wards",
+    },
     "starting_well": {"appointments", "ward_population", "indicators", "indicator_definitions", "wards"},
-    "living_well": {"appointments", "ward_population", "practices", "pcns", "ld_health_checks", "cancer_fds",
-                    "targets", "indicators", "indicator_definitions", "wards"},
+    "living_well": {
+        "appointments",
+        "ward_population",
+        "practices",
+        "pcns",
+        "ld_health_checks",
+        "cancer_fds",
+        "targets",
+        "indicators",
+        "indicator_definitions",
+        "wards",
+    },
     "ageing_well": {"appointments", "ward_population", "indicators", "indicator_definitions", "wards"},
     "wider_determinants": {"indicators", "indicator_definitions", "wards"},
     "budget": {"budget_spend"},
@@ -63,6 +93,7 @@ def rewrite(table: str, change: Callable[[pa.Table], pa.Table]) -> Callable[[Pat
     def run(folder: Path) -> None:
         path = path_of(folder, table)
         pq.write_table(change(pq.read_table(path)), path)
+
     return run
 
 
@@ -73,6 +104,7 @@ def set_cell(table: str, column: str, row: int, value, arrow_type: pa.DataType |
         index = t.schema.get_field_index(column)
         typ = arrow_type or t.schema.field(index).type
         return t.set_column(index, pa.field(column, typ), pa.array(values, type=typ))
+
     return rewrite(table, change)
 
 
@@ -80,6 +112,7 @@ def retype(table: str, column: str, arrow_type: pa.DataType):
     def change(t: pa.Table) -> pa.Table:
         index = t.schema.get_field_index(column)
         return t.set_column(index, pa.field(column, arrow_type), pc.cast(t.column(column), arrow_type))
+
     return rewrite(table, change)
 
 
@@ -91,6 +124,7 @@ def write_bytes(table: str, make: Callable[[bytes], bytes]):
     def run(folder: Path) -> None:
         path = path_of(folder, table)
         path.write_bytes(make(path.read_bytes()))
+
     return run
 
 
@@ -110,6 +144,7 @@ def garbage(data: bytes) -> bytes:
 def zero_rows(table: str):
     def run(folder: Path) -> None:
         pq.write_table(fixtures.schema(contract.TABLES_BY_NAME[table]).empty_table(), path_of(folder, table))
+
     return run
 
 
@@ -119,6 +154,7 @@ def split_into_folder_with_junk(table: str):
         part.mkdir()
         path_of(folder, table).rename(part / "part-1.parquet")
         (part / "part-2.parquet").write_bytes(b"not a parquet file at all")
+
     return run
 
 
@@ -165,106 +201,317 @@ class Broken:
 
 
 CASES = [
-    Broken("missing-file", "cancer_fds", delete("cancer_fds"), "unavailable",
-           says=("no file `cancer_fds.parquet`",),
-           pages={"living_well": {"LD annual health checks (14+), year to date": "30.0%",
-                                  "Appointments (all ages)": ANY},
-                  "budget": BUDGET_TILE}),
-    Broken("empty-file", "budget_spend", write_bytes("budget_spend", lambda b: b""), "unavailable",
-           says=("empty file (0 bytes)",),
-           pages={"budget": {}, "overview": {"Cancer 28-day Faster Diagnosis": "78.0%"},
-                  "wider_determinants": {"Halton, 2023/24": "70.0%"}}),
-    Broken("garbage-bytes", "indicators", write_bytes("indicators", garbage), "unavailable",
-           says=("cannot be read as parquet",),
-           pages={"wider_determinants": {}, "ageing_well": {"Appointments (65+)": "72"},
-                  "budget": BUDGET_TILE}),
-    Broken("truncated-parquet", "appointments", write_bytes("appointments", lambda b: b[: len(b) // 2]),
-           "unavailable", says=("cannot be read as parquet",),
-           pages={"living_well": {"Cancer 28-day Faster Diagnosis": "78.0%",
-                                  "LD annual health checks (14+), year to date": "30.0%"},
-                  "budget": BUDGET_TILE}),
-    Broken("garbled-data-pages", "appointments", write_bytes("appointments", scramble_middle), "unavailable",
-           says=("appointments",),
-           pages={"starting_well": {"Halton, 2023/24": "30.0%"}}),
-    Broken("zero-rows", "cancer_fds", zero_rows("cancer_fds"), "unavailable", says=("holds no rows",),
-           rows_read=0, pages={"overview": {"LD annual health checks (14+), year to date": "30.0%"}}),
+    Broken(
+        "missing-file",
+        "cancer_fds",
+        delete("cancer_fds"),
+        "unavailable",
+        says=("no file `cancer_fds.parquet`",),
+        pages={
+            "living_well": {"LD annual health checks (14+), year to date": "30.0%", "Appointments (all ages)": ANY},
+            "budget": BUDGET_TILE,
+        },
+    ),
+    Broken(
+        "empty-file",
+        "budget_spend",
+        write_bytes("budget_spend", lambda b: b""),
+        "unavailable",
+        says=("empty file (0 bytes)",),
+        pages={
+            "budget": {},
+            "overview": {"Cancer 28-day Faster Diagnosis": "78.0%"},
+            "wider_determinants": {"Halton, 2023/24": "70.0%"},
+        },
+    ),
+    Broken(
+        "garbage-bytes",
+        "indicators",
+        write_bytes("indicators", garbage),
+        "unavailable",
+        says=("cannot be read as parquet",),
+        pages={"wider_determinants": {}, "ageing_well": {"Appointments (65+)": "72"}, "budget": BUDGET_TILE},
+    ),
+    Broken(
+        "truncated-parquet",
+        "appointments",
+        write_bytes("appointments", lambda b: b[: len(b) // 2]),
+        "unavailable",
+        says=("cannot be read as parquet",),
+        pages={
+            "living_well": {
+                "Cancer 28-day Faster Diagnosis": "78.0%",
+                "LD annual health checks (14+), year to date": "30.0%",
+            },
+            "budget": BUDGET_TILE,
+        },
+    ),
+    Broken(
+        "garbled-data-pages",
+        "appointments",
+        write_bytes("appointments", scramble_middle),
+        "unavailable",
+        says=("appointments",),
+        pages={"starting_well": {"Halton, 2023/24": "30.0%"}},
+    ),
+    Broken(
+        "zero-rows",
+        "cancer_fds",
+        zero_rows("cancer_fds"),
+        "unavailable",
+        says=("holds no rows",),
+        rows_read=0,
+        pages={"overview": {"LD annual health checks (14+), year to date": "30.0%"}},
+    ),
     # Round two: one bad file in a folder is named and left out; the folder's other files are used.
-    Broken("folder-with-one-unreadable-file", "cancer_fds", split_into_folder_with_junk("cancer_fds"),
-           "files left out", says=("file `cancer_fds/part-2.parquet` left out", "cannot be read as parquet"),
-           pages={"living_well": {"Appointments (all ages)": ANY}}),
-    Broken("column-missing", "ld_health_checks", rewrite("ld_health_checks", lambda t: t.drop(["declined"])),
-           "unavailable", column="declined", says=("required column `declined` is missing",),
-           pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%", "Budget 2020/21: forecast (M12)": "£231,993"},
-                  "ageing_well": {"Appointments (65+)": ANY}}),
-    Broken("column-renamed", "cancer_fds",
-           rewrite("cancer_fds", lambda t: t.rename_columns(["total_told" if c == "total" else c
-                                                             for c in t.column_names])),
-           "unavailable", column="total", says=("required column `total` is missing", "`total_told`"),
-           pages={"overview": {"Appointments per 1,000 residents": ANY}, "ward_profile": {}}),
-    Broken("wrong-type", "appointments", retype("appointments", "count_of_appointments", pa.string()),
-           "unavailable", column="count_of_appointments", says=("has type VARCHAR",),
-           pages={"ward_profile": {}, "ward_need": {}, "wider_determinants": {"Halton, 2023/24": "70.0%"}}),
-    Broken("money-as-float", "budget_spend", retype("budget_spend", "amount_gbp", pa.float64()), "unavailable",
-           column="amount_gbp", says=("has type DOUBLE", "money"),
-           pages={"budget": {}, "living_well": {"Cancer 28-day Faster Diagnosis": "78.0%"}}),
-    Broken("null-key", "appointments", set_cell("appointments", "gp_code", 3, None), "rows excluded", excluded=1,
-           column="gp_code", says=("key is missing (null)",), example="E05013169", example_row=4,
-           pages={"ageing_well": {"Appointments (65+)": "72"}, "budget": BUDGET_TILE}),
-    Broken("duplicated-key", "cancer_fds", rewrite("cancer_fds", lambda t: pa.concat_tables([t, t.slice(5, 1)])),
-           "rows excluded", excluded=2, column="period", says=("duplicated key",), example="2023-06-01",
-           example_row=6, rows_read=37,
-           pages={"living_well": {"Cancer 28-day Faster Diagnosis": "78.0%"}, "ward_profile": {}}),
-    Broken("negative-count", "appointments", set_cell("appointments", "count_of_appointments", 2, -5),
-           "rows excluded", excluded=1, column="count_of_appointments", says=("negative count",), example="-5",
-           example_row=3, pages={"ward_profile": {}, "budget": BUDGET_TILE}),
-    Broken("numerator-above-denominator", "ld_health_checks", set_cell("ld_health_checks", "numerator", 4, 1000),
-           "rows excluded", excluded=1, column="numerator", says=("numerator above denominator",), example="1000",
-           example_row=5, pages={"living_well": {"LD annual health checks (14+), year to date": "30.0%"},
-                                 "starting_well": {"Halton, 2023/24": "30.0%"}}),
-    Broken("count-above-denominator", "indicators", set_cell("indicators", "count", 1, 5000.0),
-           "rows excluded", excluded=1, column="count", says=("count above denominator",), example="5000.0",
-           example_row=2, pages={"starting_well": {}, "budget": BUDGET_TILE}),
-    Broken("unknown-ward-code", "appointments", set_cell("appointments", "ward_code", 7, "E05999999"),
-           "rows excluded", excluded=1, column="ward_code", says=("unknown code (not in `wards`)",),
-           example="E05999999", example_row=8, pages={"starting_well": {}, "wider_determinants": {}}),
-    Broken("unknown-ward-code-in-indicators", "indicators", set_cell("indicators", "area_code", 2, "E05999999"),
-           "rows excluded", excluded=1, column="area_code", says=("unknown ward code",), example="E05999999",
-           example_row=3, pages={"wider_determinants": {"Halton, 2023/24": "70.0%"}}),
-    Broken("unknown-practice-code", "ld_health_checks", set_cell("ld_health_checks", "gp_code", 1, "Z99999"),
-           "rows excluded", excluded=1, column="gp_code", says=("unknown code (not in `practices`)",),
-           example="Z99999", example_row=2, pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%"}}),
-    Broken("category-not-allowed", "appointments", set_cell("appointments", "appt_mode", 0, "Carrier pigeon"),
-           "rows excluded", excluded=1, column="appt_mode", says=("value not in the allowed list",),
-           example="Carrier pigeon", example_row=1, pages={"ageing_well": {}}),
-    Broken("future-date", "cancer_fds", set_cell("cancer_fds", "period", 0, date(2999, 1, 1)), "rows excluded",
-           excluded=1, column="period", says=("date in the future",), example="2999-01-01", example_row=1,
-           pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%"}, "budget": BUDGET_TILE}),
-    Broken("money-fraction-of-a-penny", "budget_spend", rewrite("budget_spend", fraction_of_penny), "rows excluded",
-           excluded=1, column="amount_gbp", says=("fractions of a penny",), example_row=4,
-           pages={"budget": {"Annual budget": ANY}}),
-    Broken("money-too-large", "budget_spend", rewrite("budget_spend", money_too_large), "rows excluded",
-           excluded=1, column="amount_gbp", says=("too large",), example="12345678901234567890.00", example_row=1,
-           pages={"budget": {"Annual budget": ANY, "YTD actuals": ANY}}),
-    Broken("count-too-large", "appointments",
-           set_cell("appointments", "count_of_appointments", 0, 2**64 - 1, pa.uint64()), "rows excluded",
-           excluded=1, column="count_of_appointments", says=("too large",), example="18446744073709551615",
-           example_row=1, pages={"ageing_well": {"Appointments (65+)": "72"}}),
-    Broken("extra-columns-accepted", "cancer_fds",
-           rewrite("cancer_fds", lambda t: t.append_column("notes", pa.array(["checked"] * t.num_rows))
-                   .append_column("org_name", pa.array(["Halton"] * t.num_rows))),
-           "valid", pages={"living_well": {"Cancer 28-day Faster Diagnosis": "78.0%"}}),
-    Broken("extra-column-named-filename-accepted", "cancer_fds",
-           rewrite("cancer_fds", lambda t: t.append_column("filename", pa.array(["export.csv"] * t.num_rows))),
-           "valid", pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%"}}),
-    Broken("reference-table-unreadable", "wards", write_bytes("wards", lambda b: b"PAR1 not really PAR1"),
-           "unavailable", says=("cannot be read as parquet",),
-           cascade=("ward_population", "practices", "appointments", "ld_health_checks", "indicators"),
-           pages={"ward_profile": {}, "overview": {"Cancer 28-day Faster Diagnosis": "78.0%",
-                                                   "Budget 2020/21: forecast (M12)": "£231,993"},
-                  "budget": BUDGET_TILE}),
-    Broken("reference-table-missing-that-no-extract-depends-on", "ward_population", delete("ward_population"),
-           "unavailable", says=("no file `ward_population.parquet`",),
-           pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%"}, "ward_profile": {}}),
+    Broken(
+        "folder-with-one-unreadable-file",
+        "cancer_fds",
+        split_into_folder_with_junk("cancer_fds"),
+        "files left out",
+        says=("file `cancer_fds/part-2.parquet` left out", "cannot be read as parquet"),
+        pages={"living_well": {"Appointments (all ages)": ANY}},
+    ),
+    Broken(
+        "column-missing",
+        "ld_health_checks",
+        rewrite("ld_health_checks", lambda t: t.drop(["declined"])),
+        "unavailable",
+        column="declined",
+        says=("required column `declined` is missing",),
+        pages={
+            "overview": {"Cancer 28-day Faster Diagnosis": "78.0%", "Budget 2020/21: forecast (M12)": "£231,993"},
+            "ageing_well": {"Appointments (65+)": ANY},
+        },
+    ),
+    Broken(
+        "column-renamed",
+        "cancer_fds",
+        rewrite(
+            "cancer_fds", lambda t: t.rename_columns(["total_told" if c == "total" else c for c in t.column_names])
+        ),
+        "unavailable",
+        column="total",
+        says=("required column `total` is missing", "`total_told`"),
+        pages={"overview": {"Appointments per 1,000 residents": ANY}, "ward_profile": {}},
+    ),
+    Broken(
+        "wrong-type",
+        "appointments",
+        retype("appointments", "count_of_appointments", pa.string()),
+        "unavailable",
+        column="count_of_appointments",
+        says=("has type VARCHAR",),
+        pages={"ward_profile": {}, "ward_need": {}, "wider_determinants": {"Halton, 2023/24": "70.0%"}},
+    ),
+    Broken(
+        "money-as-float",
+        "budget_spend",
+        retype("budget_spend", "amount_gbp", pa.float64()),
+        "unavailable",
+        column="amount_gbp",
+        says=("has type DOUBLE", "money"),
+        pages={"budget": {}, "living_well": {"Cancer 28-day Faster Diagnosis": "78.0%"}},
+    ),
+    Broken(
+        "null-key",
+        "appointments",
+        set_cell("appointments", "gp_code", 3, None),
+        "rows excluded",
+        excluded=1,
+        column="gp_code",
+        says=("key is missing (null)",),
+        example="E05013169",
+        example_row=4,
+        pages={"ageing_well": {"Appointments (65+)": "72"}, "budget": BUDGET_TILE},
+    ),
+    Broken(
+        "duplicated-key",
+        "cancer_fds",
+        rewrite("cancer_fds", lambda t: pa.concat_tables([t, t.slice(5, 1)])),
+        "rows excluded",
+        excluded=2,
+        column="period",
+        says=("duplicated key",),
+        example="2023-06-01",
+        example_row=6,
+        rows_read=37,
+        pages={"living_well": {"Cancer 28-day Faster Diagnosis": "78.0%"}, "ward_profile": {}},
+    ),
+    Broken(
+        "negative-count",
+        "appointments",
+        set_cell("appointments", "count_of_appointments", 2, -5),
+        "rows excluded",
+        excluded=1,
+        column="count_of_appointments",
+        says=("negative count",),
+        example="-5",
+        example_row=3,
+        pages={"ward_profile": {}, "budget": BUDGET_TILE},
+    ),
+    Broken(
+        "numerator-above-denominator",
+        "ld_health_checks",
+        set_cell("ld_health_checks", "numerator", 4, 1000),
+        "rows excluded",
+        excluded=1,
+        column="numerator",
+        says=("numerator above denominator",),
+        example="1000",
+        example_row=5,
+        pages={
+            "living_well": {"LD annual health checks (14+), year to date": "30.0%"},
+            "starting_well": {"Halton, 2023/24": "30.0%"},
+        },
+    ),
+    Broken(
+        "count-above-denominator",
+        "indicators",
+        set_cell("indicators", "count", 1, 5000.0),
+        "rows excluded",
+        excluded=1,
+        column="count",
+        says=("count above denominator",),
+        example="5000.0",
+        example_row=2,
+        pages={"starting_well": {}, "budget": BUDGET_TILE},
+    ),
+    Broken(
+        "unknown-ward-code",
+        "appointments",
+        set_cell("appointments", "ward_code", 7, "E05999999"),
+        "rows excluded",
+        excluded=1,
+        column="ward_code",
+        says=("unknown code (not in `wards`)",),
+        example="E05999999",
+        example_row=8,
+        pages={"starting_well": {}, "wider_determinants": {}},
+    ),
+    Broken(
+        "unknown-ward-code-in-indicators",
+        "indicators",
+        set_cell("indicators", "area_code", 2, "E05999999"),
+        "rows excluded",
+        excluded=1,
+        column="area_code",
+        says=("unknown ward code",),
+        example="E05999999",
+        example_row=3,
+        pages={"wider_determinants": {"Halton, 2023/24": "70.0%"}},
+    ),
+    Broken(
+        "unknown-practice-code",
+        "ld_health_checks",
+        set_cell("ld_health_checks", "gp_code", 1, "Z99999"),
+        "rows excluded",
+        excluded=1,
+        column="gp_code",
+        says=("unknown code (not in `practices`)",),
+        example="Z99999",
+        example_row=2,
+        pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%"}},
+    ),
+    Broken(
+        "category-not-allowed",
+        "appointments",
+        set_cell("appointments", "appt_mode", 0, "Carrier pigeon"),
+        "rows excluded",
+        excluded=1,
+        column="appt_mode",
+        says=("value not in the allowed list",),
+        example="Carrier pigeon",
+        example_row=1,
+        pages={"ageing_well": {}},
+    ),
+    Broken(
+        "future-date",
+        "cancer_fds",
+        set_cell("cancer_fds", "period", 0, date(2999, 1, 1)),
+        "rows excluded",
+        excluded=1,
+        column="period",
+        says=("date in the future",),
+        example="2999-01-01",
+        example_row=1,
+        pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%"}, "budget": BUDGET_TILE},
+    ),
+    Broken(
+        "money-fraction-of-a-penny",
+        "budget_spend",
+        rewrite("budget_spend", fraction_of_penny),
+        "rows excluded",
+        excluded=1,
+        column="amount_gbp",
+        says=("fractions of a penny",),
+        example_row=4,
+        pages={"budget": {"Annual budget": ANY}},
+    ),
+    Broken(
+        "money-too-large",
+        "budget_spend",
+        rewrite("budget_spend", money_too_large),
+        "rows excluded",
+        excluded=1,
+        column="amount_gbp",
+        says=("too large",),
+        example="12345678901234567890.00",
+        example_row=1,
+        pages={"budget": {"Annual budget": ANY, "YTD actuals": ANY}},
+    ),
+    Broken(
+        "count-too-large",
+        "appointments",
+        set_cell("appointments", "count_of_appointments", 0, 2**64 - 1, pa.uint64()),
+        "rows excluded",
+        excluded=1,
+        column="count_of_appointments",
+        says=("too large",),
+        example="18446744073709551615",
+        example_row=1,
+        pages={"ageing_well": {"Appointments (65+)": "72"}},
+    ),
+    Broken(
+        "extra-columns-accepted",
+        "cancer_fds",
+        rewrite(
+            "cancer_fds",
+            lambda t: t.append_column("notes", pa.array(["checked"] * t.num_rows)).append_column(
+                "org_name", pa.array(["Halton"] * t.num_rows)
+            ),
+        ),
+        "valid",
+        pages={"living_well": {"Cancer 28-day Faster Diagnosis": "78.0%"}},
+    ),
+    Broken(
+        "extra-column-named-filename-accepted",
+        "cancer_fds",
+        rewrite("cancer_fds", lambda t: t.append_column("filename", pa.array(["export.csv"] * t.num_rows))),
+        "valid",
+        pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%"}},
+    ),
+    Broken(
+        "reference-table-unreadable",
+        "wards",
+        write_bytes("wards", lambda b: b"PAR1 not really PAR1"),
+        "unavailable",
+        says=("cannot be read as parquet",),
+        cascade=("ward_population", "practices", "appointments", "ld_health_checks", "indicators"),
+        pages={
+            "ward_profile": {},
+            "overview": {"Cancer 28-day Faster Diagnosis": "78.0%", "Budget 2020/21: forecast (M12)": "£231,993"},
+            "budget": BUDGET_TILE,
+        },
+    ),
+    Broken(
+        "reference-table-missing-that-no-extract-depends-on",
+        "ward_population",
+        delete("ward_population"),
+        "unavailable",
+        says=("no file `ward_population.parquet`",),
+        pages={"overview": {"Cancer 28-day Faster Diagnosis": "78.0%"}, "ward_profile": {}},
+    ),
 ]
 IDS = [c.id for c in CASES]
 
@@ -289,8 +536,9 @@ def test_database_status(case: Broken, fixture_copy: Path):
     table = contract.TABLES_BY_NAME[case.table]
     assert table.title in summary and f"{case.table}" in summary
     for fragment in case.says:
-        assert fragment in summary or any(fragment in p.describe(case.table) for p in status.problems), \
+        assert fragment in summary or any(fragment in p.describe(case.table) for p in status.problems), (
             f"{fragment!r} not in {summary!r}"
+        )
 
     if case.state == "unavailable":
         assert status.reason, "an unavailable extract must say why"
@@ -324,8 +572,7 @@ def test_database_status(case: Broken, fixture_copy: Path):
             rows = [e["row_in_file"] for e in problem.examples]
             assert str(case.example_row) in rows, problem.examples
             if case.example is not None:
-                assert any(case.example in (v or "") for e in problem.examples for v in e.values()), \
-                    problem.examples
+                assert any(case.example in (v or "") for e in problem.examples for v in e.values()), problem.examples
         else:
             assert not status.problems and "all" in summary and "rows valid" in summary
 
@@ -363,8 +610,10 @@ def test_excluded_rows_stay_out_of_the_summaries_the_queries_read(fixture_copy: 
     for summary in db.summaries:
         assert db.summary_statuses[summary].available, db.summary_statuses[summary].reason
         assert db.con.execute(f"SELECT sum(appointments) FROM {summary}").fetchone()[0] == expected
-    monthly = db.run("appointments_by_month", {"wards": None, "age_bands": None, "start": fixtures.MONTHS[0],
-                                               "end": fixtures.MONTHS[-1]})
+    monthly = db.run(
+        "appointments_by_month",
+        {"wards": None, "age_bands": None, "start": fixtures.MONTHS[0], "end": fixtures.MONTHS[-1]},
+    )
     assert int(monthly["appointments"].sum()) == expected
 
 
@@ -376,8 +625,9 @@ def test_money_stays_exact_through_validation(fixture_copy: Path):
     assert kinds["amount_gbp"] == "DECIMAL(18,2)"
     amounts = [r[0] for r in db.con.execute("SELECT amount_gbp FROM budget_spend").fetchall()]
     assert all(isinstance(a, Decimal) and a == a.quantize(Decimal("0.01")) for a in amounts)
-    original = [Decimal(v) for v in pq.read_table(fixture_copy / "budget_spend.parquet").column("amount_gbp")
-                .to_pylist()]
+    original = [
+        Decimal(v) for v in pq.read_table(fixture_copy / "budget_spend.parquet").column("amount_gbp").to_pylist()
+    ]
     assert sum(amounts) == sum(original) - original[3]
 
 

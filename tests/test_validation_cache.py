@@ -9,11 +9,11 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import fixtures
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import fixtures
 from onehalton import contract, validation_cache
 from onehalton.db import Database
 from onehalton.validation_cache import CACHE_DIR_ENV
@@ -52,9 +52,13 @@ def outcomes(database: Database) -> dict[str, str]:
 
 def contents(database: Database) -> dict[str, list]:
     """Every table and view the queries can read, row for row, and each column's type."""
-    names = [r[0] for r in database.con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal UNION ALL "
-        "SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()]
+    names = [
+        r[0]
+        for r in database.con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal UNION ALL "
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal"
+        ).fetchall()
+    ]
     out = {}
     for name in sorted(names):
         described = database.con.execute(f'DESCRIBE SELECT * FROM "{name}"').fetchall()
@@ -108,8 +112,10 @@ def test_a_file_changed_between_two_starts_is_validated_again_and_its_bad_rows_c
     status = second.statuses["appointments"]
     assert status.rows_excluded == 2
     rules = {(p.rule, p.column): p.rows for p in status.problems}
-    assert rules == {("negative count", "count_of_appointments"): 1,
-                     ("unknown code (not in `wards`)", "ward_code"): 1}, rules
+    assert rules == {
+        ("negative count", "count_of_appointments"): 1,
+        ("unknown code (not in `wards`)", "ward_code"): 1,
+    }, rules
     examples = {p.column: p.examples[0]["row_in_file"] for p in status.problems}
     assert examples == {"count_of_appointments": "4", "ward_code": "6"}
     clean = second.con.execute("SELECT count(*), min(count_of_appointments) FROM appointments").fetchall()[0]

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import fixtures
 import pandas as pd
 import pytest
-from pytest import approx
-
-import fixtures
 from fixtures import WARD_A, WARD_B
+from pytest import approx
 from test_queries import run
 
 
 def _lagging_ward_b(folder):
     """Ward B (Appleton) has no 2023/24 value for 90323: its latest is 2022/23, one behind Halton's."""
-    rows = [r for r in fixtures.indicator_rows()
-            if not (r["area_code"] == WARD_B and r["time_period"] == "2023/24")]
+    rows = [r for r in fixtures.indicator_rows() if not (r["area_code"] == WARD_B and r["time_period"] == "2023/24")]
     fixtures.write(folder, "indicators", rows)
     return folder
 
@@ -30,16 +28,39 @@ def _lagging_ward_b(folder):
 def _with_imd_score(folder):
     """Adds 93553 Deprivation score (IMD), value only: England, Halton and both wards, no counts."""
     rows = fixtures.indicator_rows()
-    for area_code, area_type, score in (("E92000001", "England", 21.7), ("E06000006", "Local authority", 32.5),
-                                        (WARD_A, "Ward", 20.0), (WARD_B, "Ward", 45.0)):
-        rows.append(dict(indicator_id=93553, area_code=area_code, area_type=area_type, sex="Persons",
-                         time_period="2019", period_start=date(2019, 1, 1), count=None, denominator=None,
-                         value=score))
+    for area_code, area_type, score in (
+        ("E92000001", "England", 21.7),
+        ("E06000006", "Local authority", 32.5),
+        (WARD_A, "Ward", 20.0),
+        (WARD_B, "Ward", 45.0),
+    ):
+        rows.append(
+            dict(
+                indicator_id=93553,
+                area_code=area_code,
+                area_type=area_type,
+                sex="Persons",
+                time_period="2019",
+                period_start=date(2019, 1, 1),
+                count=None,
+                denominator=None,
+                value=score,
+            )
+        )
     fixtures.write(folder, "indicators", rows)
     definitions = pd.read_parquet(folder / "indicator_definitions.parquet").to_dict("records")
-    definitions.append(dict(indicator_id=93553, indicator_name="Deprivation score (IMD)",
-                            domain="Wider Determinants", unit="score", multiplier=1.0, polarity="no judgement",
-                            ci_method="none", id_verified=True))
+    definitions.append(
+        dict(
+            indicator_id=93553,
+            indicator_name="Deprivation score (IMD)",
+            domain="Wider Determinants",
+            unit="score",
+            multiplier=1.0,
+            polarity="no judgement",
+            ci_method="none",
+            id_verified=True,
+        )
+    )
     fixtures.write(folder, "indicator_definitions", definitions)
     return folder
 
@@ -53,8 +74,11 @@ def _ward_verdicts(at, ward_name: str) -> list[str]:
     """The verdict written on each tile of `ward_name` (its label starts with the ward's name)."""
     import re
 
-    return [re.sub(r"<[^>]+>", "", body).strip() for body in (h.proto.body for h in at.get("html"))
-            if "oh-verdict-line" in body]
+    return [
+        re.sub(r"<[^>]+>", "", body).strip()
+        for body in (h.proto.body for h in at.get("html"))
+        if "oh-verdict-line" in body
+    ]
 
 
 # ------------------------------------------------------------------------------------------------

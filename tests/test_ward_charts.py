@@ -36,12 +36,20 @@ def test_widnes_is_north_of_the_mersey_and_runcorn_south():
     assert widnes.max() < runcorn.min() - 1  # a row of river between them
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Hough Green", "Ditton, Hale Village & Halebank"), ("Hough Green", "Farnworth"), ("Farnworth", "Birchfield"),
-    ("Appleton", "Central & West Bank"), ("Halton View", "Central & West Bank"), ("Halton Castle", "Halton Lea"),
-    ("Norton North", "Norton South & Preston Brook"), ("Halton Castle", "Daresbury, Moore & Sandymoor"),
-    ("Mersey & Weston", "Beechwood & Heath"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Hough Green", "Ditton, Hale Village & Halebank"),
+        ("Hough Green", "Farnworth"),
+        ("Farnworth", "Birchfield"),
+        ("Appleton", "Central & West Bank"),
+        ("Halton View", "Central & West Bank"),
+        ("Halton Castle", "Halton Lea"),
+        ("Norton North", "Norton South & Preston Brook"),
+        ("Halton Castle", "Daresbury, Moore & Sandymoor"),
+        ("Mersey & Weston", "Beechwood & Heath"),
+    ],
+)
 def test_neighbouring_wards_sit_on_neighbouring_tiles(a, b):
     assert _touch(a, b)
 
@@ -68,8 +76,9 @@ def _all_wards(polarity: str = "low is good") -> pd.DataFrame:
     frame["lower_ci"] = frame["value"] - 2
     frame["upper_ci"] = frame["value"] + 2
     frame["denominator"] = 100.0
-    frame = frame.assign(indicator_id=1, indicator_name="Obesity", unit="%", polarity=polarity,
-                         time_period="2023/24", halton_value=27.0)
+    frame = frame.assign(
+        indicator_id=1, indicator_name="Obesity", unit="%", polarity=polarity, time_period="2023/24", halton_value=27.0
+    )
     return frame
 
 
@@ -104,8 +113,13 @@ def test_tile_map_draws_all_18_wards_labelled_with_the_chosen_outlined_and_a_cli
 def test_no_judgement_indicators_are_coloured_by_fifths():
     frame = ward_need.compare_areas(_all_wards(polarity="no judgement"))
     categories = ward_charts.map_categories(frame)
-    assert categories.value_counts().to_dict() == {"Highest fifth": 4, "Fourth fifth": 4, "Middle fifth": 3,
-                                                   "Second fifth": 4, "Lowest fifth": 3}
+    assert categories.value_counts().to_dict() == {
+        "Highest fifth": 4,
+        "Fourth fifth": 4,
+        "Middle fifth": 3,
+        "Second fifth": 4,
+        "Lowest fifth": 3,
+    }
     assert categories.iloc[0] == "Highest fifth"  # compare_areas puts the highest value first
 
 
@@ -126,8 +140,11 @@ def test_compare_areas_chart_labels_every_ward_and_marks_suppressed_ones():
     assert y["sort"] == areas["label"].tolist() and len(y["sort"]) == 18
     assert f"{LAYOUT.loc[2, 'ward_name']} (suppressed)" in y["sort"]
     assert LAYOUT.loc[5, "ward_name"] in json.dumps(y["axis"]["labelFontWeight"])  # chosen ward in bold
-    rules = [layer for layer in spec["layer"] if (layer["mark"]["type"] if isinstance(layer["mark"], dict)
-                                                  else layer["mark"]) == "rule"]
+    rules = [
+        layer
+        for layer in spec["layer"]
+        if (layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]) == "rule"
+    ]
     assert len(rules) == 1  # Halton
 
 
@@ -137,17 +154,38 @@ def test_spine_and_quintile_charts_build_valid_specs():
     assert len(spine["layer"]) == 5
     # a ward without a value says "suppressed" or "no data", not a blank row
     assert spine["layer"][4]["transform"] == [{"filter": "!isValid(datum.pos_value) && datum.status != 'shown'"}]
-    quint = pd.DataFrame({"quintile": [1, 2, 3, 4, 5], "value": [30.0, 28, 25, 22, 20], "lower_ci": [28.0, 26, 23, 20, 18],
-                          "upper_ci": [32.0, 30, 27, 24, 22], "ward_names": ["a", "b", "c", "d", "e"]})
+    quint = pd.DataFrame(
+        {
+            "quintile": [1, 2, 3, 4, 5],
+            "value": [30.0, 28, 25, 22, 20],
+            "lower_ci": [28.0, 26, 23, 20, 18],
+            "upper_ci": [32.0, 30, 27, 24, 22],
+            "ward_names": ["a", "b", "c", "d", "e"],
+        }
+    )
     spec = ward_charts.quintile_chart(quint, title="By deprivation", unit="%", halton=25.0).to_dict()
     assert len(spec["layer"]) == 3
 
 
 def _geojson(codes):
-    features = [{"type": "Feature", "properties": {"WD22CD": c, "WD22NM": f"Ward {i}"},
-                 "geometry": {"type": "Polygon", "coordinates": [[[-2.7 + i * 0.01, 53.3], [-2.69 + i * 0.01, 53.3],
-                                                                   [-2.69 + i * 0.01, 53.31], [-2.7 + i * 0.01, 53.3]]]}}
-                for i, c in enumerate(codes)]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"WD22CD": c, "WD22NM": f"Ward {i}"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [-2.7 + i * 0.01, 53.3],
+                        [-2.69 + i * 0.01, 53.3],
+                        [-2.69 + i * 0.01, 53.31],
+                        [-2.7 + i * 0.01, 53.3],
+                    ]
+                ],
+            },
+        }
+        for i, c in enumerate(codes)
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -164,11 +202,14 @@ def test_a_boundary_file_in_the_data_folder_is_found_and_drawn(tmp_path):
     assert spec["params"][0]["name"] == "ward"
 
 
-@pytest.mark.parametrize("content, message", [
-    ("not json", "not readable"),
-    (json.dumps({"type": "Feature"}), "expected a GeoJSON FeatureCollection"),
-    (json.dumps(_geojson(["E0000000X"])), "no feature property holds the ward codes"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("not json", "not readable"),
+        (json.dumps({"type": "Feature"}), "expected a GeoJSON FeatureCollection"),
+        (json.dumps(_geojson(["E0000000X"])), "no feature property holds the ward codes"),
+    ],
+)
 def test_an_unusable_boundary_file_is_named_with_the_reason(tmp_path, content, message):
     path = tmp_path / "wards.geojson"
     path.write_text(content)

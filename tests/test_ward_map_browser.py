@@ -9,19 +9,12 @@ stand-in entrypoint that draws the same shared filters. Server and Chromium hand
 from __future__ import annotations
 
 import datetime
-import os
-import subprocess
-import sys
-import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
-from onehalton import config
-from scripts.browser import CHROMIUM_ARGS, RUN_TIMEOUT_MS, SERVER_START_TIMEOUT
-from scripts.browser import free_port as _free_port
-from scripts.browser import healthy as _healthy
 from test_browser import VIEWPORT, _chromium
+
+from scripts.browser import CHROMIUM_ARGS, RUN_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -84,13 +77,15 @@ def test_a_click_on_a_ward_chooses_it_and_the_url_carries_it(page):
     tab, url = page
     tab.goto(url)
     ward_map = _charts(tab)[0]
-    tiles = [p for p in ward_map.query_selector_all("path[aria-label]")
-             if "Ward: Hough Green" in (p.get_attribute("aria-label") or "")]
+    tiles = [
+        p
+        for p in ward_map.query_selector_all("path[aria-label]")
+        if "Ward: Hough Green" in (p.get_attribute("aria-label") or "")
+    ]
     assert tiles
     tiles[-1].click()  # the topmost: the click target over the tile and its name
     tab.wait_for_function(f"window.location.search.includes('{HOUGH_GREEN}')")
     assert parse_qs(urlparse(tab.url).query)["ward"] == [HOUGH_GREEN]
-    tab.wait_for_function("document.querySelector('[data-testid=\"stMultiSelect\"]').innerText"
-                          ".includes('Hough Green')")
+    tab.wait_for_function("document.querySelector('[data-testid=\"stMultiSelect\"]').innerText.includes('Hough Green')")
     # The chosen ward now has its spine chart.
     tab.wait_for_function("document.body.innerText.includes('Spine chart')")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import fixtures
 import numpy as np
 import pandas as pd
 import pytest
-from pytest import approx
-
-import fixtures
 from fixtures import WARD_A, WARD_B
-from onehalton import suppression, ward_need
+from pytest import approx
 from test_queries import run
 
+from onehalton import suppression, ward_need
 
 # ------------------------------------------------------------------------------------------------
 # Queries on the fixture: ward A 3 of 40 (small), ward B 60 of 200, Halton 300 of 1,000, three years
@@ -67,25 +66,49 @@ def test_indicator_by_deprivation_quintile_on_two_wards(fixture_db):
 # Pure shaping
 
 
-def ward_frame(rows, *, indicator_id=1, name="Obesity", polarity="low is good", ci_method="wilson",
-               multiplier=100.0, unit="%", halton=30.0):
+def ward_frame(
+    rows,
+    *,
+    indicator_id=1,
+    name="Obesity",
+    polarity="low is good",
+    ci_method="wilson",
+    multiplier=100.0,
+    unit="%",
+    halton=30.0,
+):
     """Rows (ward_code, ward_name, imd_score, count, denominator) in the shape of indicator_by_ward_latest."""
     frame = pd.DataFrame(rows, columns=["ward_code", "ward_name", "imd_score", "count", "denominator"])
     frame["value"] = frame["count"] / frame["denominator"] * multiplier
-    return frame.assign(indicator_id=indicator_id, indicator_name=name, domain="Starting Well", unit=unit,
-                        multiplier=multiplier, polarity=polarity, ci_method=ci_method, town="Widnes",
-                        time_period="2023/24", halton_value=halton)
+    return frame.assign(
+        indicator_id=indicator_id,
+        indicator_name=name,
+        domain="Starting Well",
+        unit=unit,
+        multiplier=multiplier,
+        polarity=polarity,
+        ci_method=ci_method,
+        town="Widnes",
+        time_period="2023/24",
+        halton_value=halton,
+    )
 
 
 def protect(frame):
     """What a page does: limits on real counts, then ward suppression (the whole frame adds up to Halton)."""
     limited = ward_need.with_cis(frame)
-    return suppression.suppress(limited, counts=["count"], groups=[],
-                                derived={"value": ["count"], "lower_ci": ["count"], "upper_ci": ["count"]}).frame
+    return suppression.suppress(
+        limited, counts=["count"], groups=[], derived={"value": ["count"], "lower_ci": ["count"], "upper_ci": ["count"]}
+    ).frame
 
 
-FIVE = [("W1", "One", 50.0, 150, 300), ("W2", "Two", 40.0, 90, 300), ("W3", "Three", 30.0, 3, 300),
-        ("W4", "Four", 20.0, 60, 300), ("W5", "Five", 10.0, 45, 300)]
+FIVE = [
+    ("W1", "One", 50.0, 150, 300),
+    ("W2", "Two", 40.0, 90, 300),
+    ("W3", "Three", 30.0, 3, 300),
+    ("W4", "Four", 20.0, 60, 300),
+    ("W5", "Five", 10.0, 45, 300),
+]
 
 
 def test_with_cis_adds_wilson_limits_and_keeps_value_only_rows():
@@ -115,9 +138,18 @@ def test_compare_areas_takes_one_indicator():
 
 
 def test_spine_rows_range_percentiles_and_positions():
-    frame = ward_need.with_cis(ward_frame([("W1", "One", 5, 10, 100), ("W2", "Two", 4, 20, 100),
-                                           ("W3", "Three", 3, 30, 100), ("W4", "Four", 2, 40, 100),
-                                           ("W5", "Five", 1, 50, 100)], halton=30.0))
+    frame = ward_need.with_cis(
+        ward_frame(
+            [
+                ("W1", "One", 5, 10, 100),
+                ("W2", "Two", 4, 20, 100),
+                ("W3", "Three", 3, 30, 100),
+                ("W4", "Four", 2, 40, 100),
+                ("W5", "Five", 1, 50, 100),
+            ],
+            halton=30.0,
+        )
+    )
     row = ward_need.spine_rows(frame, "W4").iloc[0]
     # low is good: worst is the highest value
     assert (row["worst"], row["q25"], row["q75"], row["best"]) == approx((50.0, 40.0, 20.0, 10.0))
@@ -140,8 +172,16 @@ def test_spine_rows_leave_suppressed_wards_out_of_the_range():
 def quintiles(counts, denominators, *, ci_method="wilson", multiplier=100.0):
     frame = pd.DataFrame({"quintile": [1, 2, 3, 4, 5], "count": counts, "denominator": denominators})
     frame["value"] = frame["count"] / frame["denominator"] * multiplier
-    return ward_need.with_cis(frame.assign(indicator_id=1, indicator_name="Obesity", unit="%", polarity="low is good",
-                                           ci_method=ci_method, multiplier=multiplier))
+    return ward_need.with_cis(
+        frame.assign(
+            indicator_id=1,
+            indicator_name="Obesity",
+            unit="%",
+            polarity="low is good",
+            ci_method=ci_method,
+            multiplier=multiplier,
+        )
+    )
 
 
 def test_quintile_sii_matches_the_inequality_function_and_reads_the_right_way_round():
@@ -150,8 +190,16 @@ def test_quintile_sii_matches_the_inequality_function_and_reads_the_right_way_ro
     from onehalton import inequality
 
     direct = inequality.slope_index_of_inequality(
-        [1, 2, 3, 4, 5], [1000] * 5, frame["value"] / 100, lower=frame["lower_ci"] / 100,
-        upper=frame["upper_ci"] / 100, value_type="proportion", multiplier=100, repetitions=5000, seed=0)
+        [1, 2, 3, 4, 5],
+        [1000] * 5,
+        frame["value"] / 100,
+        lower=frame["lower_ci"] / 100,
+        upper=frame["upper_ci"] / 100,
+        value_type="proportion",
+        multiplier=100,
+        repetitions=5000,
+        seed=0,
+    )
     assert result["sii"] == approx(direct.sii) and result["lower"] == approx(direct.lower)
     # Equal populations and a straight line from 40% to 20%: the modelled gap across the gradient is 25 points.
     assert result["sii"] == approx(-25.0)
@@ -171,11 +219,15 @@ def test_quintile_sii_is_withheld_when_a_quintile_is_suppressed_or_value_only():
 
 
 def test_need_ranking_uses_deprivation_and_outcomes_not_service_use():
-    obesity = ward_frame([("W1", "One", 50.0, 40, 100), ("W2", "Two", 10.0, 20, 100), ("W3", "Three", 30.0, 30, 100)],
-                         indicator_id=90323)
-    screening = ward_frame([("W1", "One", 50.0, 90, 100), ("W2", "Two", 10.0, 10, 100),
-                            ("W3", "Three", 30.0, 50, 100)], indicator_id=22001, polarity="high is good",
-                           name="Screening")
+    obesity = ward_frame(
+        [("W1", "One", 50.0, 40, 100), ("W2", "Two", 10.0, 20, 100), ("W3", "Three", 30.0, 30, 100)], indicator_id=90323
+    )
+    screening = ward_frame(
+        [("W1", "One", 50.0, 90, 100), ("W2", "Two", 10.0, 10, 100), ("W3", "Three", 30.0, 50, 100)],
+        indicator_id=22001,
+        polarity="high is good",
+        name="Screening",
+    )
     out = ward_need.need_ranking(ward_need.with_cis(pd.concat([obesity, screening], ignore_index=True)))
     assert out["ward_code"].tolist() == ["W1", "W3", "W2"]
     assert out["need_rank"].tolist() == [1, 2, 3]
@@ -190,8 +242,16 @@ def test_need_ranking_uses_deprivation_and_outcomes_not_service_use():
 def test_side_by_side_keeps_wards_apart():
     frame = protect(ward_frame(FIVE))
     out = ward_need.side_by_side(frame, ["W1", "W3"])
-    assert list(out.columns) == ["indicator", "unit", "period", "Halton", "One", "One: vs Halton", "Three",
-                                 "Three: vs Halton"]
+    assert list(out.columns) == [
+        "indicator",
+        "unit",
+        "period",
+        "Halton",
+        "One",
+        "One: vs Halton",
+        "Three",
+        "Three: vs Halton",
+    ]
     row = out.iloc[0]
     assert row["One"] == approx(50.0) and row["One: vs Halton"] == "worse"
     assert pd.isna(row["Three"]) and row["Three: vs Halton"] == "suppressed"
@@ -204,19 +264,24 @@ def test_side_by_side_keeps_wards_apart():
 
 
 def _pooled_and_singles(single_counts: dict[str, list[int]]):
-    singles = pd.DataFrame([(1, w, i, c, 100) for w, counts in single_counts.items() for i, c in enumerate(counts)],
-                           columns=["indicator_id", "ward_code", "period_start", "count", "denominator"])
+    singles = pd.DataFrame(
+        [(1, w, i, c, 100) for w, counts in single_counts.items() for i, c in enumerate(counts)],
+        columns=["indicator_id", "ward_code", "period_start", "count", "denominator"],
+    )
     pooled = singles.groupby(["indicator_id", "ward_code"], as_index=False)[["count", "denominator"]].sum()
     return pooled.assign(value=pooled["count"] / pooled["denominator"] * 100), singles
 
 
-@pytest.mark.parametrize("counts, guarded", [
-    ([20, 30, 40], False),   # nothing hidden in any single year
-    ([20, 30, 5], True),     # one hidden year: pooled minus the two shown = 5
-    ([2, 3, 40], True),      # two hidden years summing to 5: still a small count
-    ([6, 7, 40], False),     # two hidden years summing to 13: what pooling is for
-    ([0, 30, 40], False),    # a zero is shown, not hidden
-])
+@pytest.mark.parametrize(
+    "counts, guarded",
+    [
+        ([20, 30, 40], False),  # nothing hidden in any single year
+        ([20, 30, 5], True),  # one hidden year: pooled minus the two shown = 5
+        ([2, 3, 40], True),  # two hidden years summing to 5: still a small count
+        ([6, 7, 40], False),  # two hidden years summing to 13: what pooling is for
+        ([0, 30, 40], False),  # a zero is shown, not hidden
+    ],
+)
 def test_guard_pooled_withholds_a_pooled_figure_that_reveals_a_small_count(counts, guarded):
     pooled, singles = _pooled_and_singles({"W1": counts})
     out = ward_need.guard_pooled(pooled, singles, threshold=7)
@@ -280,9 +345,16 @@ def test_recent_trends_on_every_series_of_the_trends_query(demo_db):
     out = ward_need.recent_trends(trends)
     series = trends.groupby(["indicator_id", "area_name"]).ngroups
     assert len(out) == series and series >= 8
-    assert set(out["trend"]) <= {"increasing and getting worse", "increasing and getting better",
-                                  "decreasing and getting worse", "decreasing and getting better", "increasing",
-                                  "decreasing", "no significant change", "cannot be calculated"}
+    assert set(out["trend"]) <= {
+        "increasing and getting worse",
+        "increasing and getting better",
+        "decreasing and getting worse",
+        "decreasing and getting better",
+        "increasing",
+        "decreasing",
+        "no significant change",
+        "cannot be calculated",
+    }
     # Each series' verdict is stats.recent_trend's on that series alone.
     one = trends[(trends["indicator_id"] == 90323) & (trends["area_name"] == "Halton")]
     from onehalton import stats

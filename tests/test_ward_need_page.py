@@ -7,10 +7,10 @@ import datetime
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import APP_TIMEOUT, DASHBOARD, use_data_dir
 from fixtures import WARD_A, WARD_B
+from streamlit.testing.v1 import AppTest
+
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
@@ -105,17 +105,27 @@ def _chart_specs(at) -> list[dict]:
 def test_a_boundary_file_in_the_data_folder_replaces_the_tile_map(need_app, fixture_copy):
     import json
 
-    features = [{"type": "Feature", "properties": {"WD22CD": code},
-                 "geometry": {"type": "Polygon", "coordinates": [[[-2.7 + i / 50, 53.3], [-2.69 + i / 50, 53.3],
-                                                                   [-2.69 + i / 50, 53.31], [-2.7 + i / 50, 53.3]]]}}
-                for i, code in enumerate([WARD_A, WARD_B])]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"WD22CD": code},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[-2.7 + i / 50, 53.3], [-2.69 + i / 50, 53.3], [-2.69 + i / 50, 53.31], [-2.7 + i / 50, 53.3]]
+                ],
+            },
+        }
+        for i, code in enumerate([WARD_A, WARD_B])
+    ]
     at = need_app(fixture_copy)
     assert any(_has_rect_tiles(s) for s in _chart_specs(at))  # the tile map, without a boundary file
     (fixture_copy / "wards.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     at = need_app(fixture_copy)
     assert not at.exception
-    marks = [s.get("mark", {}).get("type") if isinstance(s.get("mark"), dict) else s.get("mark")
-             for s in _chart_specs(at)]
+    marks = [
+        s.get("mark", {}).get("type") if isinstance(s.get("mark"), dict) else s.get("mark") for s in _chart_specs(at)
+    ]
     assert "geoshape" in marks
 
 

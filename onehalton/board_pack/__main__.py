@@ -13,15 +13,22 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m onehalton.board_pack", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, type=Path, help="where to write the PDF")
-    parser.add_argument("--ward", action="append", default=[], metavar="CODE",
-                        help="a ward code (repeat for several); none means all of Halton")
+    parser.add_argument(
+        "--ward",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="a ward code (repeat for several); none means all of Halton",
+    )
     parser.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month of the period")
     parser.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month of the period")
     parser.add_argument("--fy", help="financial year of the budget statement, e.g. 2024/25 (default the latest)")
-    parser.add_argument("--month", type=int, help="financial month of the budget statement, 1 = April "
-                                                  "(default the year's latest)")
-    parser.add_argument("--data-dir", type=Path, help="the data folder (default ONE_HALTON_DATA_DIR, else the demo "
-                                                      "data)")
+    parser.add_argument(
+        "--month", type=int, help="financial month of the budget statement, 1 = April (default the year's latest)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="the data folder (default ONE_HALTON_DATA_DIR, else the demo data)"
+    )
     args = parser.parse_args(argv)
     _quiet_streamlit_caches()
 
@@ -29,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from onehalton.board_pack import BadView, View, gather, render
     from onehalton.db import Database
 
-    folder = (args.data_dir.expanduser().resolve() if args.data_dir else config.data_dir())
+    folder = args.data_dir.expanduser().resolve() if args.data_dir else config.data_dir()
     if not folder.is_dir():
         parser.error(f"the data folder {folder} does not exist")
     started = time.perf_counter()
@@ -45,8 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_bytes(document)
     except OSError as exc:
         parser.error(f"cannot write {args.out}: {exc}")
-    print(f"wrote {args.out} ({len(document):,} bytes; {pack.area}, {pack.period}) in "
-          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(
+        f"wrote {args.out} ({len(document):,} bytes; {pack.area}, {pack.period}) in "
+        f"{time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

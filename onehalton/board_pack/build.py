@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from onehalton.board_pack.data import (BadView, Kpi, View, budget_statement, headline_kpis,  # noqa: F401
-                                       indicator_summary, provenance, resolve)
+from onehalton.board_pack.data import (
+    View,
+    budget_statement,
+    headline_kpis,  # noqa: F401
+    indicator_summary,
+    provenance,
+    resolve,
+)
 from onehalton.board_pack.pdf import Pack, render  # BadView, Kpi, Pack: the package exports them from here
 from onehalton.db import Database
 
@@ -21,9 +27,10 @@ def gather(view: View, database: Database, *, now: datetime | None = None) -> Pa
         blocked = database.unavailable(database.specs["indicators_latest"].tables)
         problem = " ".join(s.summary() for s in blocked) or "The indicators could not be read."
     rows, synthetic = provenance(database)
-    notices = ([database.manifest_problem] if database.manifest_problem else [])
-    notices += [status.summary() for status in database.statuses.values() if not status.available
-                or status.rows_excluded]
+    notices = [database.manifest_problem] if database.manifest_problem else []
+    notices += [
+        status.summary() for status in database.statuses.values() if not status.available or status.rows_excluded
+    ]
     link: dict[str, list[str]] = {}
     if f.wards:
         link["ward"] = list(f.wards)
@@ -35,11 +42,22 @@ def gather(view: View, database: Database, *, now: datetime | None = None) -> Pa
         link["fy"] = [resolved.fy]
     if view.month:
         link["month"] = [str(resolved.month)]
-    return Pack(area=f.area_label, period=f.period_label, wards=f.wards, link=link, kpis=kpis, missing=missing,
-                indicators=indicators, indicator_problem=problem,
-                budget=budget_statement(database, resolved.fy, resolved.month), provenance=rows,
-                synthetic=synthetic, notices=notices, ward_level=f.ward_level,
-                generated=now or datetime.now(timezone.utc))
+    return Pack(
+        area=f.area_label,
+        period=f.period_label,
+        wards=f.wards,
+        link=link,
+        kpis=kpis,
+        missing=missing,
+        indicators=indicators,
+        indicator_problem=problem,
+        budget=budget_statement(database, resolved.fy, resolved.month),
+        provenance=rows,
+        synthetic=synthetic,
+        notices=notices,
+        ward_level=f.ward_level,
+        generated=now or datetime.now(UTC),
+    )
 
 
 def build_pack(view: View, database: Database | None = None) -> bytes:

@@ -15,7 +15,6 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from onehalton import budget, config, contract, db, formats, kpis, measures, spc, stats, suppression
@@ -62,6 +61,7 @@ class View:
     @classmethod
     def from_query(cls, params) -> View:
         """From a link's query parameters (`st.query_params`, or a dict of lists): ward, from, to, fy, month."""
+
         def values(key: str) -> list[str]:
             if hasattr(params, "get_all"):
                 return list(params.get_all(key))
@@ -75,9 +75,13 @@ class View:
         month = last("month")
         if month is not None and not month.isdigit():
             raise BadView(f"month must be a financial month from 1 to 12, got {month!r}")
-        return cls(tuple(dict.fromkeys(values("ward"))), last("from"), last("to"), last("fy"),
-                   int(month) if month is not None else None)
-
+        return cls(
+            tuple(dict.fromkeys(values("ward"))),
+            last("from"),
+            last("to"),
+            last("fy"),
+            int(month) if month is not None else None,
+        )
 
     @classmethod
     def from_filters(cls, f: Filters, fy: str | None = None, month: int | str | None = None) -> View:
@@ -115,8 +119,9 @@ def resolve(view: View, database: Database) -> Resolved:
     names = dict(zip(wards["ward_code"], wards["ward_name"])) if wards is not None else {}
     unknown = [w for w in view.wards if w not in names]
     if unknown:
-        raise BadView(f"unknown ward code(s) {', '.join(unknown)}; the wards table has "
-                      f"{', '.join(sorted(names)) or 'none'}")
+        raise BadView(
+            f"unknown ward code(s) {', '.join(unknown)}; the wards table has {', '.join(sorted(names)) or 'none'}"
+        )
     months = month_span(database)
     for option, value in (("from", view.start), ("to", view.end)):
         if value is not None and value not in months:
@@ -197,9 +202,12 @@ class Kpi:
             if len(series) != len(self.frame) or series.empty:
                 self.spc_problem = "SPC not shown: some values are suppressed or missing."
             else:
-                self.result = spc.xmr(series[self.value].astype(float).to_numpy(),
-                                      pd.to_datetime(series["month"]).to_numpy(),
-                                      polarity=self.polarity, target=self.target)
+                self.result = spc.xmr(
+                    series[self.value].astype(float).to_numpy(),
+                    pd.to_datetime(series["month"]).to_numpy(),
+                    polarity=self.polarity,
+                    target=self.target,
+                )
                 if not self.result.enough_points:
                     self.spc_problem = self.result.variation
 
@@ -210,8 +218,9 @@ class Kpi:
     def cell(self, position: int, column: str, kind: str) -> str:
         """A cell of `frame` as text: "*" where it is suppressed, "n/a" where it is simply missing."""
         value = self.frame[column].iloc[position]
-        hidden = (self.suppressed is not None and column in self.suppressed
-                  and bool(self.suppressed[column].iloc[position]))
+        hidden = (
+            self.suppressed is not None and column in self.suppressed and bool(self.suppressed[column].iloc[position])
+        )
         return SUPPRESSED if hidden else fmt(value, kind, missing="n/a")
 
     @property
@@ -279,8 +288,9 @@ target_on = kpis.target_on  # the screen's rule: the latest target in force on t
 def appointments_monthly(database: Database, f: Filters) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """All-ages appointments per month with 95% limits, as the Overview publishes them; and the mask of hidden
     cells (None for all of Halton, which is not protected)."""
-    published = _published(database, "appointments_by_month", dict(wards=f.ward_param, age_bands=None,
-                                                                   start=f.start, end=f.end))
+    published = _published(
+        database, "appointments_by_month", dict(wards=f.ward_param, age_bands=None, start=f.start, end=f.end)
+    )
     if published is None or published.frame.empty:
         return (None if published is None else published.frame), None
     return published.frame, (published.hidden if f.ward_level else None)
@@ -295,23 +305,53 @@ def headline_kpis(database: Database, f: Filters) -> tuple[list[Kpi], list[str]]
     targets = _run(database, "targets", {})
     appointments, hidden = appointments_monthly(database, f)
     if appointments is None or appointments.empty:
-        missing.append("General practice appointments: " + (_problem(database, "appointments_by_month")
-                                                            if appointments is None else "no data in the period."))
+        missing.append(
+            "General practice appointments: "
+            + (_problem(database, "appointments_by_month") if appointments is None else "no data in the period.")
+        )
     else:
-        kpis.append(Kpi("per_1000", measures.label("per_1000"), appointments, "per_1000", "rate",
-                        "no judgement", "per_1000_lower", "per_1000_upper", area=f.area_label, suppressed=hidden,
-                        definition=measures.get("per_1000").definition,
-                        figures=(("appointments", "Appointments", "count"), ("population", "Residents", "count"),
-                                 ("per_1000", "Per 1,000", "rate"))))
-        kpis.append(Kpi("dna_rate", measures.label("dna_rate"), appointments, "dna_rate", "pct", "low is good",
-                        "dna_rate_lower", "dna_rate_upper", area=f.area_label, suppressed=hidden,
-                        definition=measures.get("dna_rate").definition,
-                        figures=(("dna", "DNA", "count"), ("attended", "Attended", "count"),
-                                 ("dna_rate", "DNA rate", "pct"))))
+        kpis.append(
+            Kpi(
+                "per_1000",
+                measures.label("per_1000"),
+                appointments,
+                "per_1000",
+                "rate",
+                "no judgement",
+                "per_1000_lower",
+                "per_1000_upper",
+                area=f.area_label,
+                suppressed=hidden,
+                definition=measures.get("per_1000").definition,
+                figures=(
+                    ("appointments", "Appointments", "count"),
+                    ("population", "Residents", "count"),
+                    ("per_1000", "Per 1,000", "rate"),
+                ),
+            )
+        )
+        kpis.append(
+            Kpi(
+                "dna_rate",
+                measures.label("dna_rate"),
+                appointments,
+                "dna_rate",
+                "pct",
+                "low is good",
+                "dna_rate_lower",
+                "dna_rate_upper",
+                area=f.area_label,
+                suppressed=hidden,
+                definition=measures.get("dna_rate").definition,
+                figures=(("dna", "DNA", "count"), ("attended", "Attended", "count"), ("dna_rate", "DNA rate", "pct")),
+            )
+        )
     ld = _run(database, "ld_health_checks_by_month", dict(start=f.start, end=f.end))
     if ld is None or ld.empty:
-        missing.append("LD annual health checks: " + (_problem(database, "ld_health_checks_by_month")
-                                                     if ld is None else "no data in the period."))
+        missing.append(
+            "LD annual health checks: "
+            + (_problem(database, "ld_health_checks_by_month") if ld is None else "no data in the period.")
+        )
     else:
         target, label = target_on(targets, "ld_health_check_uptake", ld["month"].iloc[-1])
         projected = ld["projected_year_end"].iloc[-1]
@@ -321,26 +361,61 @@ def headline_kpis(database: Database, f: Filters) -> tuple[list[Kpi], list[str]]
             on_track = None if target is None else bool(projected >= target)
             verdict = {True: "on track", False: "not on track", None: "no target"}[on_track]
             note = f"Projected year end {fmt(projected, 'pct')}: {verdict}."
-        kpis.append(Kpi("ld_health_check_uptake", "LD annual health checks (14+), year to date", ld, "uptake", "pct",
-                        "high is good", "uptake_lower", "uptake_upper", target, label, spc=False, note=note,
-                        on_track=on_track,
-                        definition="Checks done this financial year ÷ people on the LD register aged 14+ "
-                                   "(denominator + declined). Cumulative: it rises through the year and resets in "
-                                   "April. Practice-level extract: always all of Halton.",
-                        figures=(("checks", "Checks", "count"), ("register", "Register", "count"),
-                                 ("uptake", "Uptake", "pct"), ("projected_year_end", "Projected year end", "pct"))))
+        kpis.append(
+            Kpi(
+                "ld_health_check_uptake",
+                "LD annual health checks (14+), year to date",
+                ld,
+                "uptake",
+                "pct",
+                "high is good",
+                "uptake_lower",
+                "uptake_upper",
+                target,
+                label,
+                spc=False,
+                note=note,
+                on_track=on_track,
+                definition="Checks done this financial year ÷ people on the LD register aged 14+ "
+                "(denominator + declined). Cumulative: it rises through the year and resets in "
+                "April. Practice-level extract: always all of Halton.",
+                figures=(
+                    ("checks", "Checks", "count"),
+                    ("register", "Register", "count"),
+                    ("uptake", "Uptake", "pct"),
+                    ("projected_year_end", "Projected year end", "pct"),
+                ),
+            )
+        )
     fds = _run(database, "cancer_fds_by_month", dict(start=f.start, end=f.end))
     if fds is None or fds.empty:
-        missing.append("Cancer 28-day Faster Diagnosis: " + (_problem(database, "cancer_fds_by_month")
-                                                            if fds is None else "no data in the period."))
+        missing.append(
+            "Cancer 28-day Faster Diagnosis: "
+            + (_problem(database, "cancer_fds_by_month") if fds is None else "no data in the period.")
+        )
     else:
         target, label = target_on(targets, "cancer_fds", fds["month"].iloc[-1])
-        kpis.append(Kpi("cancer_fds", "Cancer 28-day Faster Diagnosis", fds, "performance", "pct", "high is good",
-                        "performance_lower", "performance_upper", target, label,
-                        definition="People told they have cancer, or that it is ruled out, within 28 days of "
-                                   "referral ÷ all told. Sub-ICB extract: always all of Halton.",
-                        figures=(("within_standard", "Within 28 days", "count"), ("total", "Told", "count"),
-                                 ("performance", "Performance", "pct"))))
+        kpis.append(
+            Kpi(
+                "cancer_fds",
+                "Cancer 28-day Faster Diagnosis",
+                fds,
+                "performance",
+                "pct",
+                "high is good",
+                "performance_lower",
+                "performance_upper",
+                target,
+                label,
+                definition="People told they have cancer, or that it is ruled out, within 28 days of "
+                "referral ÷ all told. Sub-ICB extract: always all of Halton.",
+                figures=(
+                    ("within_standard", "Within 28 days", "count"),
+                    ("total", "Told", "count"),
+                    ("performance", "Performance", "pct"),
+                ),
+            )
+        )
     return kpis, missing
 
 
@@ -348,38 +423,53 @@ def verdict_words(kpi: Kpi) -> list[str]:
     """The verdict in sentences a board paper can carry."""
     if not kpi.spc:
         latest = kpi.latest
-        words = [f"{kpi.value_text} at {kpi.period} ({latest['financial_year']}, month {int(latest['fy_month'])} of "
-                 f"the financial year). {kpi.note}"]
+        words = [
+            f"{kpi.value_text} at {kpi.period} ({latest['financial_year']}, month {int(latest['fy_month'])} of "
+            f"the financial year). {kpi.note}"
+        ]
         if kpi.target is not None:
-            words.append(f"The target is {kpi.target_text} ({kpi.target_label}) at year end. Making Data Count "
-                         "limits do not apply to a cumulative measure that resets every April; the projection adds "
-                         "last year's gain from the same month to March.")
+            words.append(
+                f"The target is {kpi.target_text} ({kpi.target_label}) at year end. Making Data Count "
+                "limits do not apply to a cumulative measure that resets every April; the projection adds "
+                "last year's gain from the same month to March."
+            )
         return words
     r = kpi.result
     if r is None or kpi.spc_problem:
         return [kpi.spc_problem or "SPC not shown."]
     last = r.points.iloc[-1]
-    words = [f"{r.variation}. The latest point, {kpi.period} at {kpi.value_text}, is set against a mean of "
-             f"{fmt(r.mean, kpi.kind)} with process limits {fmt(r.lpl, kpi.kind)} to {fmt(r.upl, kpi.kind)} "
-             f"({len(r.points)} points)."]
+    words = [
+        f"{r.variation}. The latest point, {kpi.period} at {kpi.value_text}, is set against a mean of "
+        f"{fmt(r.mean, kpi.kind)} with process limits {fmt(r.lpl, kpi.kind)} to {fmt(r.upl, kpi.kind)} "
+        f"({len(r.points)} points)."
+    ]
     if last["special_cause"]:
         rules = last["rule"].replace("; ", ", ")
         direction = "higher" if last["direction"] == "high" else "lower"
         good = {"improvement": "better", "concern": "worse"}.get(last["point_type"], "different")
-        words.append(f"Special cause ({rules}): the measure is {direction} than its usual range would explain, "
-                     f"which for this measure ({kpi.polarity}) is {good}.")
+        words.append(
+            f"Special cause ({rules}): the measure is {direction} than its usual range would explain, "
+            f"which for this measure ({kpi.polarity}) is {good}."
+        )
     else:
-        words.append("The latest point shows only common cause variation: no change beyond what the process "
-                     "usually shows.")
+        words.append(
+            "The latest point shows only common cause variation: no change beyond what the process usually shows."
+        )
     if r.assurance == "Consistently failing":
-        words.append(f"The target of {kpi.target_text} ({kpi.target_label}) lies outside the process limits on the "
-                     "wrong side: it will not be met without a change to the process.")
+        words.append(
+            f"The target of {kpi.target_text} ({kpi.target_label}) lies outside the process limits on the "
+            "wrong side: it will not be met without a change to the process."
+        )
     elif r.assurance == "Consistently passing":
-        words.append(f"The target of {kpi.target_text} lies outside the process limits on the good side: it will be "
-                     "met consistently if nothing changes.")
+        words.append(
+            f"The target of {kpi.target_text} lies outside the process limits on the good side: it will be "
+            "met consistently if nothing changes."
+        )
     elif r.assurance == "Hit and miss":
-        words.append(f"The target of {kpi.target_text} lies within the process limits: it will be met in some "
-                     "months and missed in others.")
+        words.append(
+            f"The target of {kpi.target_text} lies within the process limits: it will be met in some "
+            "months and missed in others."
+        )
     return words
 
 
@@ -406,16 +496,26 @@ def indicator_summary(database: Database, f: Filters) -> pd.DataFrame | None:
         england = area["England"].iloc[0] if not area["England"].empty else None
         ward = area["Ward"].iloc[0] if not area["Ward"].empty else None
         first = part.iloc[0]
-        row = {"domain": first["domain"], "indicator": first["indicator_name"], "unit": first["unit"],
-               "period": (halton if halton is not None else first)["time_period"], "polarity": first["polarity"],
-               "halton": _value_ci(halton),
-               "england": fmt(england["value"], "value", missing="n/a") if england is not None else "",
-               "halton_vs_england": _compare(halton, england, "England") if halton is not None else ""}
+        row = {
+            "domain": first["domain"],
+            "indicator": first["indicator_name"],
+            "unit": first["unit"],
+            "period": (halton if halton is not None else first)["time_period"],
+            "polarity": first["polarity"],
+            "halton": _value_ci(halton),
+            "england": fmt(england["value"], "value", missing="n/a") if england is not None else "",
+            "halton_vs_england": _compare(halton, england, "England") if halton is not None else "",
+        }
         if f.ward_level:
             suppressed = ward is not None and bool(hidden.loc[area["Ward"].index[0]])
-            row["ward"] = ("not available" if ward is None else SUPPRESSED if suppressed else _value_ci(ward))
-            row["ward_vs_halton"] = ("not available at ward level" if ward is None else "suppressed" if suppressed
-                                     else _compare(ward, halton, "Halton"))
+            row["ward"] = "not available" if ward is None else SUPPRESSED if suppressed else _value_ci(ward)
+            row["ward_vs_halton"] = (
+                "not available at ward level"
+                if ward is None
+                else "suppressed"
+                if suppressed
+                else _compare(ward, halton, "Halton")
+            )
         rows.append(row)
     out = pd.DataFrame(rows)
     return out.sort_values("domain", key=lambda s: s.map(lambda d: order.get(d, len(order))), kind="stable")
@@ -434,8 +534,9 @@ def _value_ci(row, missing: str = "n/a") -> str:
 def _compare(row, comparator, name: str) -> str:
     if comparator is None or pd.isna(comparator.get("value")):
         return f"no {name} value to compare"
-    return stats.benchmark_phrase(stats.benchmark(row.get("lower_ci"), row.get("upper_ci"), comparator["value"],
-                                                  row["polarity"]), name)
+    return stats.benchmark_phrase(
+        stats.benchmark(row.get("lower_ci"), row.get("upper_ci"), comparator["value"], row["polarity"]), name
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -464,9 +565,14 @@ def budget_statement(database: Database, fy: str | None, month: int | None) -> B
         return f"No budget lines for {fy}."
     year = years[years["financial_year"] == fy].iloc[0]
     total = statement[statement["row_type"] == "total"].iloc[0]
-    return BudgetPart(fy, month, bool(year["is_synthetic"]), int(year["latest_month"]),
-                      {label: pounds(total[column]) for label, column, _ in budget.HEADLINES},
-                      budget.statement_for_display(statement, month))
+    return BudgetPart(
+        fy,
+        month,
+        bool(year["is_synthetic"]),
+        int(year["latest_month"]),
+        {label: pounds(total[column]) for label, column, _ in budget.HEADLINES},
+        budget.statement_for_display(statement, month),
+    )
 
 
 def fy_month_name(month: int) -> str:
@@ -486,11 +592,15 @@ def provenance(database: Database) -> tuple[list[dict], list[str]]:
             continue
         entry = database.manifest.get(table.name, {})
         status = database.statuses.get(table.name)
-        rows.append({"title": table.title, "period": f"{entry.get('period_start', '?')} to "
-                                                     f"{entry.get('period_end', '?')}",
-                     "as_of": str(entry.get("as_of", "not stated")),
-                     "synthetic": database.synthetic(table.name),
-                     "state": status.state if status is not None else ""})
+        rows.append(
+            {
+                "title": table.title,
+                "period": f"{entry.get('period_start', '?')} to {entry.get('period_end', '?')}",
+                "as_of": str(entry.get("as_of", "not stated")),
+                "synthetic": database.synthetic(table.name),
+                "state": status.state if status is not None else "",
+            }
+        )
         if database.synthetic(table.name):
             synthetic.append(table.title)
     return rows, synthetic

@@ -31,10 +31,13 @@ def register() -> None:
     # Any family a chart names (Vega's default is sans-serif) is drawn in Vera: otherwise svglib falls back to
     # Helvetica, which a PDF names but does not embed.
     for family in (FONT_FAMILY, "sans-serif", "Helvetica", "Arial", "Source Sans Pro", "Source Sans"):
-        for weight, style, name in (("normal", "normal", REGULAR), ("bold", "normal", BOLD),
-                                    ("normal", "italic", ITALIC), ("bold", "italic", BOLD_ITALIC)):
-            svg_fonts.register_font(family, str(folder / FILES[name]), weight=weight, style=style,
-                                    rlgFontName=name)
+        for weight, style, name in (
+            ("normal", "normal", REGULAR),
+            ("bold", "normal", BOLD),
+            ("normal", "italic", ITALIC),
+            ("bold", "italic", BOLD_ITALIC),
+        ):
+            svg_fonts.register_font(family, str(folder / FILES[name]), weight=weight, style=style, rlgFontName=name)
     # After svglib's registrations, which map each face's bold and italic onto itself: <b> in a paragraph
     # must find Vera-Bold.
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)

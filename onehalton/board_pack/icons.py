@@ -16,9 +16,12 @@ PURPLE = HexColor("#330072")
 
 VARIATION = {  # icon key -> (colour, letter, direction of the dots)
     "common_cause": (GREY, "", 0),
-    "improvement_high": (BLUE, "H", 1), "improvement_low": (BLUE, "L", -1),
-    "concern_high": (ORANGE, "H", 1), "concern_low": (ORANGE, "L", -1),
-    "neutral_high": (PURPLE, "H", 1), "neutral_low": (PURPLE, "L", -1),
+    "improvement_high": (BLUE, "H", 1),
+    "improvement_low": (BLUE, "L", -1),
+    "concern_high": (ORANGE, "H", 1),
+    "concern_low": (ORANGE, "L", -1),
+    "neutral_high": (PURPLE, "H", 1),
+    "neutral_low": (PURPLE, "L", -1),
 }
 ASSURANCE = {"consistent_pass": (BLUE, "P"), "consistent_fail": (ORANGE, "F"), "hit_and_miss": (GREY, "")}
 
@@ -50,8 +53,17 @@ def variation(key: str | None, size: float = 22) -> Drawing | None:
     for x, y, dot in zip(xs, ys, dots):
         drawing.add(Circle(x, y, size * 0.05, fillColor=dot, strokeColor=dot, strokeWidth=0.3))
     if letter:
-        drawing.add(String(c, c + size * 0.1, letter, fontName=fonts.BOLD, fontSize=size * 0.32, fillColor=colour,
-                           textAnchor="middle"))
+        drawing.add(
+            String(
+                c,
+                c + size * 0.1,
+                letter,
+                fontName=fonts.BOLD,
+                fontSize=size * 0.32,
+                fillColor=colour,
+                textAnchor="middle",
+            )
+        )
     return drawing
 
 
@@ -63,12 +75,22 @@ def assurance(key: str | None, size: float = 22) -> Drawing | None:
     drawing = _ring(size, colour)
     c = size / 2
     if letter:
-        drawing.add(String(c, c - size * 0.17, letter, fontName=fonts.BOLD, fontSize=size * 0.5, fillColor=colour,
-                           textAnchor="middle"))
+        drawing.add(
+            String(
+                c,
+                c - size * 0.17,
+                letter,
+                fontName=fonts.BOLD,
+                fontSize=size * 0.5,
+                fillColor=colour,
+                textAnchor="middle",
+            )
+        )
     else:
         # Hit and miss: a target line the process crosses, drawn as a wave over a dashed rule.
-        drawing.add(Line(c - size * 0.3, c, c + size * 0.3, c, strokeColor=ORANGE, strokeWidth=0.9,
-                         strokeDashArray=[1.5, 1]))
+        drawing.add(
+            Line(c - size * 0.3, c, c + size * 0.3, c, strokeColor=ORANGE, strokeWidth=0.9, strokeDashArray=[1.5, 1])
+        )
         wave = Path(strokeColor=colour, strokeWidth=1.3, fillColor=None)
         wave.moveTo(c - size * 0.3, c)
         wave.curveTo(c - size * 0.2, c + size * 0.25, c - size * 0.1, c + size * 0.25, c, c)

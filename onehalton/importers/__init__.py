@@ -18,17 +18,31 @@ from onehalton.importers.common import ImportFailed
 
 # kind -> (module, contract table, what the files are)
 KINDS = {
-    "appointments": ("appointments", "appointments",
-                     "Appointments in General Practice, practice-level CSV (one or more months)"),
+    "appointments": (
+        "appointments",
+        "appointments",
+        "Appointments in General Practice, practice-level CSV (one or more months)",
+    ),
     "cancer-fds": ("cancer_fds", "cancer_fds", "Cancer Waiting Times 28-day Faster Diagnosis Standard CSV"),
-    "ld-health-checks": ("ld_health_checks", "ld_health_checks",
-                         "Learning disability health checks (LDHCMI034/LDHCMI035), practice-level CSV"),
+    "ld-health-checks": (
+        "ld_health_checks",
+        "ld_health_checks",
+        "Learning disability health checks (LDHCMI034/LDHCMI035), practice-level CSV",
+    ),
     "fingertips": ("fingertips", "indicators", "Fingertips (OHID) indicator CSV download"),
     "budget": ("budget", "budget_spend", "One Halton budget statement spreadsheet (.xlsx), Month N layout"),
-    "table": ("contract_csv", None, "a reference table (--table practices, pcns, wards, …) from a CSV in the "
-                                    "contract's own columns, replacing it whole"),
-    "reference": ("reference", None, "the reference tables (wards, practices, PCNs, indicator definitions, "
-                                     "targets) from the project's own data; no files"),
+    "table": (
+        "contract_csv",
+        None,
+        "a reference table (--table practices, pcns, wards, …) from a CSV in the "
+        "contract's own columns, replacing it whole",
+    ),
+    "reference": (
+        "reference",
+        None,
+        "the reference tables (wards, practices, PCNs, indicator definitions, "
+        "targets) from the project's own data; no files",
+    ),
 }
 
 __all__ = ["KINDS", "ImportFailed", "run_import"]
@@ -73,8 +87,13 @@ def _unzipped(files: list[Path], folder: Path) -> tuple[list[Path], dict[Path, t
             continue
         try:
             with zipfile.ZipFile(path) as archive:
-                members = [m for m in archive.infolist() if not m.is_dir()
-                           and m.filename.lower().endswith((".csv", ".xlsx")) and "__MACOSX" not in m.filename]
+                members = [
+                    m
+                    for m in archive.infolist()
+                    if not m.is_dir()
+                    and m.filename.lower().endswith((".csv", ".xlsx"))
+                    and "__MACOSX" not in m.filename
+                ]
                 if not members:
                     raise ImportFailed([f"{path.name}: the archive holds no .csv or .xlsx file"])
                 digest = sha256_of(path)
@@ -86,6 +105,7 @@ def _unzipped(files: list[Path], folder: Path) -> tuple[list[Path], dict[Path, t
                     paths.append(target)
                     archives[target] = (path.name, digest)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise ImportFailed([f"{path.name}: cannot be read as a .zip archive ({exc}); a truncated download reads "
-                                "like this"]) from exc
+            raise ImportFailed(
+                [f"{path.name}: cannot be read as a .zip archive ({exc}); a truncated download reads like this"]
+            ) from exc
     return paths, archives

@@ -33,8 +33,16 @@ OPTIONAL = {
     "ward_code": ("WARD_CODE", "WARD_OF_RESIDENCE_CODE", "PATIENT_WARD_CODE"),
     "age_band": ("AGE_BAND", "PATIENT_AGE_BAND"),
 }
-KEY = ["appointment_month", "gp_code", "ward_code", "age_band", "hcp_type", "appt_mode",
-       "time_between_book_and_appt", "appt_status"]
+KEY = [
+    "appointment_month",
+    "gp_code",
+    "ward_code",
+    "age_band",
+    "hcp_type",
+    "appt_mode",
+    "time_between_book_and_appt",
+    "appt_status",
+]
 
 
 def load(files: list[Path], into: Path, *, sub_icb: str = "01F", practices: str = "sub-icb") -> store.Imported:
@@ -49,9 +57,13 @@ def load(files: list[Path], into: Path, *, sub_icb: str = "01F", practices: str 
 
             def in_scope(rows):
                 if "sub_icb" not in rows:
-                    raise common.ImportFailed([f"{path.name}: no SUB_ICB_LOCATION_CODE column to keep sub-ICB "
-                                               f"location {sub_icb} by; use --practices reference to keep the "
-                                               "practices in the practices reference table instead"])
+                    raise common.ImportFailed(
+                        [
+                            f"{path.name}: no SUB_ICB_LOCATION_CODE column to keep sub-ICB "
+                            f"location {sub_icb} by; use --practices reference to keep the "
+                            "practices in the practices reference table instead"
+                        ]
+                    )
                 return rows["sub_icb"].str.casefold() == wanted
 
             keep = (f"outside sub-ICB location {sub_icb}", in_scope)
@@ -64,27 +76,37 @@ def load(files: list[Path], into: Path, *, sub_icb: str = "01F", practices: str 
             unknown = ~frame["gp_code"].isin(known_codes)
             for code, rows in frame[unknown].groupby("gp_code"):
                 name = rows["gp_name"].iloc[0]
-                source.exclude(f"practice {code}{f' ({name})' if name else ''} is in {sub_icb} but not in the "
-                               "practices reference table", rows["line"])
+                source.exclude(
+                    f"practice {code}{f' ({name})' if name else ''} is in {sub_icb} but not in the "
+                    "practices reference table",
+                    rows["line"],
+                )
             frame = frame[~unknown]
-        out = pd.DataFrame({
-            "appointment_month": common.convert(csv, frame, "month", common.month_parser, problems),
-            "gp_code": frame["gp_code"],
-            "ward_code": _optional(csv, frame, "ward_code", _ward_parser(wards), problems),
-            "age_band": _optional(csv, frame, "age_band", common.category(contract.AGE_BANDS, "age band"),
-                                  problems),
-            "hcp_type": common.convert(csv, frame, "hcp_type", common.category(contract.HCP_TYPE, "staff type"),
-                                       problems),
-            "appt_mode": common.convert(csv, frame, "appt_mode", common.category(contract.APPT_MODE, "mode"),
-                                        problems),
-            "time_between_book_and_appt": common.convert(
-                csv, frame, "lead_time", common.category(contract.TIME_BETWEEN_BOOK_AND_APPT, "lead time"),
-                problems),
-            "appt_status": common.convert(csv, frame, "status", common.category(contract.APPT_STATUS, "status"),
-                                          problems),
-            "count_of_appointments": common.convert(csv, frame, "count", common.count_parser, problems),
-            "file": source.name, "line": frame["line"],
-        })
+        out = pd.DataFrame(
+            {
+                "appointment_month": common.convert(csv, frame, "month", common.month_parser, problems),
+                "gp_code": frame["gp_code"],
+                "ward_code": _optional(csv, frame, "ward_code", _ward_parser(wards), problems),
+                "age_band": _optional(
+                    csv, frame, "age_band", common.category(contract.AGE_BANDS, "age band"), problems
+                ),
+                "hcp_type": common.convert(
+                    csv, frame, "hcp_type", common.category(contract.HCP_TYPE, "staff type"), problems
+                ),
+                "appt_mode": common.convert(
+                    csv, frame, "appt_mode", common.category(contract.APPT_MODE, "mode"), problems
+                ),
+                "time_between_book_and_appt": common.convert(
+                    csv, frame, "lead_time", common.category(contract.TIME_BETWEEN_BOOK_AND_APPT, "lead time"), problems
+                ),
+                "appt_status": common.convert(
+                    csv, frame, "status", common.category(contract.APPT_STATUS, "status"), problems
+                ),
+                "count_of_appointments": common.convert(csv, frame, "count", common.count_parser, problems),
+                "file": source.name,
+                "line": frame["line"],
+            }
+        )
         source.rows_accepted = len(out)
         parts.append(out)
     problems.raise_if_any()
@@ -92,20 +114,31 @@ def load(files: list[Path], into: Path, *, sub_icb: str = "01F", practices: str 
     for source in sources:
         _periods(source, rows[rows["file"] == source.name])
     # The contract has no national category: its rows sum into one per key. dropna=False keeps null wards.
-    summed = (rows.groupby(KEY, dropna=False, sort=True)
-              .agg(count_of_appointments=("count_of_appointments", "sum"), file=("file", "first"),
-                   line=("line", "first"))
-              .reset_index())
+    summed = (
+        rows.groupby(KEY, dropna=False, sort=True)
+        .agg(count_of_appointments=("count_of_appointments", "sum"), file=("file", "first"), line=("line", "first"))
+        .reset_index()
+    )
     summed = summed.astype(object).where(summed.notna(), None)
-    recorded = "with the ward of residence and age band the extract adds" if summed["ward_code"].notna().any() \
+    recorded = (
+        "with the ward of residence and age band the extract adds"
+        if summed["ward_code"].notna().any()
         else "no ward of residence or age band (the national file records neither): practice and PCN level only"
+    )
     return store.Imported(
-        table="appointments", frame=summed, origins=list(zip(summed["file"], summed["line"])), sources=sources,
-        period_of=store.by_column("appointment_month"), span_of=store.iso_span("appointment_month"),
+        table="appointments",
+        frame=summed,
+        origins=list(zip(summed["file"], summed["line"])),
+        sources=sources,
+        period_of=store.by_column("appointment_month"),
+        span_of=store.iso_span("appointment_month"),
         source=SOURCE,
         notes=f"Imported from the published practice-level file; summed over national category; {recorded}. "
-              + ("Kept: practices in the practices reference table." if practices != "sub-icb" else
-                 f"Kept: sub-ICB location {sub_icb}, practices in the practices reference table."),
+        + (
+            "Kept: practices in the practices reference table."
+            if practices != "sub-icb"
+            else f"Kept: sub-ICB location {sub_icb}, practices in the practices reference table."
+        ),
         extra={"ward_of_residence": bool(summed["ward_code"].notna().any())},
     )
 

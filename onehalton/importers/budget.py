@@ -49,8 +49,9 @@ class Columns:
     variance: int | None
 
 
-def load(files: list[Path], into: Path, *, financial_year: str | None = None, month: int | None = None
-         ) -> store.Imported:
+def load(
+    files: list[Path], into: Path, *, financial_year: str | None = None, month: int | None = None
+) -> store.Imported:
     parts, sources = [], []
     for path in files:
         frame, source = _statement(Path(path), financial_year, month)
@@ -59,13 +60,23 @@ def load(files: list[Path], into: Path, *, financial_year: str | None = None, mo
     rows = pd.concat(parts, ignore_index=True)
     years = rows.groupby("file")["financial_year"].first()
     if years.duplicated().any():
-        raise common.ImportFailed([f"{', '.join(years.index)}: more than one statement for the same financial "
-                                   "year; import them one at a time, oldest first"])
+        raise common.ImportFailed(
+            [
+                f"{', '.join(years.index)}: more than one statement for the same financial "
+                "year; import them one at a time, oldest first"
+            ]
+        )
     return store.Imported(
-        table="budget_spend", frame=rows, origins=list(zip(rows["file"], rows["line"])), sources=sources,
-        period_of=_period_keys, span_of=_span, source=SOURCE,
+        table="budget_spend",
+        frame=rows,
+        origins=list(zip(rows["file"], rows["line"])),
+        sources=sources,
+        period_of=_period_keys,
+        span_of=_span,
+        source=SOURCE,
         notes="Imported from the budget statement spreadsheet line by line, amounts exact to the penny; the "
-              "statement's own subtotals and totals were checked against its lines.")
+        "statement's own subtotals and totals were checked against its lines.",
+    )
 
 
 def _period_keys(frame: pd.DataFrame) -> pd.Series:
@@ -96,8 +107,9 @@ def _cells(path: Path):
     try:
         book = load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
-        raise common.ImportFailed([f"{path.name}: cannot be read as an .xlsx spreadsheet ({exc}); a truncated "
-                                   "download reads like this"]) from exc
+        raise common.ImportFailed(
+            [f"{path.name}: cannot be read as an .xlsx spreadsheet ({exc}); a truncated download reads like this"]
+        ) from exc
     sheet = book.worksheets[0]
     grid = [list(row) for row in sheet.iter_rows(values_only=True)]
     for merged in sheet.merged_cells.ranges:
@@ -165,15 +177,23 @@ def _columns(keys: dict[str, int], file: str) -> Columns:
             months[int(match[1])] = column
     accruals = next((c for k, c in keys.items() if re.search(r"acc?u?r?r?u?als?", k)), None)
     return Columns(
-        ledger=find("organisation ledger", "organization ledger", "ledger") or 0, source=source, title=title,
-        host=host, budget=budget, prior=find("prior year invoices", "prior year invoice"), months=months,
-        accruals=accruals, ytd=find("ytd actuals", "ytd"), m12_total=find("m12 total", "forecast"),
-        variance=find("variance"))
+        ledger=find("organisation ledger", "organization ledger", "ledger") or 0,
+        source=source,
+        title=title,
+        host=host,
+        budget=budget,
+        prior=find("prior year invoices", "prior year invoice"),
+        months=months,
+        accruals=accruals,
+        ytd=find("ytd actuals", "ytd"),
+        m12_total=find("m12 total", "forecast"),
+        variance=find("variance"),
+    )
 
 
 def _as_at(grid: list[list], file: str, financial_year: str | None, month: int | None) -> tuple[str, int]:
     before_header = next((i for i, row in enumerate(grid) if _header(row) is not None), len(grid))
-    title = " ".join(_text(v) for row in grid[:min(before_header, 12)] for v in row if _text(v))
+    title = " ".join(_text(v) for row in grid[: min(before_header, 12)] for v in row if _text(v))
     title = title.replace("Stateme nt", "Statement")
     if month is None:
         match = _TITLE.search(title)
@@ -187,11 +207,15 @@ def _as_at(grid: list[list], file: str, financial_year: str | None, month: int |
                 financial_year = f"{start}/{(start + 1) % 100:02d}"
     problems = []
     if month is None or not 1 <= month <= 12:
-        problems.append(f"{file}: the title does not say which month the statement is at "
-                        "(\"… Month 5 - to 31 August 2020\"); give --month N (1 = April)")
+        problems.append(
+            f"{file}: the title does not say which month the statement is at "
+            '("… Month 5 - to 31 August 2020"); give --month N (1 = April)'
+        )
     if financial_year is None or not re.fullmatch(r"\d{4}/\d{2}", financial_year):
-        problems.append(f"{file}: the title does not say the date the statement runs to (\"… to 31 August 2020\"); "
-                        "give --financial-year YYYY/YY")
+        problems.append(
+            f'{file}: the title does not say the date the statement runs to ("… to 31 August 2020"); '
+            "give --financial-year YYYY/YY"
+        )
     if problems:
         raise common.ImportFailed(problems)
     return financial_year, month
@@ -214,13 +238,23 @@ def _statement(path: Path, financial_year: str | None, month: int | None) -> tup
 
     def amounts(row, line) -> dict:
         where = {}
-        for name, column in (("budget", columns.budget), ("prior", columns.prior), ("accruals", columns.accruals),
-                             ("ytd", columns.ytd), ("m12_total", columns.m12_total),
-                             ("variance", columns.variance)):
-            where[name] = _money(cell(row, column), f"`{name}` ({sheet}!{_ref(line, column)})", problems, file,
-                                 line) if column is not None else None
-        where["months"] = {m: _money(cell(row, c), f"`Month {m}` ({sheet}!{_ref(line, c)})", problems, file, line)
-                           for m, c in columns.months.items()}
+        for name, column in (
+            ("budget", columns.budget),
+            ("prior", columns.prior),
+            ("accruals", columns.accruals),
+            ("ytd", columns.ytd),
+            ("m12_total", columns.m12_total),
+            ("variance", columns.variance),
+        ):
+            where[name] = (
+                _money(cell(row, column), f"`{name}` ({sheet}!{_ref(line, column)})", problems, file, line)
+                if column is not None
+                else None
+            )
+        where["months"] = {
+            m: _money(cell(row, c), f"`Month {m}` ({sheet}!{_ref(line, c)})", problems, file, line)
+            for m, c in columns.months.items()
+        }
         return where
 
     def check_sum(label, line, expected: Decimal | None, parts: list[dict], key) -> None:
@@ -273,8 +307,15 @@ def _statement(path: Path, financial_year: str | None, month: int | None) -> tup
         host = _text(cell(row, columns.host)) or None
         if values["budget"] is None and not any(n is not None for n in numbers):
             continue  # a row of labels (the two-row header of the Totals block)
-        line_entry = {"line": line, "block": blocks, "ledger": ledger, "funding": funding, "title": title,
-                      "host": host, **values}
+        line_entry = {
+            "line": line,
+            "block": blocks,
+            "ledger": ledger,
+            "funding": funding,
+            "title": title,
+            "host": host,
+            **values,
+        }
         block.append(line_entry)
         all_lines.append(line_entry)
         seen_lines += 1
@@ -283,18 +324,27 @@ def _statement(path: Path, financial_year: str | None, month: int | None) -> tup
             if amount not in (None, Decimal("0.00")) and m > as_at:
                 problems.add(file, line, f"`Month {m}`", f"an actual in month {m} of a Month {as_at} statement")
     if columns is None:
-        raise common.ImportFailed([f"{file}: no header row with \"Annual Budget\" was found; is this the budget "
-                                   "statement?"])
+        raise common.ImportFailed(
+            [f'{file}: no header row with "Annual Budget" was found; is this the budget statement?']
+        )
     _fill_down(all_lines, file, problems)
     problems.raise_if_any()
     if not all_lines:
         raise common.ImportFailed([f"{file}: the statement has a header but no budget lines"])
     for entry in all_lines:
-        base = {"financial_year": fy, "org_ledger": entry["ledger"], "funding_source": entry["funding"],
-                "line_title": entry["title"], "host": entry["host"], "is_synthetic": False, "file": file,
-                "line": entry["line"]}
-        entries.append({**base, "entry_type": "budget", "month": None, "amount_gbp": entry["budget"] or
-                        Decimal("0.00")})
+        base = {
+            "financial_year": fy,
+            "org_ledger": entry["ledger"],
+            "funding_source": entry["funding"],
+            "line_title": entry["title"],
+            "host": entry["host"],
+            "is_synthetic": False,
+            "file": file,
+            "line": entry["line"],
+        }
+        entries.append(
+            {**base, "entry_type": "budget", "month": None, "amount_gbp": entry["budget"] or Decimal("0.00")}
+        )
         if entry["prior"] not in (None, Decimal("0.00")):
             entries.append({**base, "entry_type": "prior_year_invoice", "month": None, "amount_gbp": entry["prior"]})
         for m, amount in sorted(entry["months"].items()):
@@ -319,14 +369,21 @@ def _check_line(entry: dict, file: str, problems: common.RowProblems) -> None:
     ytd = (entry["prior"] or Decimal("0.00")) + months
     m12 = ytd + (entry["accruals"] or Decimal("0.00"))
     variance = (entry["budget"] or Decimal("0.00")) - m12
-    for label, stated, computed in (("YTD Actuals", entry["ytd"], ytd), ("M12 Total", entry["m12_total"], m12),
-                                    ("Variance", entry["variance"], variance)):
+    for label, stated, computed in (
+        ("YTD Actuals", entry["ytd"], ytd),
+        ("M12 Total", entry["m12_total"], m12),
+        ("Variance", entry["variance"], variance),
+    ):
         if stated is None:
             continue
         whole = stated == stated.to_integral_value()
         if (abs(stated - computed) > ROUNDING) if whole else stated != computed:
-            problems.add(file, entry["line"], f"`{label}`", f"the statement says {stated:,} but the line's figures "
-                         f"give {computed:,}: a column may be shifted")
+            problems.add(
+                file,
+                entry["line"],
+                f"`{label}`",
+                f"the statement says {stated:,} but the line's figures give {computed:,}: a column may be shifted",
+            )
 
 
 def _fill_down(lines: list[dict], file: str, problems: common.RowProblems) -> None:
@@ -341,8 +398,13 @@ def _fill_down(lines: list[dict], file: str, problems: common.RowProblems) -> No
                 entry[key] = entry[key] or value
     for entry in lines:
         if not entry["ledger"] or not entry["funding"]:
-            problems.add(file, entry["line"], None, f"budget line {entry['title']!r} has no "
-                         + ("organisation ledger" if not entry["ledger"] else "funding source"))
+            problems.add(
+                file,
+                entry["line"],
+                None,
+                f"budget line {entry['title']!r} has no "
+                + ("organisation ledger" if not entry["ledger"] else "funding source"),
+            )
 
 
 def _ref(line: int, column: int | None) -> str:

@@ -46,23 +46,30 @@ def load(files: list[Path], into: Path, *, org: str = "01F") -> store.Imported:
             source.exclude(f"another standard ({standard or 'empty'})", rows["line"])
         frame = frame[~other_standard]
         totals = frame["cancer_type"].map(common.value_key).isin(TOTAL_ROWS) | frame["stage_route"].map(
-            common.value_key).isin(TOTAL_ROWS)
-        source.exclude("a total row (all cancers or all routes), which the dashboard adds up itself",
-                       frame["line"][totals])
+            common.value_key
+        ).isin(TOTAL_ROWS)
+        source.exclude(
+            "a total row (all cancers or all routes), which the dashboard adds up itself", frame["line"][totals]
+        )
         frame = frame[~totals]
-        out = pd.DataFrame({
-            "period": common.convert(csv, frame, "period", common.month_parser, problems),
-            "standard": "28-day FDS",
-            "org_code": frame["org_code"].str.upper(),
-            "cancer_type": common.convert(csv, frame, "cancer_type",
-                                          common.category(contract.FDS_CANCER_TYPES, "cancer type"), problems),
-            "stage_route": common.convert(csv, frame, "stage_route",
-                                          common.category(contract.FDS_ROUTES, "route"), problems),
-            "total": common.convert(csv, frame, "total", common.count_parser, problems),
-            "within_standard": common.convert(csv, frame, "within_standard", common.count_parser, problems),
-            "breaches": common.convert(csv, frame, "breaches", common.count_parser, problems),
-            "file": source.name, "line": frame["line"],
-        })
+        out = pd.DataFrame(
+            {
+                "period": common.convert(csv, frame, "period", common.month_parser, problems),
+                "standard": "28-day FDS",
+                "org_code": frame["org_code"].str.upper(),
+                "cancer_type": common.convert(
+                    csv, frame, "cancer_type", common.category(contract.FDS_CANCER_TYPES, "cancer type"), problems
+                ),
+                "stage_route": common.convert(
+                    csv, frame, "stage_route", common.category(contract.FDS_ROUTES, "route"), problems
+                ),
+                "total": common.convert(csv, frame, "total", common.count_parser, problems),
+                "within_standard": common.convert(csv, frame, "within_standard", common.count_parser, problems),
+                "breaches": common.convert(csv, frame, "breaches", common.count_parser, problems),
+                "file": source.name,
+                "line": frame["line"],
+            }
+        )
         source.rows_accepted = len(out)
         months = sorted(m for m in set(out["period"]) if m is not None)
         source.periods = {m.isoformat() for m in months}
@@ -72,8 +79,13 @@ def load(files: list[Path], into: Path, *, org: str = "01F") -> store.Imported:
     problems.raise_if_any()
     rows = pd.concat(parts, ignore_index=True)
     return store.Imported(
-        table="cancer_fds", frame=rows, origins=list(zip(rows["file"], rows["line"])), sources=sources,
-        period_of=store.by_column("period"), span_of=store.iso_span("period"), source=SOURCE,
+        table="cancer_fds",
+        frame=rows,
+        origins=list(zip(rows["file"], rows["line"])),
+        sources=sources,
+        period_of=store.by_column("period"),
+        span_of=store.iso_span("period"),
+        source=SOURCE,
         notes=f"Imported from the published 28-day FDS file, organisation {org.upper()} only.",
         extra={"organisation": org.upper()},
     )

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from array import array
 import hashlib
 import re
+from array import array
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -130,8 +130,9 @@ class Csv:
 CHUNK_ROWS = 500_000
 
 
-def read_csv(path: Path, required: dict[str, tuple[str, ...]], optional: dict[str, tuple[str, ...]] | None = None,
-             *, keep=None) -> Csv:
+def read_csv(
+    path: Path, required: dict[str, tuple[str, ...]], optional: dict[str, tuple[str, ...]] | None = None, *, keep=None
+) -> Csv:
     """Read `path` as the publisher wrote it. `required`/`optional` map a logical name to the header spellings
     that mean it (matched by header_key). A missing required column, a file that is not CSV, or a row whose number
     of fields differs from the header's (a truncated download) stops the import, naming the file and line.
@@ -157,8 +158,9 @@ def read_csv(path: Path, required: dict[str, tuple[str, ...]], optional: dict[st
     raise ImportFailed([f"{path.name}: is neither UTF-8 nor Windows-1252 text ({last_error})"])
 
 
-def _read(path: Path, source: SourceFile, encoding: str, required: dict, optional: dict, keep, *,
-          exact: bool = False) -> Csv:
+def _read(
+    path: Path, source: SourceFile, encoding: str, required: dict, optional: dict, keep, *, exact: bool = False
+) -> Csv:
     header = pd.read_csv(path, dtype=str, nrows=0, encoding=encoding).columns
     by_key = {header_key(c): c for c in header}
     chosen: dict[str, str] = {}
@@ -170,35 +172,58 @@ def _read(path: Path, source: SourceFile, encoding: str, required: dict, optiona
         elif logical in required:
             missing.append(spellings[0])
     if missing:
-        raise ImportFailed([f"{path.name}: required column{'s' if len(missing) > 1 else ''} "
-                            + ", ".join(f"`{m}`" for m in missing) + " missing (the file has: "
-                            + ", ".join(f"`{c}`" for c in header) + ")"])
+        raise ImportFailed(
+            [
+                f"{path.name}: required column{'s' if len(missing) > 1 else ''} "
+                + ", ".join(f"`{m}`" for m in missing)
+                + " missing (the file has: "
+                + ", ".join(f"`{c}`" for c in header)
+                + ")"
+            ]
+        )
     if exact:
         lines, uneven = _record_lines(path, encoding, len(header))
         if uneven:
-            raise ImportFailed([f"{path.name}, line {line}: {fields} field{'s' if fields != 1 else ''} where the "
-                                f"header has {len(header)}" + (" (the last line: is the file truncated?)"
-                                                               if line == lines[-1] else "")
-                                for line, fields in uneven])
+            raise ImportFailed(
+                [
+                    f"{path.name}, line {line}: {fields} field{'s' if fields != 1 else ''} where the "
+                    f"header has {len(header)}"
+                    + (" (the last line: is the file truncated?)" if line == lines[-1] else "")
+                    for line, fields in uneven
+                ]
+            )
         numbered = np.frombuffer(lines, dtype=np.int64) if len(lines) else np.zeros(0, dtype=np.int64)
     else:
         last_line, fields = _last_record(path, encoding)
         if fields and fields != len(header):
-            raise ImportFailed([f"{path.name}, line {last_line}: {fields} field{'s' if fields != 1 else ''} where "
-                                f"the header has {len(header)} (the last line: is the file truncated?)"])
+            raise ImportFailed(
+                [
+                    f"{path.name}, line {last_line}: {fields} field{'s' if fields != 1 else ''} where "
+                    f"the header has {len(header)} (the last line: is the file truncated?)"
+                ]
+            )
         numbered = np.zeros(0, dtype=np.int64)
     parts = []
     read = 0
     records = 0
     # Lines are kept (skip_blank_lines=False) so a row's position gives its line: position + 2 while every record is
     # one line, else (exact) as the csv module counts them, so a quoted field spanning lines does not shift them.
-    reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                         encoding=encoding, usecols=list(dict.fromkeys(chosen.values())), chunksize=CHUNK_ROWS)
+    reader = pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        encoding=encoding,
+        usecols=list(dict.fromkeys(chosen.values())),
+        chunksize=CHUNK_ROWS,
+    )
     for chunk in reader:
         positions = chunk.index.to_numpy()
         records = int(positions[-1]) + 1
-        out = pd.DataFrame({logical: chunk[column].astype(str).str.strip() for logical, column in chosen.items()},
-                           index=chunk.index)
+        out = pd.DataFrame(
+            {logical: chunk[column].astype(str).str.strip() for logical, column in chosen.items()}, index=chunk.index
+        )
         out["line"] = numbered[positions] if len(numbered) > positions[-1] else positions + 2
         # Trailing (and stray) blank rows, however many commas they hold, are not data.
         blank = (out.drop(columns="line") == "").all(axis=1)
@@ -276,8 +301,10 @@ def _first_line(exc: Exception) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Values
 
-_MONTHS = {m.casefold(): i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m.casefold(): i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _DATE_PATTERNS = (
     (re.compile(r"(\d{1,2})[-/ ]?([A-Za-z]{3,9})[-/ ]?(\d{2,4})"), ("d", "mon", "y")),  # 01OCT2025, 1-Oct-25
     (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?"), ("y", "m", "d")),  # 2025-10-01, 2025-10-01 00:00:00
@@ -315,8 +342,20 @@ def parse_month(text: str) -> dt.date | None:
 
 
 def _full_month(name: str) -> bool:
-    full = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-            "november", "december"]
+    full = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
     return name.casefold() in full or name.casefold() in ("sept",)
 
 

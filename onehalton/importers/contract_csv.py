@@ -52,8 +52,15 @@ def _parser(column: contract.Column):
             return False
         raise ValueError(f"{value!r} is not true or false")
 
-    parse = {"text": text, "integer": whole, "count": whole, "number": number, "money": money, "date": day,
-             "boolean": boolean}[column.kind]
+    parse = {
+        "text": text,
+        "integer": whole,
+        "count": whole,
+        "number": number,
+        "money": money,
+        "date": day,
+        "boolean": boolean,
+    }[column.kind]
     if column.nullable:
         return lambda v: None if v == "" else parse(v)
     return lambda v: parse(v) if v != "" else (_ for _ in ()).throw(ValueError("is empty"))
@@ -63,16 +70,16 @@ def load(files: list[Path], into: Path, *, table: str | None = None) -> store.Im
     chosen = contract.TABLES_BY_NAME.get(table or "")
     if chosen is None or chosen.role != "reference":
         names = ", ".join(t.name for t in contract.TABLES if t.role == "reference")
-        raise common.ImportFailed([f"--table must name a reference table ({names}); extracts come in through "
-                                   "their published formats"])
+        raise common.ImportFailed(
+            [f"--table must name a reference table ({names}); extracts come in through their published formats"]
+        )
     if len(files) != 1:
         raise common.ImportFailed([f"table: give one CSV file for `{chosen.name}` (it replaces the table whole)"])
     required = {c.name: (c.name,) for c in chosen.columns if not c.nullable}
     optional = {c.name: (c.name,) for c in chosen.columns if c.nullable}
     csv = common.read_csv(files[0], required, optional)
     problems = common.RowProblems()
-    frame = pd.DataFrame({c.name: common.convert(csv, csv.frame, c.name, _parser(c), problems)
-                          for c in chosen.columns})
+    frame = pd.DataFrame({c.name: common.convert(csv, csv.frame, c.name, _parser(c), problems) for c in chosen.columns})
     problems.raise_if_any()
     frame = frame.astype(object).where(frame.notna(), None)
     source = csv.source
@@ -81,7 +88,12 @@ def load(files: list[Path], into: Path, *, table: str | None = None) -> store.Im
     source.periods = {"all"}
     source.period_start = source.period_end = today
     return store.Imported(
-        table=chosen.name, frame=frame, origins=list(zip([source.name] * len(frame), csv.frame["line"])),
-        sources=[source], period_of=lambda f: pd.Series(["all"] * len(f), index=f.index, dtype=object),
-        span_of=lambda f: (today, today), source=f"{source.name} (the team's own {chosen.title.lower()})",
-        notes=f"Replaced whole from {source.name}, in the contract's columns.")
+        table=chosen.name,
+        frame=frame,
+        origins=list(zip([source.name] * len(frame), csv.frame["line"])),
+        sources=[source],
+        period_of=lambda f: pd.Series(["all"] * len(f), index=f.index, dtype=object),
+        span_of=lambda f: (today, today),
+        source=f"{source.name} (the team's own {chosen.title.lower()})",
+        notes=f"Replaced whole from {source.name}, in the contract's columns.",
+    )

@@ -85,11 +85,13 @@ def load(files: list[Path], into: Path, *, area: str = "E06000006") -> store.Imp
         source, frame = csv.source, csv.frame
         sources.append(source)
         code = frame["area_code"].str.upper()
-        kind = code.map(lambda c: "England" if c == ENGLAND else "Local authority" if c == area
-                        else "Ward" if c in wards else None)
+        kind = code.map(
+            lambda c: "England" if c == ENGLAND else "Local authority" if c == area else "Ward" if c in wards else None
+        )
         outside = kind.isna()
-        source.exclude(f"an area other than England, {area} or a ward in the wards reference table",
-                       frame["line"][outside])
+        source.exclude(
+            f"an area other than England, {area} or a ward in the wards reference table", frame["line"][outside]
+        )
         frame = frame[~outside].assign(area_code=code[~outside], contract_area_type=kind[~outside])
         labelled = frame["contract_area_type"] == "Ward"
         not_ward = labelled & ~frame["area_type"].str.casefold().str.contains("ward")
@@ -101,16 +103,18 @@ def load(files: list[Path], into: Path, *, area: str = "E06000006") -> store.Imp
         frame = frame[~breakdown]
         sex = frame["sex"].map(lambda s: common.matcher(contract.SEXES).get(common.value_key(s)))
         for value, rows in frame[sex.isna()].groupby("sex"):
-            source.exclude(f"sex {value or '(empty)'} (the contract holds {', '.join(contract.SEXES)})",
-                           rows["line"])
+            source.exclude(f"sex {value or '(empty)'} (the contract holds {', '.join(contract.SEXES)})", rows["line"])
         frame = frame[sex.notna()].assign(sex=sex[sex.notna()])
         ids = common.convert(csv, frame, "indicator_id", lambda v: int(common.parse_count(v)), problems)
         frame = frame.assign(indicator_id=ids)
         undefined = frame["indicator_id"].notna() & ~frame["indicator_id"].isin(definitions)
         for indicator, rows in frame[undefined].groupby("indicator_id"):
             name = rows["indicator_name"].iloc[0]
-            source.exclude(f"indicator {int(indicator)}{f' ({name})' if name else ''} is not in the indicator "
-                           "definitions (add it there to show it)", rows["line"])
+            source.exclude(
+                f"indicator {int(indicator)}{f' ({name})' if name else ''} is not in the indicator "
+                "definitions (add it there to show it)",
+                rows["line"],
+            )
         frame = frame[~undefined]
         blank = frame["value"].map(lambda v: v == "" or common.is_suppressed(v))
         noted = blank & (frame["value_note"] != "")
@@ -121,22 +125,32 @@ def load(files: list[Path], into: Path, *, area: str = "E06000006") -> store.Imp
         frame = frame.assign(
             period_start=common.convert(csv, frame, "time_period", period_start, problems),
             value_number=common.convert(csv, frame, "value", _value, problems),
-            count_number=common.convert(csv, frame, "count",
-                                        lambda v: None if common.is_suppressed(v) else _value(v), problems),
-            denominator_number=common.convert(csv, frame, "denominator",
-                                              lambda v: None if common.is_suppressed(v) else _value(v), problems),
+            count_number=common.convert(
+                csv, frame, "count", lambda v: None if common.is_suppressed(v) else _value(v), problems
+            ),
+            denominator_number=common.convert(
+                csv, frame, "denominator", lambda v: None if common.is_suppressed(v) else _value(v), problems
+            ),
             time_period=frame["time_period"].map(lambda t: " ".join(t.split())),
         )
         problems.raise_if_any()  # unreadable values first: the checks below compare them
         frame = _one_age(source, frame)
         frame = _one_area_type(source, frame)
-        out = pd.DataFrame({
-            "indicator_id": frame["indicator_id"], "area_code": frame["area_code"],
-            "area_type": frame["contract_area_type"], "sex": frame["sex"], "time_period": frame["time_period"],
-            "period_start": frame["period_start"], "count": frame["count_number"],
-            "denominator": frame["denominator_number"], "value": frame["value_number"],
-            "file": source.name, "line": frame["line"],
-        })
+        out = pd.DataFrame(
+            {
+                "indicator_id": frame["indicator_id"],
+                "area_code": frame["area_code"],
+                "area_type": frame["contract_area_type"],
+                "sex": frame["sex"],
+                "time_period": frame["time_period"],
+                "period_start": frame["period_start"],
+                "count": frame["count_number"],
+                "denominator": frame["denominator_number"],
+                "value": frame["value_number"],
+                "file": source.name,
+                "line": frame["line"],
+            }
+        )
         source.rows_accepted = len(out)
         source.periods = set(_period_keys(out))
         starts = sorted(s for s in set(out["period_start"]) if s is not None)
@@ -147,10 +161,15 @@ def load(files: list[Path], into: Path, *, area: str = "E06000006") -> store.Imp
     rows = pd.concat(parts, ignore_index=True)
     rows = rows.astype(object).where(rows.notna(), None)
     return store.Imported(
-        table="indicators", frame=rows, origins=list(zip(rows["file"], rows["line"])), sources=sources,
-        period_of=_period_keys, span_of=store.iso_span("period_start"), source=SOURCE,
+        table="indicators",
+        frame=rows,
+        origins=list(zip(rows["file"], rows["line"])),
+        sources=sources,
+        period_of=_period_keys,
+        span_of=store.iso_span("period_start"),
+        source=SOURCE,
         notes=f"Imported from Fingertips downloads: England, {area} and the wards in the wards reference table. "
-              "Values suppressed at source are left out (see each file's exclusions).",
+        "Values suppressed at source are left out (see each file's exclusions).",
         extra={"area": area},
     )
 
@@ -170,8 +189,10 @@ def _one_age(source: common.SourceFile, frame: pd.DataFrame) -> pd.DataFrame:
         # The standard age has a row for every area and period; "All ages" wins a tie.
         best = max(counts.index, key=lambda a: (counts[a], a.casefold() == "all ages"))
         for age, other in rows[rows["age"] != best].groupby("age"):
-            source.exclude(f"age {age} of indicator {int(indicator)}, which is kept at {best} (one age per "
-                           "indicator)", other["line"])
+            source.exclude(
+                f"age {age} of indicator {int(indicator)}, which is kept at {best} (one age per indicator)",
+                other["line"],
+            )
         keep.append(rows[rows["age"] == best])
     return pd.concat(keep) if keep else frame
 
@@ -182,13 +203,17 @@ def _one_area_type(source: common.SourceFile, frame: pd.DataFrame) -> pd.DataFra
     if not again.any():
         return frame
     first = frame[~again].set_index(key)
-    for (key_values, rows) in frame[again].groupby(key):
+    for key_values, rows in frame[again].groupby(key):
         kept = first.loc[key_values]
         same = (rows["value_number"] == kept["value_number"]).all()
         if not same:
             lines = ", ".join(str(n) for n in rows["line"])
-            raise common.ImportFailed([f"{source.name}, line {lines}: indicator {int(key_values[0])}, area "
-                                       f"{key_values[1]}, {key_values[2]}, {key_values[3]} appears again with a "
-                                       f"different value (first on line {kept['line']})"])
+            raise common.ImportFailed(
+                [
+                    f"{source.name}, line {lines}: indicator {int(key_values[0])}, area "
+                    f"{key_values[1]}, {key_values[2]}, {key_values[3]} appears again with a "
+                    f"different value (first on line {kept['line']})"
+                ]
+            )
         source.exclude("the same area and period again (under another area type)", rows["line"])
     return frame[~again]

@@ -25,8 +25,7 @@ from onehalton.importers.common import ImportFailed
 TABLES = tuple(t.name for t in contract.TABLES if t.role == "reference")
 
 
-def write(into: Path, *, dry_run: bool = False, replace: bool = False, now: dt.datetime | None = None
-          ) -> list[str]:
+def write(into: Path, *, dry_run: bool = False, replace: bool = False, now: dt.datetime | None = None) -> list[str]:
     into = Path(into).resolve()
     with store.locked(into):
         return _write(into, dry_run=dry_run, replace=replace, now=now)
@@ -38,7 +37,7 @@ def _write(into: Path, *, dry_run: bool, replace: bool, now: dt.datetime | None)
     if not wanted:
         return [f"{into}: every reference table is already there ({', '.join(TABLES)}); --replace overwrites them"]
     tables = demo_data.reference_tables(demo_data.build_geography(1, demo_data.DEFAULT_SEED))
-    stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     month = dt.date(stamp.year, stamp.month, 1)
     entries = demo_data._manifest(tables, month, 1, demo_data.DEFAULT_SEED, (month, month))  # noqa: SLF001
     lines = []
@@ -50,10 +49,13 @@ def _write(into: Path, *, dry_run: bool, replace: bool, now: dt.datetime | None)
             entry = dict(entries[name], as_of=stamp.date().isoformat(), imported_at=stamp.isoformat())
             entry["source"] = "onehalton reference data (" + entry["source"] + ")"
             manifest[name] = entry
-            lines.append(f"{name}: {'would write' if dry_run else 'wrote'} {tables[name].num_rows:,} rows "
-                         f"({'synthetic demo values in part' if entry['synthetic'] else 'published values'})")
-        (staging / contract.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                                      encoding="utf-8")
+            lines.append(
+                f"{name}: {'would write' if dry_run else 'wrote'} {tables[name].num_rows:,} rows "
+                f"({'synthetic demo values in part' if entry['synthetic'] else 'published values'})"
+            )
+        (staging / contract.MANIFEST_FILE).write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         if dry_run:
             return lines
         into.mkdir(parents=True, exist_ok=True)

@@ -29,8 +29,13 @@ from onehalton import contract
 from onehalton.importers.common import ImportFailed, SourceFile
 
 ARROW_TYPES: dict[str, pa.DataType] = {
-    "text": pa.string(), "count": pa.int64(), "integer": pa.int64(), "number": pa.float64(),
-    "money": pa.decimal128(14, 2), "date": pa.date32(), "boolean": pa.bool_(),
+    "text": pa.string(),
+    "count": pa.int64(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "money": pa.decimal128(14, 2),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
 }
 
 
@@ -65,14 +70,21 @@ class Result:
     def lines(self) -> list[str]:
         out = []
         for s in self.sources:
-            out.append(f"{s.name}: {s.rows_read:,} rows read, {s.rows_accepted:,} accepted, "
-                       f"{s.rows_excluded:,} excluded (sha256 {s.sha256[:12]}…)")
+            out.append(
+                f"{s.name}: {s.rows_read:,} rows read, {s.rows_accepted:,} accepted, "
+                f"{s.rows_excluded:,} excluded (sha256 {s.sha256[:12]}…)"
+            )
             out.extend("  " + line for line in s.exclusion_summary())
         verb = "would write" if self.dry_run else "wrote"
-        what = (f"replacing {self.rows_replaced:,} synthetic demo rows" if self.replaced_synthetic else
-                f"replacing {self.rows_replaced:,} rows of the same periods, keeping {self.rows_kept:,}")
-        out.append(f"{self.table}: {verb} {self.rows_new:,} rows ({what}); {self.rows_total:,} rows in "
-                   f"{self.folder / (self.table + '.parquet')}")
+        what = (
+            f"replacing {self.rows_replaced:,} synthetic demo rows"
+            if self.replaced_synthetic
+            else f"replacing {self.rows_replaced:,} rows of the same periods, keeping {self.rows_kept:,}"
+        )
+        out.append(
+            f"{self.table}: {verb} {self.rows_new:,} rows ({what}); {self.rows_total:,} rows in "
+            f"{self.folder / (self.table + '.parquet')}"
+        )
         return out
 
 
@@ -86,8 +98,7 @@ def to_arrow(table: contract.Table, frame: pd.DataFrame) -> pa.Table:
     columns = {}
     for column in table.columns:
         values = frame[column.name].tolist()
-        columns[column.name] = pa.array([None if _missing(v) else v for v in values],
-                                        type=ARROW_TYPES[column.kind])
+        columns[column.name] = pa.array([None if _missing(v) else v for v in values], type=ARROW_TYPES[column.kind])
     return pa.Table.from_pydict(columns, schema=schema(table))
 
 
@@ -104,8 +115,12 @@ def read_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ImportFailed([f"{path}: cannot be read ({exc}); fix or remove it before importing, so the "
-                            "provenance of the other tables is not lost"]) from exc
+        raise ImportFailed(
+            [
+                f"{path}: cannot be read ({exc}); fix or remove it before importing, so the "
+                "provenance of the other tables is not lost"
+            ]
+        ) from exc
     if not isinstance(manifest, dict):
         raise ImportFailed([f"{path}: is not a JSON object; fix or remove it before importing"])
     return manifest
@@ -128,20 +143,26 @@ def dependencies(name: str) -> list[str]:
 def _read_existing(folder: Path, table: contract.Table) -> pd.DataFrame | None:
     path = folder / f"{table.name}.parquet"
     if (folder / table.name).is_dir():
-        raise ImportFailed([f"{folder / table.name}/ is a folder of parquet files; the importer keeps "
-                            f"`{table.name}` as one file, {table.name}.parquet. Move the folder out of the data "
-                            "folder (or merge it into one file) and import again."])
+        raise ImportFailed(
+            [
+                f"{folder / table.name}/ is a folder of parquet files; the importer keeps "
+                f"`{table.name}` as one file, {table.name}.parquet. Move the folder out of the data "
+                "folder (or merge it into one file) and import again."
+            ]
+        )
     if not path.exists():
         return None
     try:
         existing = pq.read_table(path).to_pandas(date_as_object=True)
     except Exception as exc:  # noqa: BLE001 - a corrupt existing file must not be overwritten blindly
-        raise ImportFailed([f"{path}: the existing table cannot be read ({exc}); move it away to start afresh"]
-                           ) from exc
+        raise ImportFailed(
+            [f"{path}: the existing table cannot be read ({exc}); move it away to start afresh"]
+        ) from exc
     missing = [c for c in table.column_names if c not in existing.columns]
     if missing:
-        raise ImportFailed([f"{path}: the existing table lacks column(s) {', '.join(missing)}; move it away to "
-                            "start afresh"])
+        raise ImportFailed(
+            [f"{path}: the existing table lacks column(s) {', '.join(missing)}; move it away to start afresh"]
+        )
     return existing[list(table.column_names)]
 
 
@@ -181,24 +202,36 @@ def _commit(into: Path, imported: Imported, *, dry_run: bool, now: dt.datetime |
     table = contract.TABLES_BY_NAME[imported.table]
     if into.exists() and not into.is_dir():
         raise ImportFailed([f"{into}: is not a folder"])
-    missing = [d for d in dependencies(table.name) if not (into / f"{d}.parquet").exists()
-               and not (into / d).is_dir()]
+    missing = [d for d in dependencies(table.name) if not (into / f"{d}.parquet").exists() and not (into / d).is_dir()]
     if missing:
-        raise ImportFailed([f"{into}: the reference table{'s' if len(missing) > 1 else ''} "
-                            + ", ".join(f"`{m}`" for m in missing) + f" that `{table.name}` needs "
-                            f"{'are' if len(missing) > 1 else 'is'} missing. Write the reference tables first: "
-                            f"python -m onehalton.importers reference --into {into}"])
+        raise ImportFailed(
+            [
+                f"{into}: the reference table{'s' if len(missing) > 1 else ''} "
+                + ", ".join(f"`{m}`" for m in missing)
+                + f" that `{table.name}` needs "
+                f"{'are' if len(missing) > 1 else 'is'} missing. Write the reference tables first: "
+                f"python -m onehalton.importers reference --into {into}"
+            ]
+        )
     if imported.frame.empty:
-        raise ImportFailed([", ".join(s.name for s in imported.sources) + f": no rows for `{table.name}` were "
-                            "accepted, so nothing was imported (see the exclusions above)"])
+        raise ImportFailed(
+            [
+                ", ".join(s.name for s in imported.sources) + f": no rows for `{table.name}` were "
+                "accepted, so nothing was imported (see the exclusions above)"
+            ]
+        )
     manifest = read_manifest(into)
     existing = _read_existing(into, table)
     entry = manifest.get(table.name) if isinstance(manifest.get(table.name), dict) else None
     if existing is not None and entry is None and table.role == "extract":
         # The dashboard treats such a table as synthetic, but replacing it whole on that guess could wipe real rows.
-        raise ImportFailed([f"{into / (table.name + '.parquet')} has no entry in {contract.MANIFEST_FILE}, so it is "
-                            "unclear whether it is demo data (replaced whole) or real rows (kept beside the new "
-                            "periods). Move it out of the data folder, or add its manifest entry, and import again."])
+        raise ImportFailed(
+            [
+                f"{into / (table.name + '.parquet')} has no entry in {contract.MANIFEST_FILE}, so it is "
+                "unclear whether it is demo data (replaced whole) or real rows (kept beside the new "
+                "periods). Move it out of the data folder, or add its manifest entry, and import again."
+            ]
+        )
     synthetic = existing is not None and entry.get("synthetic", True) is not False
 
     new = imported.frame[list(table.column_names)].reset_index(drop=True)
@@ -228,14 +261,16 @@ def _commit(into: Path, imported: Imported, *, dry_run: bool, now: dt.datetime |
             elif (into / dep).is_dir():
                 shutil.copytree(into / dep, staging / dep)
         _validate(staging, table, len(combined), origins)
-        stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+        stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
         updated = _manifest_entry(entry if not synthetic else None, imported, combined, new_periods, stamp)
         manifest = dict(manifest)
         manifest[table.name] = updated
-        (staging / contract.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                                      encoding="utf-8")
-        result = Result(table.name, into, len(new), replaced, len(kept), len(combined), synthetic,
-                        imported.sources, dry_run)
+        (staging / contract.MANIFEST_FILE).write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        result = Result(
+            table.name, into, len(new), replaced, len(kept), len(combined), synthetic, imported.sources, dry_run
+        )
         if dry_run:
             return result
         into.mkdir(parents=True, exist_ok=True)
@@ -286,22 +321,29 @@ def _validate(staging: Path, table: contract.Table, rows: int, origins: list) ->
             origin = origins[int(row) - 1] if row is not None and 0 < int(row) <= len(origins) else None
             where.append(f"{origin[0]} line {origin[1]}" if origin else f"row {row} already in the table")
         rows_text = f"{problem.rows:,} row{'s' if problem.rows != 1 else ''}" if problem.rows else "the table"
-        problems.append(f"{problem.rule} (column `{problem.column}`, {rows_text}"
-                        + (f"; e.g. {', '.join(where)}" if where else "") + ")")
+        problems.append(
+            f"{problem.rule} (column `{problem.column}`, {rows_text}"
+            + (f"; e.g. {', '.join(where)}" if where else "")
+            + ")"
+        )
     for other in dependents(table.name):
         after = database.statuses[other]
         if after.files and after.rows_excluded:
-            problems.append(f"with this `{table.name}`, {after.rows_excluded:,} rows of `{other}` already in the "
-                            "folder would be excluded: " + "; ".join(p.describe(other) for p in after.problems))
+            problems.append(
+                f"with this `{table.name}`, {after.rows_excluded:,} rows of `{other}` already in the "
+                "folder would be excluded: " + "; ".join(p.describe(other) for p in after.problems)
+            )
     if not problems and status.rows_read != rows:
         problems.append(f"`{table.name}`: wrote {rows:,} rows but {status.rows_read:,} were read back")
     if problems:
-        raise ImportFailed([f"`{table.name}` does not pass the data contract, so nothing was imported: {p}"
-                            for p in problems])
+        raise ImportFailed(
+            [f"`{table.name}` does not pass the data contract, so nothing was imported: {p}" for p in problems]
+        )
 
 
-def _manifest_entry(entry: dict | None, imported: Imported, combined: pd.DataFrame, new_periods: set[str],
-                    stamp: dt.datetime) -> dict:
+def _manifest_entry(
+    entry: dict | None, imported: Imported, combined: pd.DataFrame, new_periods: set[str], stamp: dt.datetime
+) -> dict:
     files = []
     for old in (entry or {}).get("files", []) if isinstance((entry or {}).get("files"), list) else []:
         if not isinstance(old, dict):
@@ -310,19 +352,33 @@ def _manifest_entry(entry: dict | None, imported: Imported, combined: pd.DataFra
         if left:  # a file whose every period was imported again is no longer behind the table
             files.append(dict(old, periods=left))
     for source in imported.sources:
-        files.append({
-            "name": source.name, "sha256": source.sha256, "period_start": source.period_start,
-            "period_end": source.period_end, "imported_at": stamp.isoformat(), "rows_read": source.rows_read,
-            "rows_accepted": source.rows_accepted, "rows_excluded": source.rows_excluded,
-            "excluded": dict(sorted(source.excluded.items())),
-            "periods": sorted(source.periods), "encoding": source.encoding,
-            **({"archive": source.archive[0], "archive_sha256": source.archive[1]} if source.archive else {}),
-        })
+        files.append(
+            {
+                "name": source.name,
+                "sha256": source.sha256,
+                "period_start": source.period_start,
+                "period_end": source.period_end,
+                "imported_at": stamp.isoformat(),
+                "rows_read": source.rows_read,
+                "rows_accepted": source.rows_accepted,
+                "rows_excluded": source.rows_excluded,
+                "excluded": dict(sorted(source.excluded.items())),
+                "periods": sorted(source.periods),
+                "encoding": source.encoding,
+                **({"archive": source.archive[0], "archive_sha256": source.archive[1]} if source.archive else {}),
+            }
+        )
     start, end = imported.span_of(combined)
     return {
-        "source": imported.source, "synthetic": False, "period_start": start, "period_end": end,
-        "as_of": stamp.date().isoformat(), "imported_at": stamp.isoformat(), "notes": imported.notes,
-        "files": files, **imported.extra,
+        "source": imported.source,
+        "synthetic": False,
+        "period_start": start,
+        "period_end": end,
+        "as_of": stamp.date().isoformat(),
+        "imported_at": stamp.isoformat(),
+        "notes": imported.notes,
+        "files": files,
+        **imported.extra,
     }
 
 
@@ -331,8 +387,12 @@ def reference(into: Path, name: str) -> pd.DataFrame:
     path = Path(into) / f"{name}.parquet"
     files = [path] if path.exists() else sorted((Path(into) / name).glob("*.parquet"))
     if not files:
-        raise ImportFailed([f"{into}: the reference table `{name}` is missing. Write the reference tables first: "
-                            f"python -m onehalton.importers reference --into {into}"])
+        raise ImportFailed(
+            [
+                f"{into}: the reference table `{name}` is missing. Write the reference tables first: "
+                f"python -m onehalton.importers reference --into {into}"
+            ]
+        )
     try:
         return pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
     except Exception as exc:  # noqa: BLE001

@@ -7,6 +7,7 @@ Kept general on purpose: other test modules (validation, hostile URLs, lockdown)
 from __future__ import annotations
 
 import atexit
+import fcntl
 import os
 import shutil
 import sys
@@ -23,9 +24,16 @@ for _path in (str(PROJECT_ROOT), str(TESTS_DIR)):
 
 import fixtures  # noqa: E402  (tests/fixtures.py)
 import streamlit as st  # noqa: E402
+from hypothesis import settings  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from onehalton import config  # noqa: E402
+
+# Property tests draw the same examples on every run (and in CI), so a red run reproduces on any machine and a
+# green one is not luck; `HYPOTHESIS_PROFILE=explore` draws fresh examples when hunting for new failures.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DASHBOARD = PROJECT_ROOT / "dashboard.py"
 APP_TIMEOUT = 60  # seconds for one script run; the first run in a process pays for the imports
@@ -55,6 +63,33 @@ def fixture_dir(tmp_path_factory) -> Path:
     """The hand-made dataset of tests/fixtures.py, built once per session (per xdist worker). Read-only:
     a test that wants to break it copies it first (`fixture_copy`)."""
     folder = fixtures.build(tmp_path_factory.mktemp("fixture") / "data")
+    _SHARED_DIRS.add(str(folder.resolve()))
+    return folder
+
+
+DEMO_END_MONTH = (2026, 10, 1)  # the demo data's last month in tests: fixed, so known answers stay known
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory) -> Path:
+    """The generated demo data at scale 1, made once per test run and shared by every xdist worker (the first
+    to arrive generates it under a lock; the rest wait and reuse it). Read-only: copy it to change it."""
+    import datetime
+
+    from onehalton import demo_data
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder every worker's basetemp sits in
+    folder = root / "demo-data-shared" / "data"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "manifest.json").exists():
+            partial = folder.parent / "partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            demo_data.generate(partial, scale=1, end_month=datetime.date(*DEMO_END_MONTH))
+            partial.rename(folder)
     _SHARED_DIRS.add(str(folder.resolve()))
     return folder
 

@@ -18,7 +18,6 @@ import csv
 import io
 import os
 import time
-from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -61,13 +60,9 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory, chromium_path) -> Path:
+def data_dir(demo_data_dir, chromium_path) -> Path:
     """The real demo generator at scale 1."""
-    from onehalton import demo_data
-
-    folder = tmp_path_factory.mktemp("browser-data") / "data"
-    demo_data.generate(folder, scale=1, end_month=date(2026, 10, 1))
-    return folder
+    return demo_data_dir
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ URL, and once on the generated demo data.
 
 from __future__ import annotations
 
-import datetime
-import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -255,14 +253,8 @@ def test_a_deep_link_as_the_first_request_of_a_fresh_server(monkeypatch, fixture
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory):
-    if importlib.util.find_spec("onehalton.demo_data") is None:
-        pytest.skip("onehalton/demo_data.py (the demo generator) is not there yet")
-    from onehalton.demo_data import generate
-
-    folder = tmp_path_factory.mktemp("demo") / "data"
-    generate(folder, scale=1, end_month=datetime.date(2026, 10, 1))
-    return folder
+def demo_dir(demo_data_dir):
+    return demo_data_dir
 
 
 @pytest.mark.slow

@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -87,14 +86,12 @@ def _free_ports(count: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def balancer(tmp_path_factory, chromium_path):
-    """`python -m scripts.serve --workers 2` on loopback ports, on demo data of its own; yields (url, state file)."""
+def balancer(tmp_path_factory, chromium_path, demo_data_dir):
+    """`python -m scripts.serve --workers 2` on loopback ports, on the session's demo data; yields (url, state
+    file)."""
     _haproxy()
-    from onehalton import demo_data
-
     work = tmp_path_factory.mktemp("serve")
-    data = work / "data"
-    demo_data.generate(data, scale=1, end_month=date(2026, 10, 1))
+    data = demo_data_dir
     port, first, second = _free_ports(3)
     state = work / "state.json"
     log_path = work / "serve.log"

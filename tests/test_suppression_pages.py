@@ -137,18 +137,12 @@ def threshold() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory):
-    """The demo data, generated once for this module (per xdist worker); Streamlit's caches cleared
-    on the way in and out, as the app switches data folders."""
-    folder = tmp_path_factory.mktemp("suppression-demo") / "data"
-    started = time.perf_counter()
-    demo_data.generate(folder, scale=1, end_month=END_MONTH)
-    print(f"demo data generated in {time.perf_counter() - started:.1f}s")
-    shared = str(folder.resolve())
-    conftest._SHARED_DIRS.add(shared)  # conftest's cache hygiene: keep warm caches between wards
+def demo_folder(demo_data_dir):
+    """The session's demo data; Streamlit's caches cleared on the way in and out, as the app switches data
+    folders."""
+    assert END_MONTH == datetime.date(*conftest.DEMO_END_MONTH)
     clear_streamlit_caches()
-    yield folder
-    conftest._SHARED_DIRS.discard(shared)
+    yield demo_data_dir
     clear_streamlit_caches()
 
 

@@ -8,7 +8,6 @@ stand-in entrypoint that draws the same shared filters. Server and Chromium hand
 
 from __future__ import annotations
 
-import datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -22,15 +21,13 @@ HOUGH_GREEN = "E05013183"
 
 
 @pytest.fixture(scope="module")
-def need_server(tmp_path_factory):
+def need_server(tmp_path_factory, demo_data_dir):
     """The dashboard served on demo data; yields the Where need is greatest page's URL and Chromium."""
     chromium = _chromium()
-    from onehalton.demo_data import generate
     from scripts import browser as harness
 
     root = tmp_path_factory.mktemp("need-browser")
-    data = root / "data"
-    generate(data, scale=1, end_month=datetime.date(2026, 10, 1))
+    data = demo_data_dir
     try:
         with harness.serve(data, root / "streamlit.log") as url:
             yield f"{url}/ward_need", chromium

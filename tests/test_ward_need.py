@@ -305,15 +305,10 @@ def test_a_guarded_ward_is_protected_against_the_pooled_halton_total():
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    import datetime
-
+def demo_db(demo_data_dir):
     from onehalton.db import Database
-    from onehalton.demo_data import generate
 
-    folder = tmp_path_factory.mktemp("demo-need") / "data"
-    generate(folder, scale=1, end_month=datetime.date(2026, 10, 1))
-    return Database(folder)
+    return Database(demo_data_dir)
 
 
 def test_no_pooled_view_on_the_demo_data_recovers_a_suppressed_single_period(demo_db):

@@ -3,8 +3,6 @@ data."""
 
 from __future__ import annotations
 
-import datetime
-
 import pandas as pd
 import pytest
 from conftest import APP_TIMEOUT, DASHBOARD, use_data_dir
@@ -13,12 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    from onehalton.demo_data import generate
-
-    folder = tmp_path_factory.mktemp("demo") / "data"
-    generate(folder, scale=1, end_month=datetime.date(2026, 10, 1))
-    return folder
+def demo_dir(demo_data_dir):
+    return demo_data_dir
 
 
 @pytest.fixture

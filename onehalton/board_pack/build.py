@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from onehalton.board_pack.data import (
+    BadView,
+    Kpi,
     View,
     budget_statement,
-    headline_kpis,  # noqa: F401
+    headline_kpis,
     indicator_summary,
     provenance,
     resolve,
 )
-from onehalton.board_pack.pdf import Pack, render  # BadView, Kpi, Pack: the package exports them from here
+from onehalton.board_pack.pdf import Pack, render
+
+# The package's public names (onehalton/board_pack/__init__.py hands them out lazily from here).
+__all__ = ["BadView", "Kpi", "Pack", "View", "build_pack", "gather", "headline_kpis", "render"]
 from onehalton.db import Database
 
 

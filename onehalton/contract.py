@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from onehalton import measures
+
 # Logical column kinds and the DuckDB physical types each accepts. Money is exact: a float
 # column for pounds is rejected outright rather than rounded, because a budget statement
 # that is "nearly right" is wrong.
@@ -107,7 +109,8 @@ POLARITIES = ("high is good", "low is good", "no judgement")
 CI_METHODS = ("wilson", "byar", "none")
 UNITS = ("%", "per 1,000", "per 100,000", "years", "score")
 TOWNS = ("Widnes", "Runcorn")
-KPI_CODES = ("ld_health_check_uptake", "cancer_fds")
+# A target may be set for any measure the registry says can carry one (measures.Measure.target_code).
+KPI_CODES = measures.TARGETABLE
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,12 @@ TARGETS = Table(
     role="reference",
     grain="one row per KPI and date a target takes effect",
     columns=(
-        _c("kpi_code", "text", "KPI the target applies to", allowed=KPI_CODES),
+        _c(
+            "kpi_code",
+            "text",
+            "Measure the target applies to (its target code in the measure registry)",
+            allowed=KPI_CODES,
+        ),
         _c("label", "text", "How the target is named on screen"),
         _c("target_value", "number", "Target as a proportion (0.75 = 75%)", minimum=0, maximum=1),
         _c("effective_from", "date", "Date the target applies from"),

@@ -349,6 +349,16 @@ TARGETS = (
         dt.date(2024, 4, 1),
         "NHS England 2024/25 priorities and operational planning guidance: 77% by March 2025",
     ),
+    # Not a published target: a local example of the kind a place board sets, labelled so on screen and in the
+    # manifest. 14 days is the GP access recovery plan's (May 2023) measure of a timely routine appointment.
+    (
+        "two_week_share",
+        "Local example: 90% within two weeks",
+        0.90,
+        dt.date(2023, 5, 1),
+        "LOCAL EXAMPLE, not a published target: 90% of appointments within 14 days of booking, set for the demo "
+        "after the GP access recovery plan (NHS England, May 2023)",
+    ),
     (
         "cancer_fds",
         "Planning target 80% by March 2026",
@@ -1755,7 +1765,8 @@ def _manifest(
         "fractures 65+) and 93203 (NEET) are not in the brief (id_verified false). Rates "
         "are crude (count / denominator x multiplier), not age-standardised.",
         "targets": "Real targets: NHS Long Term Plan LD health check ambition 75%; cancer 28-day FDS standard 75% "
-        "(Oct 2023), planning targets 77% by March 2025 and 80% by March 2026.",
+        "(Oct 2023), planning targets 77% by March 2025 and 80% by March 2026. One LOCAL EXAMPLE, not published: "
+        "90% of GP appointments within two weeks of booking from May 2023.",
         "appointments": "SYNTHETIC counts in the national Appointments in General Practice categories plus ward of "
         "residence and age band; calibrated to ~55,000 a month for Halton with the Covid shape "
         "(face-to-face down, telephone/video up from spring 2020). Wards are the current (2021) "
@@ -1795,7 +1806,9 @@ def _manifest(
         }
         if t.name == "targets":
             out[t.name]["synthetic"] = False
-            out[t.name]["source"] = "NHS Long Term Plan; NHS England planning guidance 2024/25 and 2025/26"
+            out[t.name]["source"] = (
+                "NHS Long Term Plan; NHS England planning guidance 2024/25 and 2025/26; one local example"
+            )
     return out
 
 

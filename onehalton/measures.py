@@ -67,6 +67,13 @@ _COUNTS = [
     Measure("face_to_face", "Face to face", "count", "Appointments held face to face.", health_count=True),
     Measure("same_day", "Same day", "count", "Appointments booked and held on the same day.", health_count=True),
     Measure(
+        "within_two_weeks",
+        "Within two weeks",
+        "count",
+        "Appointments held within 14 days of booking (same day to 8–14 days).",
+        health_count=True,
+    ),
+    Measure(
         "known_lead_time",
         "Known lead time",
         "count",
@@ -169,6 +176,18 @@ _DERIVED = [
         denominator=("known_lead_time",),
         ci_method="wilson",
         target_code="same_day_share",
+        part_of=("appointments",),
+    ),
+    Measure(
+        "two_week_share",
+        "Seen within two weeks",
+        "pct",
+        "Appointments held within 14 days of booking ÷ appointments with a known booking lead time.",
+        polarity=HIGH,
+        numerator="within_two_weeks",
+        denominator=("known_lead_time",),
+        ci_method="wilson",
+        target_code="two_week_share",
         part_of=("appointments",),
     ),
     Measure(

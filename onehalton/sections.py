@@ -30,7 +30,7 @@ def _target(table, measure: measures.Measure, month) -> tuple[float | None, str 
 # ----------------------------------------------------------------------------------------------
 # Appointments
 
-APPOINTMENT_TILES = ("appointments", "per_1000", "dna_rate", "same_day_share")
+APPOINTMENT_TILES = ("appointments", "per_1000", "dna_rate", "same_day_share", "two_week_share")
 
 
 def appointment_wards(f: Filters) -> list[str] | None:
@@ -59,9 +59,8 @@ def appointment_headlines(
     monthly, f: Filters, who: str | None, target_table, *, page: str, section: str, home_visits: bool = False
 ) -> dict[str, kpis.Headline]:
     """The appointment KPIs by measure name (never by position)."""
-    names = list(APPOINTMENT_TILES)
-    if home_visits:
-        names[-1] = "home_visits"
+    # Ageing Well shows home visits where the others show same-day access.
+    names = [("home_visits" if home_visits and n == "same_day_share" else n) for n in APPOINTMENT_TILES]
     out = {}
     data = monthly.frame
     for name in names:

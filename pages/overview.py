@@ -16,7 +16,7 @@ items = []
 monthly = sections.appointments_monthly(f, None)
 if monthly is not None and not monthly.frame.empty:
     access = sections.appointment_headlines(monthly, f, None, targets, page="living_well", section="living-well-access")
-    items += [access["per_1000"], access["dna_rate"], access["same_day_share"]]
+    items += [access[name] for name in ("per_1000", "dna_rate", "same_day_share", "two_week_share")]
 ld, _ = sections.ld_headline(f, targets, page="living_well", section="ld-health-checks")
 fds, _ = sections.fds_headline(f, targets, page="living_well", section="cancer-fds")
 items += [i for i in (ld, fds) if i is not None]

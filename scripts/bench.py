@@ -358,6 +358,9 @@ def _ratio(numerator, denominator):
 MEASURE_KEYS = ["appt_status", "appt_mode", "time_between_book_and_appt"]
 
 
+WITHIN_TWO_WEEKS = ("Same Day", "1 Day", "2 to 7 Days", "8  to 14 Days")
+
+
 def _measures(summed, by: list[str]):
     """From appointments summed by `by` + MEASURE_KEYS: the filtered sums the queries take, by `by`."""
     import pandas as pd
@@ -373,6 +376,7 @@ def _measures(summed, by: list[str]):
             "face_to_face": n.where(summed["appt_mode"] == "Face-to-Face", 0),
             "known_mode": n.where(summed["appt_mode"] != "Unknown", 0),
             "same_day": n.where(summed["time_between_book_and_appt"] == "Same Day", 0),
+            "within_two_weeks": n.where(summed["time_between_book_and_appt"].isin(WITHIN_TWO_WEEKS), 0),
             "known_lead_time": n.where(~_starts_with(summed["time_between_book_and_appt"], "Unknown"), 0),
         }
     )
@@ -394,6 +398,7 @@ def pandas_appointments_by_month(t: PandasTables, wards, age_bands, start, end):
     out["per_1000"] = out["appointments"] * 1000.0 / pop if pop else float("nan")
     out["dna_rate"] = _ratio(out["dna"], out["attended"] + out["dna"])
     out["same_day_share"] = _ratio(out["same_day"], out["known_lead_time"])
+    out["two_week_share"] = _ratio(out["within_two_weeks"], out["known_lead_time"])
     out["face_to_face_share"] = _ratio(out["face_to_face"], out["known_mode"])
     return out.sort_values("month")
 

@@ -109,6 +109,7 @@ def test_every_summary_keeps_every_appointment(fixture_db, summary):
         "attended": "appt_status = 'Attended'",
         "dna": "appt_status = 'DNA'",
         "same_day": "time_between_book_and_appt = 'Same Day'",
+        "within_two_weeks": "time_between_book_and_appt IN ('Same Day', '1 Day', '2 to 7 Days', '8  to 14 Days')",
         "known_lead_time": "time_between_book_and_appt NOT LIKE 'Unknown%'",
         "face_to_face": "appt_mode = 'Face-to-Face'",
         "known_mode": "appt_mode <> 'Unknown'",
@@ -637,3 +638,25 @@ def test_budget_spend_by_month_is_cumulative_and_exact(fixture_db):
         Decimal("14103.20"),
         Decimal("18755.40"),
     ]
+
+
+def test_two_week_share_counts_up_to_14_days_and_leaves_unknown_lead_times_out(fixture_copy):
+    """The national categories' edge: '8  to 14 Days' (two spaces) is within two weeks, '15  to 21 Days' is not,
+    and an unknown lead time is in neither part of the share."""
+    import fixtures
+
+    from onehalton.db import Database
+
+    rows = fixtures.appointments_rows()
+    first = dict(rows[0], appt_mode="Telephone")
+    rows += [
+        dict(first, time_between_book_and_appt="8  to 14 Days", count_of_appointments=7),
+        dict(first, time_between_book_and_appt="15  to 21 Days", count_of_appointments=3),
+        dict(first, time_between_book_and_appt="Unknown / Data Quality", count_of_appointments=4),
+    ]
+    fixtures.write(fixture_copy, "appointments", rows)
+    frame = run(Database(fixture_copy), "appointments_by_month", end=MONTHS[0])
+    row = frame.iloc[0]
+    assert (row["appointments"], row["within_two_weeks"], row["known_lead_time"]) == (165 + 14, 165 + 7, 165 + 10)
+    assert row["two_week_share"] == approx((165 + 7) / (165 + 10))
+    assert row["same_day_share"] == approx(105 / (165 + 10))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from onehalton import filters, frame, sections, tiles
+from onehalton import filters, frame, pack_download, sections, tiles
 
 f = frame.page(
     "One Halton: overview",
@@ -23,5 +23,6 @@ if items:
             "local-authority or budget extracts and do not change with the ward filter."
         )
     frame.legend(headlines.monthly)
+    pack_download.button(f, key="overview-board-pack", label="Download the board pack for this view (PDF)")
 else:
     frame.unavailable("The headline KPIs")

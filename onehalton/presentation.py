@@ -38,7 +38,7 @@ GOTO = "_present_goto"  # session: the screen a button (or its key) asked for
 TABLES = ("appointments", "ld_health_checks", "cancer_fds", "budget_spend", "indicators", "targets")
 ATTENTION_PER_SCREEN = 4  # KPIs listed on one "needs attention" screen
 BOARD_ROWS = 4  # board-summary rows on one screen: names and verdicts wrap at 24 px
-CHART_HEIGHT = 240  # px of plot on a KPI screen: title, legend and axes fit above the footer at 1280x720
+CHART_HEIGHT = 230  # px of plot on a KPI screen: title, legend and axes fit above the footer at 1280x720
 PAGE_ORDER = {entry.slug: i for i, entry in enumerate(navigation.PAGES)}
 
 
@@ -213,7 +213,7 @@ def show(chosen) -> None:
     screen = screens[number - 1]
     st.session_state[SCREEN] = number
     st.session_state[SCREEN_PAGE] = screen.page
-    st.session_state[LINKED_SCREEN] = str(number)
+    st.session_state[LINKED_SCREEN] = number
     st.query_params[SCREEN_PARAM] = str(number)
     query = _query(f, number)
     if screen.page != page:
@@ -412,12 +412,12 @@ def _footer(f: filters.Filters, screen: Screen, number: int, count: int, link: s
 STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding: 0.6rem 1.6rem 9.6rem 1.6rem; max-width: none; }
+[data-testid="stMainBlockContainer"] { padding: 0.6rem 1.6rem 8.2rem 1.6rem; max-width: none; }
 [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 [data-testid="stMain"] h1, [data-testid="stMain"] h1 span { font-size: 40px; line-height: 1.25; padding: 0; }
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] td, [data-testid="stMain"] th,
 [data-testid="stMain"] button, [data-testid="stMain"] kbd, [data-testid="stMain"] span { font-size: 24px; }
-[data-testid="stAlertContainer"] p { font-size: 24px; }
+[data-testid="stAlertContainer"] p, [data-testid="stSkipToContent"] { font-size: 24px; }
 .oh-p-context { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 4px 24px; font-size: 26px;
   color: #231F20; line-height: 1.25; }
 .oh-p-synthetic { background: #E8F1FA; color: #003087; padding: 0 10px; border-radius: 4px; }

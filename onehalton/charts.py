@@ -425,8 +425,18 @@ def _build_cumulative(
     )
 
 
+TRAJECTORY_COLOURS = [NHS_PALE_GREY, "#AEB7BD", NHS_MID_GREY, NHS_DARK_GREY, NHS_BLUE]  # oldest to this year
+
+
 def _build_trajectory(
-    *, kind: str, title: str, subtitle: str | None, target: float | None, target_label: str | None, current: str
+    *,
+    kind: str,
+    title: str,
+    subtitle: str | None,
+    target: float | None,
+    target_label: str | None,
+    current: str,
+    years: tuple = (),
 ):
     """Cumulative in-year uptake, April to March on x, one line per financial year, this year emphasised, and the
     projected year end with its range."""
@@ -453,7 +463,11 @@ def _build_trajectory(
             color=alt.Color(
                 "financial_year:N",
                 title=None,
-                scale=alt.Scale(range=[NHS_PALE_GREY, "#AEB7BD", NHS_MID_GREY, NHS_DARK_GREY, NHS_BLUE]),
+                # The years shown take the darkest greys, and this year the blue, however few there are (with
+                # two years, the current one was drawn in the second-palest grey).
+                scale=alt.Scale(domain=list(years), range=TRAJECTORY_COLOURS[-len(years) :])
+                if years
+                else alt.Scale(range=TRAJECTORY_COLOURS),
                 legend=alt.Legend(orient="top", labelFontSize=12),
             ),
             strokeWidth=alt.condition(f"datum.financial_year == '{current}'", alt.value(4), alt.value(1.5)),
@@ -656,6 +670,8 @@ def trajectory(
     target: float | None = None,
     target_label: str | None = None,
 ) -> Chart:
+    actual = frame[frame["series"] == "actual"] if "series" in frame else frame
+    years = tuple(sorted(str(y) for y in actual["financial_year"].dropna().unique()))[-len(TRAJECTORY_COLOURS) :]
     return _recipe(
         "trajectory",
         frame,
@@ -665,6 +681,7 @@ def trajectory(
         target=target,
         target_label=target_label,
         current=current,
+        years=years,
     )
 
 
@@ -709,13 +726,13 @@ def _enlarged(node):
     return node
 
 
-PRESENT_CHAR_PX = 12.5  # px a character of a 24 px label takes, about (Source Sans)
-PRESENT_BAND_ROOM = 600  # px of x axis a chart beside the KPI's figures has at 1280x720, at least
+PRESENT_CHAR_PX = 14  # px a character of a 24 px label takes, with room to spare (Source Sans)
+PRESENT_BAND_ROOM = 640  # px of x axis a chart beside the KPI's figures has at 1280x720, about
 
 
 def _turn_crowded_labels(spec: dict, frame: pd.DataFrame) -> None:
-    """Turn the labels of a band x axis (periods, months) when at 24 px they would not fit side by side: Vega
-    would otherwise drop every other one, and a period would go unnamed."""
+    """Keep every label of a band x axis (periods, months), turned when at 24 px they would not fit side by side:
+    Vega would otherwise drop every other one, and a period would go unnamed."""
 
     def encodings(node):
         if isinstance(node, dict):
@@ -730,9 +747,10 @@ def _turn_crowded_labels(spec: dict, frame: pd.DataFrame) -> None:
             continue
         labels = frame[x["field"]].dropna().astype(str).unique()
         needed = sum(len(label) * PRESENT_CHAR_PX + 16 for label in labels)
+        axis = {**(x.get("axis") or {}), "labelOverlap": False}  # every period named, as on the pages
         if len(labels) and needed > PRESENT_BAND_ROOM:
-            axis = x.get("axis") or {}
-            x["axis"] = {**axis, "labelAngle": -40, "labelOverlap": False}
+            axis["labelAngle"] = -40
+        x["axis"] = axis
 
 
 def presentation_spec(chart: Chart, *, height: int, title: str | None = None) -> dict:

@@ -92,6 +92,26 @@ def _leave() -> None:
     st.query_params.pop(SCREEN_PARAM, None)
 
 
+def _start() -> None:
+    for key in (SCREEN, SCREEN_PAGE, LINKED_SCREEN, GOTO):
+        st.session_state.pop(key, None)
+    st.session_state[ACTIVE] = True
+    st.query_params[PARAM] = ON
+    st.query_params[SCREEN_PARAM] = "1"
+    st.session_state[GOTO] = 1
+
+
+def start_button(*, key: str) -> None:
+    """A button that starts presenting this view from its first screen (the Overview offers it)."""
+    st.button(
+        "Present this view",
+        key=key,
+        icon=":material/slideshow:",
+        on_click=_start,
+        help="Presentation mode: one headline section per screen for a projector; the arrow keys move, Esc leaves.",
+    )
+
+
 def _go(number: int) -> None:
     st.session_state[GOTO] = number
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from onehalton import filters, frame, pack_download, sections, tiles
+from onehalton import filters, frame, pack_download, presentation, sections, tiles
 
 f = frame.page(
     "One Halton: overview",
@@ -23,6 +23,8 @@ if items:
             "local-authority or budget extracts and do not change with the ward filter."
         )
     frame.legend(headlines.monthly)
-    pack_download.button(f, key="overview-board-pack", label="Download the board pack for this view (PDF)")
+    with st.container(horizontal=True, gap="small"):
+        pack_download.button(f, key="overview-board-pack", label="Download the board pack for this view (PDF)")
+        presentation.start_button(key="overview-present")
 else:
     frame.unavailable("The headline KPIs")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -163,3 +164,54 @@ def test_the_overview_offers_the_board_pack_of_its_view(make_app, fixture_dir, f
         str(fixture_db.data_dir), fixture_db.fingerprint, ((WARD_A,), "2023-04", "2024-09", None, None), 7, fixture_db
     )
     assert pdf.startswith(b"%PDF")
+
+
+def test_an_overspend_gets_a_budget_screen_with_its_chart(make_app, fixture_copy):
+    """A year whose forecast passes its budget needs attention: its screen, on the Budget page, draws the Budget
+    page's cumulative chart (the fixture's published 2020/21 statement underspends, so a later year is added)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from fixtures import budget_rows, schema
+
+    from onehalton import contract
+
+    line = dict(
+        financial_year="2021/22",
+        org_ledger="Halton CCG",
+        funding_source="Place Based",
+        line_title="Demo line",
+        host=None,
+        entry_type="budget",
+        month=None,
+        amount_gbp=Decimal("1000.00"),
+        is_synthetic=True,
+    )
+    rows = (
+        budget_rows()
+        + [line]
+        + [dict(line, entry_type="actual", month=m, amount_gbp=Decimal("200.00")) for m in (1, 2, 3, 4, 5, 6, 7)]
+    )
+    table = contract.TABLES_BY_NAME["budget_spend"]
+    pq.write_table(
+        pa.table({c: [r[c] for r in rows] for c in table.column_names}, schema=schema(table)),
+        fixture_copy / "budget_spend.parquet",
+    )
+    at = make_app(fixture_copy, query={"present": "1"})
+    titles = []
+    while True:
+        assert page_problems(at) == [], titles
+        titles.append(texts(at.title)[0])
+        if at.button(key="present-next").disabled:
+            break
+        at.button(key="present-next").click().run()
+    assert titles[-1] == "Budget 2021/22: forecast (M12)", titles  # the budget comes last, after the life course
+    assert "Needs attention: forecast to overspend" in plain(at)
+    assert "£1,400" in plain(at)  # seven months of £200 against a £1,000 budget
+    assert link(at).startswith("./budget?")
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_the_overview_starts_presenting_its_view(make_app, fixture_dir):
+    at = make_app(fixture_dir, query={"ward": WARD_A})
+    at.button(key="overview-present").click().run()
+    check_screen(at, 1, area=WARD_A_NAME, ward=WARD_A)

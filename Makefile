@@ -74,7 +74,8 @@ test-fast: install
 bench: install haproxy
 	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
-# A PNG of every page at 1440x900 and 1280x720 (and a ward view) in screenshots/: look at them.
+# A PNG of every page at 1440x900 and 1280x720 (and a ward view), and every presentation-mode screen at 1280x720,
+# in screenshots/: look at them.
 screenshots: install data
 	$(BIN)/python -m scripts.screenshots --out screenshots
 # One part of the benchmark alone: the board pack for a ward view at 1x (merged into the last full run's report).

@@ -16,7 +16,7 @@ import contextvars
 
 import streamlit as st
 
-from onehalton import config, db, filters, frame, navigation
+from onehalton import config, db, filters, frame, navigation, presentation
 
 _ENTERED: contextvars.ContextVar[bool] = contextvars.ContextVar("onehalton_entered", default=False)
 
@@ -24,10 +24,16 @@ _ENTERED: contextvars.ContextVar[bool] = contextvars.ContextVar("onehalton_enter
 def boot(*, with_filters: bool = True):
     """Page setup, navigation and (unless told not to) the filters for this run; returns the page chosen."""
     # A local favicon: an emoji or Material icon would be fetched from a font host, which fails offline.
+    # Presentation mode (`?present=1`) starts with the sidebar closed (its stylesheet hides it and its toggle).
+    presenting = presentation.requested()
     st.set_page_config(
-        page_title="One Halton KPIs", page_icon=str(config.PROJECT_ROOT / "onehalton/assets/favicon.png"), layout="wide"
+        page_title="One Halton KPIs",
+        page_icon=str(config.PROJECT_ROOT / "onehalton/assets/favicon.png"),
+        layout="wide",
+        initial_sidebar_state="collapsed" if presenting else "auto",
     )
     frame.style()
+    presentation.start_run()
     sections: dict[str, list] = {}
     for entry in navigation.PAGES:
         sections.setdefault(entry.section, []).append(
@@ -39,11 +45,19 @@ def boot(*, with_filters: bool = True):
                 default=not entry.url_path,
             )
         )
-    chosen = st.navigation(sections)
+    chosen = st.navigation(sections, position="hidden" if presenting else "sidebar")
     if with_filters:
         # Drawn before the page so the filters, bound to the URL, survive every page switch.
         st.session_state[filters.CURRENT] = filters.sidebar()
     return chosen
+
+
+def run(chosen) -> None:
+    """Run the chosen page, or, in presentation mode, draw the presentation screen in its place."""
+    if presentation.active():
+        presentation.show(chosen)
+    else:
+        chosen.run()
 
 
 @contextlib.contextmanager

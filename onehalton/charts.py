@@ -425,8 +425,18 @@ def _build_cumulative(
     )
 
 
+TRAJECTORY_COLOURS = [NHS_PALE_GREY, "#AEB7BD", NHS_MID_GREY, NHS_DARK_GREY, NHS_BLUE]  # oldest to this year
+
+
 def _build_trajectory(
-    *, kind: str, title: str, subtitle: str | None, target: float | None, target_label: str | None, current: str
+    *,
+    kind: str,
+    title: str,
+    subtitle: str | None,
+    target: float | None,
+    target_label: str | None,
+    current: str,
+    years: tuple = (),
 ):
     """Cumulative in-year uptake, April to March on x, one line per financial year, this year emphasised, and the
     projected year end with its range."""
@@ -453,7 +463,11 @@ def _build_trajectory(
             color=alt.Color(
                 "financial_year:N",
                 title=None,
-                scale=alt.Scale(range=[NHS_PALE_GREY, "#AEB7BD", NHS_MID_GREY, NHS_DARK_GREY, NHS_BLUE]),
+                # The years shown take the darkest greys, and this year the blue, however few there are (with
+                # two years, the current one was drawn in the second-palest grey).
+                scale=alt.Scale(domain=list(years), range=TRAJECTORY_COLOURS[-len(years) :])
+                if years
+                else alt.Scale(range=TRAJECTORY_COLOURS),
                 legend=alt.Legend(orient="top", labelFontSize=12),
             ),
             strokeWidth=alt.condition(f"datum.financial_year == '{current}'", alt.value(4), alt.value(1.5)),
@@ -656,6 +670,8 @@ def trajectory(
     target: float | None = None,
     target_label: str | None = None,
 ) -> Chart:
+    actual = frame[frame["series"] == "actual"] if "series" in frame else frame
+    years = tuple(sorted(str(y) for y in actual["financial_year"].dropna().unique()))[-len(TRAJECTORY_COLOURS) :]
     return _recipe(
         "trajectory",
         frame,
@@ -665,6 +681,7 @@ def trajectory(
         target=target,
         target_label=target_label,
         current=current,
+        years=years,
     )
 
 
@@ -675,3 +692,85 @@ def draw_altair(chart: alt.TopLevelMixin, *, key: str | None = None, **selection
     spec = chart.to_dict()
     spec.update(autosize=AUTOSIZE, padding=PADDING, usermeta=SVG)
     return st.vega_lite_chart(spec=spec, width="stretch", key=key, **selection)
+
+
+# ----------------------------------------------------------------------------------------------
+# Presentation mode: the same charts, with type a room can read from the back.
+
+PRESENT_FONT = 24  # px: the smallest text on a presentation screen (tests/test_presentation_browser.py checks it)
+_FONT_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize")
+_PRESENT_CONFIG = {
+    "axis": {"labelFontSize": PRESENT_FONT, "titleFontSize": PRESENT_FONT, "titleFontWeight": "normal"},
+    "legend": {"labelFontSize": PRESENT_FONT, "titleFontSize": PRESENT_FONT, "symbolSize": 260, "labelLimit": 420},
+    "title": {"fontSize": PRESENT_FONT + 2, "subtitleFontSize": PRESENT_FONT},
+    "text": {"fontSize": PRESENT_FONT},
+}
+
+
+def _enlarged(node):
+    """Every font size in a spec raised to at least PRESENT_FONT (the rows themselves are left alone)."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key in ("datasets", "data", "values"):
+                out[key] = value
+            elif key in _FONT_KEYS and isinstance(value, (int, float)):
+                out[key] = max(value, PRESENT_FONT)
+            elif key == "size" and isinstance(value, (int, float)) and node.get("type") in ("circle", "point"):
+                out[key] = max(value, 140)  # points a projector shows
+            else:
+                out[key] = _enlarged(value)
+        return out
+    if isinstance(node, list):
+        return [_enlarged(v) for v in node]
+    return node
+
+
+PRESENT_CHAR_PX = 14  # px a character of a 24 px label takes, with room to spare (Source Sans)
+PRESENT_BAND_ROOM = 640  # px of x axis a chart beside the KPI's figures has at 1280x720, about
+
+
+def _turn_crowded_labels(spec: dict, frame: pd.DataFrame) -> None:
+    """Keep every label of a band x axis (periods, months), turned when at 24 px they would not fit side by side:
+    Vega would otherwise drop every other one, and a period would go unnamed."""
+
+    def encodings(node):
+        if isinstance(node, dict):
+            if "encoding" in node:
+                yield node["encoding"]
+            for layer in node.get("layer", []):
+                yield from encodings(layer)
+
+    for encoding in encodings(spec):
+        x = encoding.get("x")
+        if not isinstance(x, dict) or x.get("type") not in ("ordinal", "nominal") or x.get("field") not in frame:
+            continue
+        labels = frame[x["field"]].dropna().astype(str).unique()
+        needed = sum(len(label) * PRESENT_CHAR_PX + 16 for label in labels)
+        axis = {**(x.get("axis") or {}), "labelOverlap": False}  # every period named, as on the pages
+        if len(labels) and needed > PRESENT_BAND_ROOM:
+            axis["labelAngle"] = -40
+        x["axis"] = axis
+
+
+def presentation_spec(chart: Chart, *, height: int, title: str | None = None) -> dict:
+    """The chart's spec for a presentation screen: every text at least PRESENT_FONT px, the plot `height` px tall,
+    and `title` in place of its own (None: no title; the screen's heading names what it shows)."""
+    spec = chart.spec()
+    rows = spec.pop("datasets")
+    spec = _enlarged(spec)
+    spec["datasets"] = rows
+    _turn_crowded_labels(spec, chart.frame)
+    spec["height"] = height
+    if title:
+        spec["title"] = {"text": title, "anchor": "start", "offset": 8, "fontSize": PRESENT_FONT + 2}
+    else:
+        spec.pop("title", None)
+    config = spec.setdefault("config", {})
+    for part, values in _PRESENT_CONFIG.items():
+        config[part] = {**config.get(part, {}), **values}
+    return spec
+
+
+def draw_presentation(chart: Chart, *, height: int, title: str | None = None, key: str | None = None) -> None:
+    st.vega_lite_chart(spec=presentation_spec(chart, height=height, title=title), width="stretch", key=key)

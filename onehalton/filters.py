@@ -13,7 +13,7 @@ import streamlit as st
 
 from onehalton import config, db
 
-KNOWN_PARAMS = ("ward", "from", "to", "fy", "month")
+KNOWN_PARAMS = ("ward", "from", "to", "fy", "month", "present", "screen")  # present, screen: presentation.py
 SINGLE_VALUED = ("from", "to", "fy", "month")
 SHOWN_IN_NOTICE = 60  # characters of a rejected value echoed back; hostile strings can be huge
 

@@ -18,7 +18,8 @@ MISSING = "–"  # no value at all (never "None" or "nan")
 KINDS = ("count", "pct", "rate", "gbp", "value")
 # d3-format strings for chart axes and tooltips. Money has no d3 form that writes "£" without a locale, so its
 # axes use LABEL_EXPRESSIONS instead (Vega rejects "£,.0f" and draws nothing).
-AXIS_FORMATS = {"count": ",.0f", "pct": ".0%", "rate": ",.1f", "gbp": ",.0f", "value": ",.1f"}
+# A share's axis to one decimal, trailing zeros trimmed: ".0%" wrote 4%, 4%, 5% on a DNA rate between 4.2% and 4.8%.
+AXIS_FORMATS = {"count": ",.0f", "pct": ".1~%", "rate": ",.1f", "gbp": ",.0f", "value": ",.1f"}
 TOOLTIP_FORMATS = {"count": ",.0f", "pct": ".1%", "rate": ",.1f", "gbp": ",.0f", "value": ",.1f"}
 LABEL_EXPRESSIONS = {"gbp": "(datum.value < 0 ? '−£' : '£') + format(abs(datum.value), ',.0f')"}
 

@@ -33,21 +33,42 @@ def page(title: str, intro: str, tables: tuple[str, ...], *, context: bool = Fal
     st.title(title)
     chosen = filters.current()
     st.caption((f"**{chosen.area_label} · {chosen.period_label}.** " if context else "") + intro)
+    notices(tables)
+    return chosen
+
+
+def notices(tables: tuple[str, ...], *, banner: bool = True) -> None:
+    """The synthetic-data banner and the extract notices for the tables a page reads (`banner=False`: the caller
+    writes the synthetic-data notice itself, from `synthetic_scope`, as presentation mode does)."""
     database = db.database()
     st.session_state[NOTICED] = set(tables)  # so `load` can name any fault the page did not declare
     st.session_state[LAZY_PARTS] = {"expanders": [], "tabs": {}}
     if database.folder_problem:  # every table is unavailable for this one reason: say it once
         st.error(database.folder_problem, icon=":material/folder_off:")
         st.session_state[NOTICED] = set(database.statuses)
-        return chosen
-    extracts = [t for t in tables if t in database.statuses and t in contract.EXTRACTS]
-    synthetic = [database.statuses[t].title for t in extracts if database.synthetic(t)]
-    if synthetic:
-        which = "throughout this page" if len(synthetic) == len(extracts) else "in " + ", ".join(synthetic)
+        return
+    which = synthetic_scope(tables)
+    if which and banner:
         st.info(
             f"**Synthetic demo data** {which}: not real patients or spending (*About the data* says more).",
             icon=":material/science:",
         )
+    fault_notices(tables)
+
+
+def synthetic_scope(tables: tuple[str, ...]) -> str | None:
+    """Where the tables' synthetic extracts are ("throughout this page", "in Budget spend"), or None if none is."""
+    database = db.database()
+    extracts = [t for t in tables if t in database.statuses and t in contract.EXTRACTS]
+    synthetic = [database.statuses[t].title for t in extracts if database.synthetic(t)]
+    if not synthetic:
+        return None
+    return "throughout this page" if len(synthetic) == len(extracts) else "in " + ", ".join(synthetic)
+
+
+def fault_notices(tables: tuple[str, ...]) -> None:
+    """A manifest problem, and each table that is unavailable or had rows excluded."""
+    database = db.database()
     if database.manifest_problem:
         st.warning(database.manifest_problem, icon=":material/help:")
     for name in tables:
@@ -58,7 +79,6 @@ def page(title: str, intro: str, tables: tuple[str, ...], *, context: bool = Fal
             st.error(status.summary() + " Everything else on this page still works.", icon=":material/block:")
         elif status.state != "valid":  # rows excluded, or a file of its folder left out
             st.warning(status.summary(), icon=":material/rule:")
-    return chosen
 
 
 def load(name: str, **params) -> protection.Protected | None:

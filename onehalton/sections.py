@@ -7,6 +7,7 @@ out from what is published); the verdicts come from `kpis`, the definitions from
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 
 import pandas as pd
@@ -148,7 +149,6 @@ def spc_section(
     data = protected.frame
     if data is None or data.empty:
         return
-    measure = M[measure_name]
     dates = pd.to_datetime(data["month"])
     baseline = None
     if baseline_choice and len(data) >= 30:
@@ -161,13 +161,33 @@ def spc_section(
         )
         if chosen != "All points":
             baseline = dates.iloc[options.index(chosen) - 1]
+    chart, result, problem = spc_chart(data, measure_name, label, target, target_label, baseline)
+    if chart is None:
+        st.caption(problem)
+        return
+    tables.chart_with_download(
+        chart,
+        tables.plain(result.points),
+        key=f"spc-{key}",
+        columns=["date", "value", "mean", "lpl", "upl", "point_type", "rule"],
+    )
+
+
+def spc_chart(
+    data: pd.DataFrame,
+    measure_name: str,
+    label: str,
+    target: float | None = None,
+    target_label: str | None = None,
+    baseline=None,
+):
+    """(chart, SPC result, None) for a monthly measure's XmR chart, or (None, None, why it is not drawn)."""
+    measure = M[measure_name]
     result = kpis.xmr_for(data, measure_name, "month", measure.polarity, target, baseline)
     if result is None:
-        st.caption("SPC chart not shown: some values in this series are suppressed or missing.")
-        return
+        return None, None, "SPC chart not shown: some values in this series are suppressed or missing."
     if not result.enough_points:
-        st.caption(f"{result.variation} ({len(data)} points; Making Data Count needs at least 15).")
-        return
+        return None, None, f"{result.variation} ({len(data)} points; Making Data Count needs at least 15)."
     chart = charts.spc(
         result.points,
         kind=measure.kind,
@@ -176,12 +196,7 @@ def spc_section(
         target=target,
         target_label=target_label,
     )
-    tables.chart_with_download(
-        chart,
-        tables.plain(result.points),
-        key=f"spc-{key}",
-        columns=["date", "value", "mean", "lpl", "upl", "point_type", "rule"],
-    )
+    return chart, result, None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -302,24 +317,7 @@ def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, sec
             with columns[1]:
                 tiles.tile(kpis.benchmarked(ward_item, ward_words) if ward_item else None)
         with columns[-1]:
-            shown = rows.assign(period=rows["time_period"].map(lambda p: formats.period_name(None, p)))
-            has_ci = shown["lower_ci"].notna().any()
-            chart = charts.trend(
-                shown,
-                x="period",
-                x_type="O",
-                x_sort="period_start",
-                y="value",
-                kind="value",
-                color="area_name",
-                colours=charts.area_colours(shown["area_name"]),
-                title=str(name),
-                y_title=str(unit),
-                x_title="Period",
-                lower="lower_ci" if has_ci else None,
-                upper="upper_ci" if has_ci else None,
-                height=220,
-            )
+            chart = indicator_trend_chart(rows)
             tables.chart_with_download(
                 chart,
                 protected,
@@ -328,6 +326,30 @@ def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, sec
             )
         if by_ward is not None:
             _ward_comparison(indicator_id, by_ward)
+
+
+def indicator_trend_chart(rows: pd.DataFrame) -> charts.Chart:
+    """One indicator's values by period, an area a line (Halton blue, England grey, wards their own colour), with
+    its 95% interval as a band where it has one."""
+    first = rows.iloc[0]
+    shown = rows.assign(period=rows["time_period"].map(lambda p: formats.period_name(None, p)))
+    has_ci = shown["lower_ci"].notna().any()
+    return charts.trend(
+        shown,
+        x="period",
+        x_type="O",
+        x_sort="period_start",
+        y="value",
+        kind="value",
+        color="area_name",
+        colours=charts.area_colours(shown["area_name"]),
+        title=str(first["indicator_name"]),
+        y_title=str(first["unit"]),
+        x_title="Period",
+        lower="lower_ci" if has_ci else None,
+        upper="upper_ci" if has_ci else None,
+        height=220,
+    )
 
 
 def _ward_comparison(indicator_id: int, by_ward) -> None:
@@ -375,6 +397,15 @@ def _ward_comparison(indicator_id: int, by_ward) -> None:
         frame.legend(by_ward)
 
 
+HEADLINE_KEY = "headline-"  # + the Fingertips ID: the key of a domain's headline indicator on the Overview
+
+
+def headline_indicator_id(item: kpis.Headline) -> int | None:
+    """The Fingertips ID of an Overview headline indicator (None for any other KPI)."""
+    tail = item.key.removeprefix(HEADLINE_KEY)
+    return int(tail) if tail != item.key and tail.isdigit() else None
+
+
 def headline_indicators(latest, *, page_for_domain: dict[str, str]) -> dict[str, kpis.Headline]:
     """Each domain's headline indicator for Halton, judged against England."""
     out = {}
@@ -392,7 +423,7 @@ def headline_indicators(latest, *, page_for_domain: dict[str, str]) -> dict[str,
         page = page_for_domain.get(domain, "")
         item = indicator_headline(
             halton.assign(period_start=halton.get("period_start", pd.Timestamp("2000-01-01"))),
-            key=f"headline-{indicator_id}",
+            key=f"{HEADLINE_KEY}{indicator_id}",
             page=page,
             section=f"{page}-indicators",
             scope="Halton-wide",
@@ -477,6 +508,61 @@ def fds_headline(f: Filters, target_table, *, page: str, section: str):
     return item, loaded
 
 
+@dataclasses.dataclass(frozen=True)
+class OverviewHeadlines:
+    """The Overview's headline KPIs in its order, with the loaded series they come from (for the charts that
+    explain them: presentation mode draws each one that needs attention)."""
+
+    items: list
+    monthly: object = None  # all-ages appointments by month (Protected), or None
+    ld: object = None  # LD health checks by month
+    fds: object = None  # cancer FDS by month
+    indicator_pages: dict = dataclasses.field(default_factory=dict)  # domain -> page slug
+
+
+OVERVIEW_PAGES = {
+    "Starting Well": "starting_well",
+    "Living Well": "living_well",
+    "Ageing Well": "ageing_well",
+    "Wider Determinants": "wider_determinants",
+}
+
+
+def overview_headlines(f: Filters, target_table) -> OverviewHeadlines:
+    """Every headline KPI the Overview shows, in its order: all-ages access, LD health checks, cancer FDS, each
+    life-course domain's headline indicator and the budget. The one list the Overview and presentation mode read."""
+    items = []
+    monthly = appointments_monthly(f, None)
+    if monthly is not None and not monthly.frame.empty:
+        access = appointment_headlines(monthly, f, None, target_table, page="living_well", section="living-well-access")
+        items += [access[name] for name in ("per_1000", "dna_rate", "same_day_share", "two_week_share")]
+    ld, ld_monthly = ld_headline(f, target_table, page="living_well", section="ld-health-checks")
+    fds, fds_monthly = fds_headline(f, target_table, page="living_well", section="cancer-fds")
+    items += [i for i in (ld, fds) if i is not None]
+    latest = frame.load("indicators_latest", wards=None)
+    if latest is not None and not latest.frame.empty:
+        items += list(headline_indicators(latest, page_for_domain=OVERVIEW_PAGES).values())
+    budget = budget_headline_item()
+    if budget is not None:
+        items.append(budget)
+    return OverviewHeadlines(items, monthly, ld_monthly, fds_monthly, dict(OVERVIEW_PAGES))
+
+
+def ld_trajectory_chart(item: kpis.Headline, data: pd.DataFrame) -> tuple[charts.Chart, pd.DataFrame]:
+    """The LD in-year trajectory chart for the LD headline, and the frame it draws."""
+    trajectory, current = trajectory_frame(data)
+    chart = charts.trajectory(
+        trajectory,
+        kind="pct",
+        current=current,
+        target=item.target,
+        target_label="Ambition",
+        title="In-year trajectory: cumulative uptake, April to March",
+        subtitle=f"{current} in bold blue; the diamond is the projected year end and its range from earlier years",
+    )
+    return chart, trajectory
+
+
 def trajectory_frame(data: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Each financial year's cumulative uptake by month of the year, and this year's projected year end with the
     range the earlier years' gains from the same month to March give."""
@@ -544,6 +630,25 @@ def budget_statement_latest():
     if statement is None or statement.frame.empty:
         return year, None
     return year, statement
+
+
+def budget_cumulative_chart(spend: pd.DataFrame) -> tuple[charts.Chart, pd.DataFrame]:
+    """Cumulative actuals by month of the financial year against the annual budget, and the frame it draws."""
+    data = spend.astype({"actuals": float, "cumulative_actuals": float, "budget": float})
+    data = data.assign(month_name=data["fy_month"].map(lambda m: calendar.month_abbr[(int(m) + 2) % 12 + 1]))
+    chart = charts.cumulative(
+        data,
+        x="fy_month",
+        label="month_name",
+        x_title="Month of the financial year",
+        value=("actuals", "Actuals in month"),
+        cumulative=("cumulative_actuals", "Cumulative actuals"),
+        limit=float(data["budget"].iloc[0]),
+        limit_label="Annual budget",
+        kind="gbp",
+        title="Cumulative actuals against the annual budget",
+    )
+    return chart, data
 
 
 def budget_headline_item() -> kpis.Headline | None:

@@ -4,7 +4,7 @@ import calendar
 
 import streamlit as st
 
-from onehalton import budget, charts, filters, formats, frame, kpis, tables
+from onehalton import budget, charts, filters, formats, frame, kpis, sections, tables
 
 frame.page(
     "Budget",
@@ -90,18 +90,5 @@ with left:
     tables.chart_with_download(chart, tables.plain(chart_data), key=f"budget-by-source-{slug}")
 with right:
     if spend is not None and not spend.frame.empty:
-        data = spend.frame.astype({"actuals": float, "cumulative_actuals": float, "budget": float})
-        data = data.assign(month_name=data["fy_month"].map(lambda m: calendar.month_abbr[(int(m) + 2) % 12 + 1]))
-        chart = charts.cumulative(
-            data,
-            x="fy_month",
-            label="month_name",
-            x_title="Month of the financial year",
-            value=("actuals", "Actuals in month"),
-            cumulative=("cumulative_actuals", "Cumulative actuals"),
-            limit=float(data["budget"].iloc[0]),
-            limit_label="Annual budget",
-            kind="gbp",
-            title="Cumulative actuals against the annual budget",
-        )
+        chart, _ = sections.budget_cumulative_chart(spend.frame)
         tables.chart_with_download(chart, spend, key=f"budget-cumulative-{slug}")

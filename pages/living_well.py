@@ -71,16 +71,7 @@ else:
             help="Denominator + declined, at the latest month.",
         )
     with cols[1]:
-        trajectory, current = sections.trajectory_frame(ld_monthly.frame)
-        chart = charts.trajectory(
-            trajectory,
-            kind="pct",
-            current=current,
-            target=ld.target,
-            target_label="Ambition",
-            title="In-year trajectory: cumulative uptake, April to March",
-            subtitle=f"{current} in bold blue; the diamond is the projected year end and its range from earlier years",
-        )
+        chart, trajectory = sections.ld_trajectory_chart(ld, ld_monthly.frame)
         tables.chart_with_download(chart, tables.plain(trajectory), key="ld-trajectory")
     by_practice_part = frame.lazy_expander("By practice", key="ld-practices")
     if by_practice_part.open:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from onehalton import filters, frame, sections, tiles
+from onehalton import filters, frame, pack_download, presentation, sections, tiles
 
 f = frame.page(
     "One Halton: overview",
@@ -10,28 +10,8 @@ f = frame.page(
     ("appointments", "ld_health_checks", "cancer_fds", "budget_spend", "indicators", "targets"),
     context=True,
 )
-targets = sections.targets()
-
-items = []
-monthly = sections.appointments_monthly(f, None)
-if monthly is not None and not monthly.frame.empty:
-    access = sections.appointment_headlines(monthly, f, None, targets, page="living_well", section="living-well-access")
-    items += [access[name] for name in ("per_1000", "dna_rate", "same_day_share", "two_week_share")]
-ld, _ = sections.ld_headline(f, targets, page="living_well", section="ld-health-checks")
-fds, _ = sections.fds_headline(f, targets, page="living_well", section="cancer-fds")
-items += [i for i in (ld, fds) if i is not None]
-latest = frame.load("indicators_latest", wards=None)
-if latest is not None and not latest.frame.empty:
-    pages = {
-        "Starting Well": "starting_well",
-        "Living Well": "living_well",
-        "Ageing Well": "ageing_well",
-        "Wider Determinants": "wider_determinants",
-    }
-    items += list(sections.headline_indicators(latest, page_for_domain=pages).values())
-budget = sections.budget_headline_item()
-if budget is not None:
-    items.append(budget)
+headlines = sections.overview_headlines(f, sections.targets())
+items = headlines.items
 
 query = filters.link_query(f)
 if items:
@@ -42,6 +22,9 @@ if items:
             f"Appointment KPIs are for {f.area_label}; rows marked Halton-wide come from practice, sub-ICB, "
             "local-authority or budget extracts and do not change with the ward filter."
         )
-    frame.legend(monthly)
+    frame.legend(headlines.monthly)
+    with st.container(horizontal=True, gap="small"):
+        pack_download.button(f, key="overview-board-pack", label="Download the board pack for this view (PDF)")
+        presentation.start_button(key="overview-present")
 else:
     frame.unavailable("The headline KPIs")

@@ -147,6 +147,20 @@ def wait_drawn(page, timeout_ms: int = 20_000) -> None:
     )
 
 
+def wait_for_screen(page, number: int, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Presentation mode: wait until the URL and the footer both say screen `number` and the run has finished."""
+    page.wait_for_function(
+        """n => {
+            const count = document.querySelector('[data-testid="oh-present-count"]');
+            return new URL(location.href).searchParams.get('screen') === String(n)
+                && !!count && count.innerText.trim().startsWith(`Screen ${n} of `);
+        }""",
+        arg=number,
+        timeout=timeout_ms,
+    )
+    wait_idle(page)
+
+
 def open_page(page, base: str, path: str = "", query: str = "") -> None:
     page.goto(f"{base}/{path}" + (f"?{query}" if query else ""))
     wait_idle(page)

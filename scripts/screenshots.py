@@ -1,7 +1,9 @@
 """`make screenshots`: a PNG of every page at 1440x900 and at 1280x720 (the projector), plus a ward view of every
-page, into a folder (default `screenshots/`, not committed), so a person can look at what the dashboard shows.
+page, and every presentation-mode screen at 1280x720 (`present-NN-1280x720.png`, driven by the arrow key as a
+presenter would, and a ward's deck as `present-ward-NN-...`), into a folder (default `screenshots/`, not
+committed), so a person can look at what the dashboard shows.
 
-    python -m scripts.screenshots [--out DIR] [--data DIR] [--pages overview,budget]
+    python -m scripts.screenshots [--out DIR] [--data DIR] [--pages overview,budget,present]
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=config.PROJECT_ROOT / "screenshots")
     parser.add_argument("--data", type=Path, default=config.DEMO_DATA_DIR)
-    parser.add_argument("--pages", default="", help="comma-separated page slugs (default: every page)")
+    parser.add_argument(
+        "--pages", default="", help="comma-separated page slugs, `present` for presentation mode (default: all)"
+    )
     parser.add_argument("--ward", default="", help="ward code for the ward views (default: the first ward)")
     args = parser.parse_args(argv)
     executable = browser.find_chromium()
@@ -29,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     wanted = [p for p in args.pages.split(",") if p]
     pages = [p for p in navigation.PAGES if not wanted or p.slug in wanted]
+    present = not wanted or "present" in wanted
     ward = args.ward or _first_ward(args.data)
     args.out.mkdir(parents=True, exist_ok=True)
     with (
@@ -55,7 +60,38 @@ def main(argv: list[str] | None = None) -> int:
                     _full_page(page, viewport, args.out / f"{entry.slug}{suffix}-{size}-full.png")
                     print(target)
             context.close()
+        if present:
+            for suffix, query in (("", ""), ("-ward", f"&ward={ward}")):
+                for target in presentation_screens(chromium, url, query, args.out, f"present{suffix}"):
+                    print(target)
     return 0
+
+
+def presentation_screens(chromium, url: str, query: str, out: Path, prefix: str) -> list[Path]:
+    """Every presentation screen at 1280x720, from `?present=1` on, the next one by the Right arrow key."""
+    viewport = browser.VIEWPORTS["1280x720"]
+    context = chromium.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(browser.RUN_TIMEOUT_MS)
+    written = []
+    try:
+        browser.open_page(page, url, "", f"present=1{query}")
+        for number in range(1, 100):
+            browser.wait_for_screen(page, number)
+            try:
+                browser.wait_drawn(page)
+            except Exception:  # noqa: BLE001 - a chart that never draws is what a person would see too
+                print(f"  {prefix} screen {number}: some charts did not draw", file=sys.stderr)
+            page.wait_for_timeout(500)
+            target = out / f"{prefix}-{number:02d}-1280x720.png"
+            page.screenshot(path=str(target))
+            written.append(target)
+            if page.locator(".st-key-present-next button").first.is_disabled():
+                break
+            page.keyboard.press("ArrowRight")
+    finally:
+        context.close()
+    return written
 
 
 def _full_page(page, viewport: dict, target: Path) -> None:

@@ -122,3 +122,76 @@ def board_problems(page, height: int) -> list[str]:
         for r in rows
         if r["bottom"] > height or r["hidden"]
     ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Presentation mode: type a room can read, on one screen
+
+_SMALL_TEXT_JS = """min => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const text = node.textContent.trim();
+    const el = node.parentElement;
+    if (!text || !el || el.closest('style, script, noscript, title, desc')) continue;
+    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;  // visually hidden for screen readers (a skip link)
+    let rects;
+    if (el instanceof SVGElement) {
+      rects = [el.getBoundingClientRect()];
+    } else {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      rects = Array.from(range.getClientRects());
+    }
+    const onScreen = rects.some(r => r.width > 1 && r.height > 1 && r.bottom > 0 && r.right > 0
+                                     && r.top < innerHeight && r.left < innerWidth);
+    if (!onScreen) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < min) out.push({text: text.slice(0, 60), size, tag: el.tagName.toLowerCase(),
+                              svg: el instanceof SVGElement});
+  }
+  return out;
+}"""
+
+
+def small_text_problems(page, where: str, min_px: float = 24) -> list[str]:
+    """Every piece of text on screen (HTML and the charts' SVG) drawn at `min_px` or larger."""
+    return [
+        f"{where}: {'chart ' if t['svg'] else ''}text {t['text']!r} ({t['tag']}) is {t['size']:g} px, "
+        f"under {min_px:g} px"
+        for t in page.evaluate(_SMALL_TEXT_JS, min_px)
+    ]
+
+
+_FIT_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const footer = document.querySelector('.st-key-oh-present-footer');
+  const out = {scroll: main ? main.scrollHeight - main.clientHeight : 0,
+               page: document.scrollingElement.scrollHeight - innerHeight, height: innerHeight,
+               footerTop: footer ? footer.getBoundingClientRect().top : innerHeight,
+               footerBottom: footer ? footer.getBoundingClientRect().bottom : 0, below: []};
+  const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+  if (!block) return out;
+  for (const el of block.querySelectorAll('[data-testid="stElementContainer"]')) {
+    if (footer && footer.contains(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height > 0 && r.bottom > out.footerTop + 1)
+      out.below.push(`${el.innerText.slice(0, 40)} (to ${r.bottom | 0} px)`);
+  }
+  return out;
+}"""
+
+
+def fit_problems(page, where: str) -> list[str]:
+    """The screen fits the window: nothing to scroll to, and nothing under the footer (when there is one)."""
+    fit = page.evaluate(_FIT_JS)
+    problems = []
+    if fit["scroll"] > 1 or fit["page"] > 1:
+        problems.append(f"{where}: needs scrolling ({max(fit['scroll'], fit['page'])} px more than the window)")
+    if fit["footerBottom"] > fit["height"] + 1:
+        problems.append(f"{where}: the footer ends at {fit['footerBottom']:.0f} px, below the window")
+    problems += [f"{where}: {b} runs under the footer at {fit['footerTop']:.0f} px" for b in fit["below"]]
+    return problems

@@ -75,4 +75,22 @@ elif defect == "below-the-fold":  # a KPI row pushed off the first screen
         '<div style="height:1200px"></div><table><tr data-kpi="late"><td class="oh-name">Late</td>'
         '<td class="oh-value">1</td></tr></table>'
     )
+elif defect == "small-text":  # presentation mode's type floor: a caption left at 14 px
+    st.html('<p style="font-size:14px">Fourteen pixel text</p>')
+elif defect == "small-chart-text":  # a chart's axis labels left at Vega's 12 px on a presentation screen
+    st.vega_lite_chart(
+        points,
+        {
+            "mark": "line",
+            "height": 240,
+            "encoding": {
+                "x": {"field": "x", "type": "quantitative", "axis": {"labelFontSize": 12, "title": None}},
+                "y": {"field": "y", "type": "quantitative", "axis": {"labelFontSize": 30, "title": None}},
+            },
+            "usermeta": {"embedOptions": {"renderer": "svg"}},
+        },
+        width="stretch",
+    )
+elif defect == "too-tall":  # a presentation screen that needs scrolling
+    st.html('<div style="height:2000px;font-size:24px">A screen taller than the window</div>')
 st.write("control page drawn")

@@ -279,6 +279,9 @@ def test_bar_charts_in_an_opened_expander_label_every_ward(server, page):
         ("no-marks", "draws no mark"),
         ("external", "asked another host"),
         ("below-the-fold", "not fully visible"),
+        ("small-text", "'Fourteen pixel text' (p) is 14 px, under 24 px"),
+        ("small-chart-text", "chart text '0.0' (text) is 12 px"),
+        ("too-tall", "needs scrolling"),
     ],
 )
 def test_each_check_fails_on_the_defect_it_looks_for(controls, page, defect, expected):
@@ -290,6 +293,8 @@ def test_each_check_fails_on_the_defect_it_looks_for(controls, page, defect, exp
     found = browser_checks.chart_problems(page, defect) + browser_checks.watched_problems(seen, defect)
     if defect == "below-the-fold":
         found += browser_checks.board_problems(page, harness.VIEWPORTS["1280x720"]["height"])
+    if defect in ("small-text", "small-chart-text", "too-tall"):  # presentation mode's checks
+        found += browser_checks.small_text_problems(page, defect) + browser_checks.fit_problems(page, defect)
     assert any(expected in p for p in found), f"the {defect} control was not caught: {found}"
 
 

@@ -16,7 +16,7 @@ LAZY_PARTS = "_lazy_parts"  # this run's lazy tabs and expanders, by widget key:
 # which took half of a 1280x720 screen and washed out on a projector. No theme option covers either, so a small
 # stylesheet through st.html (a public API) sets them; the selectors are Streamlit's test ids.
 STYLE = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.6rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2rem; padding-bottom: 3rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #425563; font-size: 0.95rem; }
 [data-testid="stMetricLabel"] p { font-size: 0.95rem; white-space: normal; }
 [data-testid="stAlertContainer"] { padding-top: 0.55rem; padding-bottom: 0.55rem; }

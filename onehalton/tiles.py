@@ -133,9 +133,9 @@ BOARD_STYLE = """<style>
 .oh-board td.oh-verdict { line-height: 1.15; }
 .oh-board .oh-name a { color: #003087; font-weight: 600; text-decoration: none; }
 .oh-board .oh-name a:hover { text-decoration: underline; }
-.oh-board .oh-sub { color: #425563; font-size: 0.8rem; }
+.oh-board .oh-sub { color: #425563; font-size: 0.8rem; line-height: 1.1; }
 .oh-board .oh-scope { background: #E8EDEE; color: #425563; font-size: 0.75rem; padding: 0 4px; border-radius: 3px; }
-.oh-board .oh-value { font-size: 1.2rem; font-weight: 700; white-space: nowrap; line-height: 1.1; }
+.oh-board .oh-value { font-size: 1.12rem; font-weight: 700; white-space: nowrap; line-height: 1.1; }
 .oh-board .oh-value .oh-sub { font-weight: 400; }
 .oh-board .oh-target { color: #231F20; font-size: 0.9rem; line-height: 1.15; }
 .oh-board .oh-icon { width: 40px; text-align: center; }

@@ -317,6 +317,20 @@ STRING_COLUMNS = {
 }
 
 
+def cpu_seconds(process) -> float:
+    """CPU time a process and its children have used so far (psutil.Process)."""
+    import psutil
+
+    total = 0.0
+    for p in [process] + process.children(recursive=True):
+        try:
+            times = p.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 class PandasTables:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
@@ -762,16 +776,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time the server (children included) has used so far: a render's cost without the waiting."""
-        import psutil
-
-        total = 0.0
-        for p in [self._psutil_process] + self._psutil_process.children(recursive=True):
-            try:
-                times = p.cpu_times()
-                total += times.user + times.system
-            except psutil.Error:
-                pass
-        return total
+        return cpu_seconds(self._psutil_process)
 
     def clear_caches(self) -> None:
         """Empty st.cache_data in the server (SIGUSR1) and wait until it says so."""
@@ -1295,16 +1300,7 @@ class Cluster:
         return time.perf_counter() - self.started
 
     def cpu_seconds(self) -> float:
-        import psutil
-
-        total = 0.0
-        for p in [self._psutil_process] + self._psutil_process.children(recursive=True):
-            try:
-                times = p.cpu_times()
-                total += times.user + times.system
-            except psutil.Error:
-                pass
-        return total
+        return cpu_seconds(self._psutil_process)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -1867,6 +1863,12 @@ NOTES = """
 
 Profiled with py-spy on the running server while the agent API reran each page (1x data). Changes, each
 behaviour-preserving (the same elements, values and downloads reach the browser):
+
+(A record of rounds one and two, in the names of the time. `onehalton/ui.py` has since been split by
+responsibility (issue 9): charts in `onehalton/charts.py`, now one recipe per chart shape on `alt.NamedData` drawn
+with `st.vega_lite_chart` through public APIs, so no `_template` dataset swap and no `FAST_HASH` hasher remain;
+tiles in `tiles.py`, tables and downloads in `tables.py`, lazy tabs and expanders in `frame.py`; suppression by
+declaration in `protection.py`, cached with the query result it protects.)
 
 1. **Altair charts rebuilt and revalidated on every rerun** (`onehalton/ui.py`). Building a layered Altair chart
    and Streamlit's `to_dict()` validate the whole spec against the Vega-Lite JSON schema: about 75 ms of CPU per

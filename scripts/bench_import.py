@@ -19,23 +19,9 @@ import time
 from pathlib import Path
 
 from onehalton import config, contract
+from onehalton.importers.appointments import NATIONAL_COLUMNS
 
-COLUMNS = [
-    "APPOINTMENT_MONTH_START_DATE",
-    "GP_CODE",
-    "GP_NAME",
-    "SUPPLIER",
-    "PCN_CODE",
-    "PCN_NAME",
-    "SUB_ICB_LOCATION_CODE",
-    "SUB_ICB_LOCATION_NAME",
-    "HCP_TYPE",
-    "APPT_MODE",
-    "NATIONAL_CATEGORY",
-    "TIME_BETWEEN_BOOK_AND_APPT",
-    "COUNT_OF_APPOINTMENTS",
-    "APPT_STATUS",
-]
+COLUMNS = list(NATIONAL_COLUMNS)
 HALTON = ["N81011", "N81019", "N81035", "N81037", "N81066", "N81072", "N81619"]
 CATEGORIES = ["General Consultation Routine", "Clinical Triage", "Planned Clinics", "Home Visit"]
 

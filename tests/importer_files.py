@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from onehalton import config
+from onehalton.importers.appointments import NATIONAL_COLUMNS
 
 # Halton practices in the reference tables the `reference` importer writes (from the domain brief).
 FIR_PARK, GROVE_HOUSE = ("N81035", "Fir Park Medical Centre"), ("N81066", "Grove House Practice")
@@ -20,22 +21,7 @@ OUTSIDE = ("N82001", "A practice in another sub-ICB location")
 UNLISTED = ("N81999", "A Halton practice missing from the reference table")
 WARD_NORTON, WARD_APPLETON = "E05013186", "E05013169"
 
-APPOINTMENT_COLUMNS = [
-    "APPOINTMENT_MONTH_START_DATE",
-    "GP_CODE",
-    "GP_NAME",
-    "SUPPLIER",
-    "PCN_CODE",
-    "PCN_NAME",
-    "SUB_ICB_LOCATION_CODE",
-    "SUB_ICB_LOCATION_NAME",
-    "HCP_TYPE",
-    "APPT_MODE",
-    "NATIONAL_CATEGORY",
-    "TIME_BETWEEN_BOOK_AND_APPT",
-    "COUNT_OF_APPOINTMENTS",
-    "APPT_STATUS",
-]
+APPOINTMENT_COLUMNS = list(NATIONAL_COLUMNS)
 FDS_COLUMNS = ["PERIOD", "STANDARD", "ORG CODE", "CANCER TYPE", "STAGE/ROUTE", "TOTAL", "WITHIN STANDARD", "BREACHES"]
 LD_COLUMNS = ["QUALITY_SERVICE", "ACH_DATE", "ORG_CODE", "IND_CODE", "FIELD_NAME", "VALUE"]
 FINGERTIPS_COLUMNS = [

@@ -134,13 +134,18 @@ def xmr_spec(kpi: Kpi) -> dict:
     ]
     if kpi.target is not None:
         layers.append(_target_layer(kpi, "Target"))
+    return _page_chart(values, layers, f"{kpi.label}, {kpi.area}: XmR chart")
+
+
+def _page_chart(values: list[dict], layers: list[dict], title: str) -> dict:
+    """A layered chart at the pack's page width, its title at the start and 11 pt text."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "data": {"values": values},
         "layer": layers,
         "width": WIDTH,
         "height": HEIGHT,
-        "title": {"text": f"{kpi.label}, {kpi.area}: XmR chart", "anchor": "start"},
+        "title": {"text": title, "anchor": "start"},
         "config": {
             "view": {"stroke": None},
             "axis": {"labelFontSize": 11, "titleFontSize": 11},
@@ -182,16 +187,4 @@ def trajectory_spec(kpi: Kpi) -> dict:
     ]
     if kpi.target is not None:
         layers.append(_target_layer(kpi, "Year-end target"))
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "data": {"values": values},
-        "layer": layers,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "title": {"text": f"{kpi.label}: in-year trajectory against the year-end target", "anchor": "start"},
-        "config": {
-            "view": {"stroke": None},
-            "axis": {"labelFontSize": 11, "titleFontSize": 11},
-            "legend": {"labelFontSize": 11, "titleFontSize": 11},
-        },
-    }
+    return _page_chart(values, layers, f"{kpi.label}: in-year trajectory against the year-end target")

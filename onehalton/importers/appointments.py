@@ -18,6 +18,23 @@ from onehalton import contract
 from onehalton.importers import common, store
 
 SOURCE = "Appointments in General Practice (NHS England), practice-level CSV"
+# The national practice-level file's header as published, in its order (the benchmark and tests write files so).
+NATIONAL_COLUMNS = (
+    "APPOINTMENT_MONTH_START_DATE",
+    "GP_CODE",
+    "GP_NAME",
+    "SUPPLIER",
+    "PCN_CODE",
+    "PCN_NAME",
+    "SUB_ICB_LOCATION_CODE",
+    "SUB_ICB_LOCATION_NAME",
+    "HCP_TYPE",
+    "APPT_MODE",
+    "NATIONAL_CATEGORY",
+    "TIME_BETWEEN_BOOK_AND_APPT",
+    "COUNT_OF_APPOINTMENTS",
+    "APPT_STATUS",
+)
 REQUIRED = {
     "month": ("APPOINTMENT_MONTH_START_DATE", "APPOINTMENT_MONTH"),
     "gp_code": ("GP_CODE", "PRACTICE_CODE"),
@@ -160,7 +177,4 @@ def _ward_parser(wards: set[str]):
 
 
 def _periods(source: common.SourceFile, rows: pd.DataFrame) -> None:
-    months = sorted(set(rows["appointment_month"]))
-    source.periods = {m.isoformat() for m in months}
-    if months:
-        source.period_start, source.period_end = months[0].isoformat(), months[-1].isoformat()
+    source.covers(rows["appointment_month"])

@@ -71,10 +71,7 @@ def load(files: list[Path], into: Path, *, org: str = "01F") -> store.Imported:
             }
         )
         source.rows_accepted = len(out)
-        months = sorted(m for m in set(out["period"]) if m is not None)
-        source.periods = {m.isoformat() for m in months}
-        if months:
-            source.period_start, source.period_end = months[0].isoformat(), months[-1].isoformat()
+        source.covers(out["period"])
         parts.append(out)
     problems.raise_if_any()
     rows = pd.concat(parts, ignore_index=True)

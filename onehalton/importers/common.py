@@ -79,6 +79,13 @@ class SourceFile:
     def rows_excluded(self) -> int:
         return sum(self.excluded.values())
 
+    def covers(self, months) -> None:
+        """Record the months its accepted rows cover: the replacement keys and the span."""
+        months = sorted(m for m in set(months) if m is not None)
+        self.periods = {m.isoformat() for m in months}
+        if months:
+            self.period_start, self.period_end = months[0].isoformat(), months[-1].isoformat()
+
     def exclude(self, reason: str, lines) -> None:
         lines = np.asarray(lines, dtype=np.int64)
         if len(lines):

@@ -55,10 +55,7 @@ def load(files: list[Path], into: Path) -> store.Imported:
         out = _wide(csv, frame, problems) if wide else _from_long(csv, frame, problems)
         out = out.assign(file=source.name)
         source.rows_accepted = int(out["source_rows"].sum()) if len(out) else 0
-        months = sorted(set(out["achievement_month"]))
-        source.periods = {m.isoformat() for m in months}
-        if months:
-            source.period_start, source.period_end = months[0].isoformat(), months[-1].isoformat()
+        source.covers(out["achievement_month"])
         parts.append(out)
     problems.raise_if_any()
     rows = pd.concat(parts, ignore_index=True)

@@ -176,12 +176,24 @@ def spc_section(
         subtitle=result.variation + (f" · {result.assurance}" if result.assurance else ""),
         target=target,
         target_label=target_label,
+        rebases=result.rebases,
     )
     tables.chart_with_download(
         chart,
         tables.plain(result.points),
         key=f"spc-{key}",
         columns=["date", "value", "mean", "lpl", "upl", "point_type", "rule"],
+    )
+    if result.rebases:
+        st.caption(rebase_caption(result.rebases))
+
+
+def rebase_caption(rebases) -> str:
+    """The recalculations of an XmR chart's limits in words, for the caption under it."""
+    return (
+        "Limits recalculated "
+        + "; ".join(f"from {formats.month_name(r['date'])}: {r['reason'] or 'no reason recorded'}" for r in rebases)
+        + ". Points before keep the limits of their own period."
     )
 
 

@@ -335,17 +335,65 @@ def _build_bar(
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
 
 
-def _build_spc(*, kind: str, title: str, subtitle: str | None, target: float | None, target_label: str | None):
+REBASE_COLOUR = NHS_DARK_BLUE
+REBASE_LABEL_WIDTH = 34  # characters a line of a rebase's label holds before it wraps
+
+
+def _rebase_layers(rebases: tuple) -> list:
+    """A vertical rule at each recalculation of the limits, its reason written beside it (wrapped) and in its
+    tooltip: Making Data Count asks that a rebase says why."""
+    if not rebases:
+        return []
+    values = [
+        {
+            "date": when,
+            "reason": why,
+            "label": "\n".join(textwrap.wrap(f"Limits recalculated: {why}", REBASE_LABEL_WIDTH)),
+        }
+        for when, why in rebases
+    ]
+    data = alt.InlineData(values=values)
+    x = alt.X("date:T", title="Month")
+    rule = (
+        alt.Chart(data)
+        .mark_rule(color=REBASE_COLOUR, strokeWidth=2, strokeDash=[2, 2])
+        .encode(
+            x=x,
+            tooltip=[
+                alt.Tooltip("date:T", title="Limits recalculated from", format="%b %Y"),
+                alt.Tooltip("reason:N", title="Why"),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", baseline="top", dx=5, dy=4, color=REBASE_COLOUR, fontSize=11, lineBreak="\n")
+        .encode(x=x, y=alt.value(0), text="label:N")
+    )
+    return [rule, text]
+
+
+def _build_spc(
+    *,
+    kind: str,
+    title: str,
+    subtitle: str | None,
+    target: float | None,
+    target_label: str | None,
+    rebases: tuple = (),
+):
     base = alt.Chart(_data()).encode(
         x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0, labelFontSize=12))
     )
+    # Each segment's mean and limits are drawn apart, so a recalculation reads as a step, not a slope.
+    segment = alt.Detail("segment:N")
     layers = [
         base.mark_line(color=NHS_MID_GREY, strokeWidth=1.5).encode(
             y=alt.Y("value:Q", title=None, axis=value_axis(kind, None), scale=alt.Scale(zero=False))
         ),
-        base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.5).encode(y=alt.Y("mean:Q", title=None)),
-        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y=alt.Y("upl:Q", title=None)),
-        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y=alt.Y("lpl:Q", title=None)),
+        base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.5).encode(y=alt.Y("mean:Q", title=None), detail=segment),
+        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y=alt.Y("upl:Q", title=None), detail=segment),
+        base.mark_line(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y=alt.Y("lpl:Q", title=None), detail=segment),
         base.mark_circle(size=55, opacity=1).encode(
             y=alt.Y("value:Q", title=None),
             color=alt.Color(
@@ -365,6 +413,7 @@ def _build_spc(*, kind: str, title: str, subtitle: str | None, target: float | N
             ],
         ),
     ]
+    layers += _rebase_layers(rebases)
     if target is not None:
         layers += _reference_layers(target, target_label or "Target", kind, axis="y", title=None)
     return alt.layer(*layers).properties(
@@ -608,8 +657,26 @@ def spc(
     subtitle: str | None = None,
     target: float | None = None,
     target_label: str | None = None,
+    rebases=(),
 ) -> Chart:
-    return _recipe("spc", points, kind=kind, title=title, subtitle=subtitle, target=target, target_label=target_label)
+    """An XmR chart of `points` (spc.SpcResult.points). `rebases`: SpcResult.rebases (or (date, reason) pairs),
+    each drawn as a labelled vertical rule where the limits were recalculated."""
+    pairs = tuple(
+        (pd.Timestamp(r["date"]).strftime("%Y-%m-%d"), r["reason"] or "no reason recorded")
+        if isinstance(r, dict)
+        else (pd.Timestamp(r[0]).strftime("%Y-%m-%d"), str(r[1]))
+        for r in rebases
+    )
+    return _recipe(
+        "spc",
+        points,
+        kind=kind,
+        title=title,
+        subtitle=subtitle,
+        target=target,
+        target_label=target_label,
+        rebases=pairs,
+    )
 
 
 def grouped_bar(

@@ -580,12 +580,36 @@ def run_query(name: str, **params) -> pd.DataFrame:
     return _cached_run(str(pinned.data_dir), pinned.fingerprint, name, _frozen_params(params), pinned)
 
 
+def _guard_pooled(database: Database, params: dict, raw: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A ward's pooled figure less the single periods a trend shows of it is the sum of its hidden periods; rounding
+    alone leaves that sum pinned at the edges (13 + 13 + a hidden 1 = 27 is published 25, the two shown periods 15
+    and 15, so the hidden period is 1 and nothing else). `ward_need.guard_pooled` withholds such a pooled figure."""
+    from onehalton import ward_need
+
+    if raw.empty:
+        return raw
+    singles = [
+        database.run("indicator_ward_periods", {"indicator_id": int(i), "periods": params["periods"]})
+        for i in raw["indicator_id"].unique()
+    ]
+    guarded = ward_need.guard_pooled(raw, pd.concat(singles, ignore_index=True), threshold=threshold)
+    return guarded.drop(columns="guarded")
+
+
+# Queries whose published rows depend on rows of another view as well as their own: each is passed through its
+# guard, with the exact counts, before the protection its header declares. Every load of them goes this way.
+GUARDS = {"indicator_by_ward_pooled": _guard_pooled}
+
+
 def publish(
     database: Database, name: str, params: dict, raw: pd.DataFrame, threshold: int, halton: pd.DataFrame | None = None
 ) -> protection.Protected:
     """A query's rows as they may be published, as its `-- Suppress:` header declares (see `load`). For a view of
-    chosen wards, the same query for all of Halton is read too, to hide a selection whose complement is small."""
+    chosen wards, the same query for all of Halton is read too, to hide a selection whose complement is small.
+    A query in `GUARDS` is passed through its guard first."""
     declared = protection.parse(database.specs[name].suppress)
+    if name in GUARDS:
+        raw = GUARDS[name](database, params, raw, threshold)
     if halton is None and declared.scope == "when wards" and params.get("wards"):
         halton = database.run(name, {**params, "wards": None})
     return protection.published(protection.protect(raw, declared, params, threshold, halton=halton))

@@ -12,7 +12,7 @@ from datetime import date
 
 import pandas as pd
 
-from onehalton import formats, spc, stats
+from onehalton import formats, measures, spc, stats
 from onehalton.measures import Measure
 
 IMPROVEMENT, CONCERN, NEUTRAL = "improvement", "concern", "neutral"
@@ -62,9 +62,29 @@ def target_on(table: pd.DataFrame | None, kpi_code: str | None, on) -> tuple[flo
     return float(row["target_value"]), str(row["label"])
 
 
+CHOSEN_REBASE = "chosen on screen (Calculate limits from)"
+
+
+def spc_rebases(value: str, dates: pd.Series, chosen=None) -> dict[pd.Timestamp, str] | None:
+    """The recalculations of the limits for a series of measure `value` over `dates`: the measure's registered
+    ones (measures.Measure.rebases) that fall inside the series, and the one chosen on screen (`chosen`, a date or
+    None), each with its reason. None when there are none."""
+    when = pd.to_datetime(dates)
+    if when.empty:
+        return None
+    first, last = when.min(), when.max()
+    out = {d: why for d, why in measures.rebases(value).items() if first < d <= last}
+    if chosen is not None:
+        chosen = pd.Timestamp(chosen)
+        out[chosen] = out.get(chosen, CHOSEN_REBASE)
+    return out or None
+
+
 def xmr_for(
     frame: pd.DataFrame, value: str, date_column: str, polarity: str, target: float | None, baseline_start=None
 ) -> spc.SpcResult | None:
+    """The XmR chart of column `value`, recalculated where its measure says the process changed (and from
+    `baseline_start` when one is chosen on screen); None when a point is suppressed or missing."""
     series = frame[[date_column, value]].dropna()
     if series.empty or len(series) != len(frame):
         return None  # a suppressed or missing point would make any limits misleading
@@ -73,7 +93,7 @@ def xmr_for(
         pd.to_datetime(series[date_column]).to_numpy(),
         polarity=polarity,
         target=target,
-        baseline_start=baseline_start,
+        baseline_start=spc_rebases(value, series[date_column], baseline_start),
     )
 
 

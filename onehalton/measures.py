@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import pandas as pd
+
 from onehalton import stats
 
 HIGH, LOW, NONE = stats.HIGH_IS_GOOD, stats.LOW_IS_GOOD, stats.NO_JUDGEMENT
@@ -38,6 +40,9 @@ class Measure:
     # Counts it is part of: hidden with them too (every appointment rate is built on a subset of the
     # appointments, so a hidden appointments count hides them all, whatever its parts show).
     part_of: tuple[str, ...] = field(default=())
+    # Recalculations of the SPC limits (Making Data Count's rebase) where the process itself changed: (first month
+    # of the new process, ISO date; why). Every tile, chart and the board pack recalculate there.
+    rebases: tuple[tuple[str, str], ...] = ()
 
     @property
     def derived(self) -> bool:
@@ -53,6 +58,17 @@ class Measure:
         )
 
 
+# General practice changed how it works in spring 2020: NHS England asked practices on 19 March 2020 to triage every
+# request and consult remotely where they could (the total triage model). Appointment volumes, modes, lead times and
+# DNAs stepped to a new level from April 2020, so Making Data Count recalculates the limits from there: limits set on
+# the old process would flag the new one as special cause for years.
+COVID_REBASE = (
+    (
+        "2020-04-01",
+        "Covid-19: general practice moved to total triage and remote consultation (NHS England, March 2020)",
+    ),
+)
+
 _COUNTS = [
     Measure(
         "appointments",
@@ -60,10 +76,18 @@ _COUNTS = [
         "count",
         "Appointments in the month at Halton practices, by the patient's ward of residence.",
         health_count=True,
+        rebases=COVID_REBASE,
     ),
     Measure("attended", "Attended", "count", "Appointments attended.", health_count=True),
     Measure("dna", "Did not attend", "count", "Appointments the patient did not attend (DNA).", health_count=True),
-    Measure("home_visits", "Home visits", "count", "Appointments whose mode is Home Visit.", health_count=True),
+    Measure(
+        "home_visits",
+        "Home visits",
+        "count",
+        "Appointments whose mode is Home Visit.",
+        health_count=True,
+        rebases=COVID_REBASE,
+    ),
     Measure("face_to_face", "Face to face", "count", "Appointments held face to face.", health_count=True),
     Measure("same_day", "Same day", "count", "Appointments booked and held on the same day.", health_count=True),
     Measure(
@@ -133,6 +157,7 @@ _DERIVED = [
         denominator=("population",),
         multiplier=1000,
         ci_method="byar",
+        rebases=COVID_REBASE,
     ),
     Measure(
         "per_1000_per_month",
@@ -154,6 +179,7 @@ _DERIVED = [
         denominator=("list_size",),
         multiplier=1000,
         ci_method="byar",
+        rebases=COVID_REBASE,
     ),
     Measure(
         "dna_rate",
@@ -166,6 +192,7 @@ _DERIVED = [
         ci_method="wilson",
         target_code="dna_rate",
         part_of=("appointments",),
+        rebases=COVID_REBASE,
     ),
     Measure(
         "same_day_share",
@@ -177,6 +204,7 @@ _DERIVED = [
         ci_method="wilson",
         target_code="same_day_share",
         part_of=("appointments",),
+        rebases=COVID_REBASE,
     ),
     Measure(
         "two_week_share",
@@ -199,6 +227,7 @@ _DERIVED = [
         denominator=("appointments",),
         ci_method="wilson",
         part_of=("appointments",),
+        rebases=COVID_REBASE,
     ),
     Measure(
         "uptake",
@@ -290,6 +319,13 @@ def label(column: str) -> str:
     if " " in column or column != column.lower():
         return column  # already written for people ("Appleton: vs Halton")
     return column.replace("_", " ").capitalize()
+
+
+def rebases(name: str) -> dict[pd.Timestamp, str]:
+    """The registered recalculations of a measure's SPC limits, {first month of the new process: why}; {} for a
+    column that is not a measure."""
+    measure = REGISTRY.get(name)
+    return {pd.Timestamp(when): why for when, why in measure.rebases} if measure else {}
 
 
 def with_label(name: str, new_label: str) -> Measure:

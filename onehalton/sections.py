@@ -13,7 +13,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from onehalton import charts, db, formats, frame, kpis, measures, stats, tables, tiles
+from onehalton import charts, db, formats, frame, kpis, measures, protection, stats, tables, tiles
 from onehalton.filters import Filters
 
 M = measures.REGISTRY
@@ -171,6 +171,8 @@ def spc_section(
         key=f"spc-{key}",
         columns=["date", "value", "mean", "lpl", "upl", "point_type", "rule"],
     )
+    if result.rebases:
+        st.caption(rebase_caption(result.rebases))
 
 
 def spc_chart(
@@ -195,8 +197,18 @@ def spc_chart(
         subtitle=result.variation + (f" · {result.assurance}" if result.assurance else ""),
         target=target,
         target_label=target_label,
+        rebases=result.rebases,
     )
     return chart, result, None
+
+
+def rebase_caption(rebases) -> str:
+    """The recalculations of an XmR chart's limits in words, for the caption under it."""
+    return (
+        "Limits recalculated "
+        + "; ".join(f"from {formats.month_name(r['date'])}: {r['reason'] or 'no reason recorded'}" for r in rebases)
+        + ". Points before keep the limits of their own period."
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -433,15 +445,20 @@ def headline_indicators(latest, *, page_for_domain: dict[str, str]) -> dict[str,
     return out
 
 
-def ward_comparison_table(data: pd.DataFrame) -> pd.DataFrame:
+def ward_comparison_table(latest: protection.Protected) -> protection.Protected:
     """One row per indicator: the chosen wards' value and CI, Halton's and England's, and the verdicts. A value with
-    no count (a deprivation score) is still shown for a ward; Halton is compared in the ward's own period."""
-    rows = []
+    no count (a deprivation score) is still shown for a ward; Halton is compared in the ward's own period.
+
+    ``latest``: the published rows of queries/indicators_latest.sql. A ward value hidden there stays hidden here
+    (written `*`), so a suppressed ward reads as suppressed, not as missing (`–`, no ward figure at all)."""
+    data = latest.frame
+    rows, hidden = [], []
     for _, part in data.groupby("indicator_id", sort=False):
         by_type = {t: part[part["area_type"] == t] for t in ("Ward", "Local authority", "England")}
         ward = by_type["Ward"].iloc[0] if not by_type["Ward"].empty else None
         halton = by_type["Local authority"].iloc[0] if not by_type["Local authority"].empty else None
         england = by_type["England"].iloc[0] if not by_type["England"].empty else None
+        ward_hidden = ward is not None and "value" in latest.hidden and bool(latest.hidden.at[ward.name, "value"])
         rows.append(
             {
                 "domain": part["domain"].iloc[0],
@@ -457,7 +474,12 @@ def ward_comparison_table(data: pd.DataFrame) -> pd.DataFrame:
                 "england_value": england["value"] if england is not None else None,
             }
         )
-    return pd.DataFrame(rows)
+        hidden.append(ward_hidden)
+    table = pd.DataFrame(rows)
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    if len(table):
+        mask["ward_value"] = hidden
+    return protection.Protected(table, mask, int(sum(hidden)), latest.rounded)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -4,12 +4,14 @@ the need ranking, pooled periods and side-by-side wards.
 Pure pandas (no streamlit, no duckdb). Inputs are the frames of queries/indicator_by_ward_latest.sql,
 indicator_by_ward_pooled.sql and indicator_by_deprivation_quintile.sql.
 
-Suppression comes first. A page adds confidence limits with :func:`with_cis` on the real counts, then
-suppresses (``ui.protect``), then hands the *protected* frame to these functions. So every statistic here is
-worked out from shown values only: a suppressed ward never moves a percentile, a rank or the slope index of
-inequality (the SII is linear in the group values, so with four groups shown and the SII published the fifth
-could be solved for; a suppressed quintile therefore means no SII). A row whose value is missing while its
-denominator is present is taken to be suppressed; a row with neither has no data.
+Suppression comes first. A page loads each query through ``db.load``, which protects it as its header declares
+(counts of 1-7 hidden, other ward counts rounded to 5, values and 95% limits worked out again from the published
+counts) and hands the *protected* frame to these functions. So every statistic here is worked out from shown
+values only: a suppressed ward never moves a percentile, a rank or the slope index of inequality (the SII is
+linear in the group values, so with four groups shown and the SII published the fifth could be solved for; a
+suppressed quintile therefore means no SII). A row whose value is missing while its denominator is present is
+taken to be suppressed; a row with neither has no data. Pooled periods pass through :func:`guard_pooled` on the
+way (``db.GUARDS``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ __all__ = [
     "SUPPRESSED",
     "NO_DATA",
     "NOT_NEED_INDICATORS",
-    "with_cis",
     "status",
     "compare_areas",
     "spine_rows",
@@ -47,33 +48,6 @@ NOT_NEED_INDICATORS: dict[int, str] = {
     92949: "a diagnosis rate measures service performance",
     93347: "a diagnosis rate measures service performance",
 }
-
-
-def with_cis(frame: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
-    """95% limits (``lower_ci``, ``upper_ci``) per row by each indicator's own ``ci_method`` and ``multiplier``
-    (Wilson, Byar's, none), from ``count`` and ``denominator``.
-
-    Call it before suppression: limits need the real counts. Rows without counts (scores, life expectancy)
-    keep their published value with no limits.
-    """
-    if frame.empty:
-        return frame.assign(lower_ci=pd.Series(dtype=float), upper_ci=pd.Series(dtype=float))
-    work = frame.reset_index(drop=True)  # positions, so a repeated index label cannot duplicate rows
-    parts = []
-    for (method, multiplier), part in work.groupby(["ci_method", "multiplier"], sort=False, dropna=False):
-        limited = stats.with_ci(
-            part.drop(columns=["value"]),
-            count="count",
-            denominator="denominator",
-            method=method,
-            multiplier=float(multiplier),
-            confidence=confidence,
-        )
-        limited["value"] = limited["value"].where(limited["value"].notna(), part["value"])
-        parts.append(limited)
-    out = pd.concat(parts).loc[work.index]
-    out.index = frame.index
-    return out
 
 
 def status(frame: pd.DataFrame, *, value: str = "value", denominator: str = "denominator") -> pd.Series:
@@ -234,7 +208,7 @@ def quintile_inequality(frame: pd.DataFrame, *, repetitions: int = 100_000, seed
     """The slope index of inequality across ward deprivation quintiles (1 = most deprived).
 
     ``frame``: the protected rows of queries/indicator_by_deprivation_quintile.sql with lower_ci/upper_ci
-    (:func:`with_cis`). Returns {'sii', 'lower', 'upper', 'gap' (most minus least deprived, i.e. -SII),
+    (``db.load`` adds them). Returns {'sii', 'lower', 'upper', 'gap' (most minus least deprived, i.e. -SII),
     'significant', 'sentence', 'reason'}: the SII in the indicator's own unit, by PHEindicatormethods'
     phe_sii method (see onehalton/inequality.py), with proportions on the logit and rates on the log scale.
     The SII cannot be calculated when a quintile is suppressed or has no data, or for a value-only

@@ -49,9 +49,8 @@ elif wards is not None:
     latest = frame.load("indicators_latest", wards=f.ward_param)
     if latest is not None and not latest.frame.empty:
         st.subheader(f"{f.area_label} against Halton and England")
-        table = sections.ward_comparison_table(latest.frame)
         tables.show(
-            tables.plain(table),
+            sections.ward_comparison_table(latest),
             key="ward-profile-indicators",
             kinds={"ward_value": "value", "halton_value": "value", "england_value": "value"},
         )

@@ -137,3 +137,64 @@ def test_a_rebase_reason_must_be_text(reason):
     d = list(pd.date_range("2020-01-01", periods=40, freq="MS"))
     with pytest.raises(ValueError, match="reason for the recalculation"):
         xmr([float(i % 4) for i in range(40)], d, polarity="low is good", baseline_start={d[20]: reason})
+
+
+# ------------------------------------------------------------------------------------------------
+# The dashboard's own rebase: appointments recalculated from April 2020 (measures.COVID_REBASE)
+
+
+def _appointment_series(start: str = "2019-04-01", months: int = 40) -> pd.DataFrame:
+    month = pd.date_range(start, periods=months, freq="MS")
+    per_1000 = [400.0 + (i % 5) if m < pd.Timestamp("2020-04-01") else 300.0 + (i % 5) for i, m in enumerate(month)]
+    return pd.DataFrame({"month": month, "per_1000": per_1000})
+
+
+def test_appointment_limits_are_recalculated_from_april_2020_with_the_registered_reason():
+    from onehalton import kpis, measures
+
+    (when, why), *_ = measures.get("per_1000").rebases
+    r = kpis.xmr_for(_appointment_series(), "per_1000", "month", "no judgement", None)
+    assert r.rebases == ({"date": pd.Timestamp(when), "requested": pd.Timestamp(when), "reason": why},)
+    assert "Covid-19" in why and when == "2020-04-01"
+    # The tile and the board pack judge the same limits the chart draws.
+    tile = kpis.headline(_appointment_series(), measures.get("per_1000"), key="t")
+    assert tile.variation_icon == r.variation_icon
+    # A series that starts after it, or ends before it, is not recalculated (and does not fail).
+    assert kpis.xmr_for(_appointment_series("2020-06-01"), "per_1000", "month", "no judgement", None).rebases == ()
+    early = _appointment_series("2018-01-01", 20)
+    assert kpis.xmr_for(early, "per_1000", "month", "no judgement", None).rebases == ()
+    # A measure with no registered rebase is not recalculated.
+    assert measures.get("performance").rebases == ()
+
+
+def test_the_spc_chart_draws_a_labelled_rule_at_each_rebase_and_the_caption_lists_it():
+    from onehalton import charts, kpis, measures, sections
+
+    (when, why), *_ = measures.get("per_1000").rebases
+    r = kpis.xmr_for(_appointment_series(), "per_1000", "month", "no judgement", None)
+    spec = charts.spc(r.points, kind="rate", title="Per 1,000", rebases=r.rebases).spec_json()
+
+    def rows(layer) -> list[dict]:  # Altair moves inline data into the spec's named datasets
+        data = layer.get("data", {})
+        return data.get("values") or spec["datasets"].get(data.get("name"), []) if data.get("name") != "table" else []
+
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    assert [v["date"] for layer in rules for v in rows(layer)] == [when]
+    assert all(layer["encoding"]["x"]["field"] == "date" for layer in rules)
+    texts = [v["label"] for layer in spec["layer"] if layer["mark"]["type"] == "text" for v in rows(layer)]
+    assert len(texts) == 1 and " ".join(texts[0].split()) == f"Limits recalculated: {why}"
+    caption = sections.rebase_caption(r.rebases)
+    assert caption.startswith(f"Limits recalculated from Apr 2020: {why}")
+
+
+def test_the_board_pack_recalculates_and_draws_where_the_screen_does():
+    from onehalton import kpis
+    from onehalton.board_pack.charts import xmr_spec
+    from onehalton.board_pack.data import Kpi
+
+    series = _appointment_series()
+    kpi = Kpi("per_1000", "Appointments per 1,000", series, "per_1000", "rate", "no judgement")
+    assert kpi.result.rebases == kpis.xmr_for(series, "per_1000", "month", "no judgement", None).rebases
+    spec = xmr_spec(kpi)
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    assert rules and rules[0]["data"]["values"][0]["date"] == "2020-04-01"

@@ -4,6 +4,8 @@ each time it is built, and the pack needs no more than these two shapes."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from onehalton.board_pack.data import Kpi
@@ -132,6 +134,29 @@ def xmr_spec(kpi: Kpi) -> dict:
             },
         },
     ]
+    for rebase in r.rebases:  # where the limits were recalculated, and why
+        when = pd.Timestamp(rebase["date"]).strftime("%Y-%m-%d")
+        label = f"Limits recalculated: {rebase['reason'] or 'no reason recorded'}"
+        layers += [
+            {
+                "data": {"values": [{"date": when, "label": label}]},
+                "mark": {"type": "rule", "color": NHS_DARK_BLUE, "strokeDash": [2, 2], "strokeWidth": 1.5},
+                "encoding": {"x": x},
+            },
+            {
+                "data": {"values": [{"date": when, "label": textwrap.wrap(label, 40)}]},
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "baseline": "top",
+                    "dx": 4,
+                    "dy": 2,
+                    "color": NHS_DARK_BLUE,
+                    "fontSize": 9,
+                },
+                "encoding": {"x": x, "y": {"value": 0}, "text": {"field": "label"}},
+            },
+        ]
     if kpi.target is not None:
         layers.append(_target_layer(kpi, "Target"))
     return _page_chart(values, layers, f"{kpi.label}, {kpi.area}: XmR chart")

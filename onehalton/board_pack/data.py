@@ -207,6 +207,8 @@ class Kpi:
                     pd.to_datetime(series["month"]).to_numpy(),
                     polarity=self.polarity,
                     target=self.target,
+                    # Recalculated where the screen recalculates (the measure's registered rebases).
+                    baseline_start=kpis.spc_rebases(self.value, series["month"]),
                 )
                 if not self.result.enough_points:
                     self.spc_problem = self.result.variation

@@ -348,7 +348,9 @@ def _rebase_layers(rebases: tuple) -> list:
         {
             "date": when,
             "reason": why,
-            "label": "\n".join(textwrap.wrap(f"Limits recalculated: {why}", REBASE_LABEL_WIDTH)),
+            # The label names the reason's first clause, so it stays clear of the points; the tooltip and the
+            # caption under the chart give it whole.
+            "label": "\n".join(textwrap.wrap(f"Limits recalculated: {why.split(':')[0]}", REBASE_LABEL_WIDTH)),
         }
         for when, why in rebases
     ]

@@ -57,10 +57,16 @@ def _assurance(item: kpis.Headline, size: int) -> str:
     return icons.img(icons.assurance(item.assurance_icon, size, reason), f"Assurance: {title}")
 
 
+TILES_A_ROW = 4  # five tiles a row cut their labels and deltas at 1280x720 with the sidebar open
+
+
 def tile_row(items: list[kpis.Headline | None]) -> None:
-    for column, item in zip(st.columns(len(items)), items):
-        with column:
-            tile(item)
+    """Tiles side by side: up to four in a row, more as rows of three (five as three and two)."""
+    width = len(items) if len(items) <= TILES_A_ROW else 3
+    for start in range(0, len(items), width):
+        for column, item in zip(st.columns(width), items[start : start + width]):
+            with column:
+                tile(item)
 
 
 def _link(item, query: dict) -> str:

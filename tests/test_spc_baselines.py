@@ -182,7 +182,10 @@ def test_the_spc_chart_draws_a_labelled_rule_at_each_rebase_and_the_caption_list
     assert [v["date"] for layer in rules for v in rows(layer)] == [when]
     assert all(layer["encoding"]["x"]["field"] == "date" for layer in rules)
     texts = [v["label"] for layer in spec["layer"] if layer["mark"]["type"] == "text" for v in rows(layer)]
-    assert len(texts) == 1 and " ".join(texts[0].split()) == f"Limits recalculated: {why}"
+    # On the chart the reason's first clause (clear of the points); whole in the tooltip and the caption.
+    assert len(texts) == 1 and " ".join(texts[0].split()) == f"Limits recalculated: {why.split(':')[0]}"
+    reasons = [v["reason"] for layer in rules for v in rows(layer)]
+    assert reasons == [why]
     caption = sections.rebase_caption(r.rebases)
     assert caption.startswith(f"Limits recalculated from Apr 2020: {why}")
 

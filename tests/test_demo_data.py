@@ -248,7 +248,10 @@ def test_targets(con):
         ("cancer_fds", 0.77, dt.date(2024, 4, 1)),
         ("cancer_fds", 0.80, dt.date(2025, 4, 1)),
         ("ld_health_check_uptake", 0.75, dt.date(2019, 4, 1)),
+        ("two_week_share", 0.90, dt.date(2023, 5, 1)),  # the labelled local example
     ]
+    labels = con.execute("SELECT label, source FROM targets WHERE kpi_code = 'two_week_share'").fetchall()
+    assert labels and all(label.startswith("Local example") and "LOCAL EXAMPLE" in source for label, source in labels)
 
 
 # ------------------------------------------------------------------------------------------ appointments

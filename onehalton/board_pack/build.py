@@ -15,10 +15,10 @@ from onehalton.board_pack.data import (
     resolve,
 )
 from onehalton.board_pack.pdf import Pack, render
+from onehalton.db import Database
 
 # The package's public names (onehalton/board_pack/__init__.py hands them out lazily from here).
 __all__ = ["BadView", "Kpi", "Pack", "View", "build_pack", "gather", "headline_kpis", "render"]
-from onehalton.db import Database
 
 
 def gather(view: View, database: Database, *, now: datetime | None = None) -> Pack:

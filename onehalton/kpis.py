@@ -45,6 +45,7 @@ class Headline:
     page: str = ""  # the page (navigation slug) and section that explain it
     section: str = ""
     group: str = ""  # a tag shown beside the label on the board summary (the life-course domain)
+    trend: str = ""  # Fingertips' recent trend in words (stats.recent_trend), for indicators that have a series
 
     @property
     def colour(self) -> str:

@@ -13,7 +13,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from onehalton import charts, db, formats, frame, kpis, measures, protection, stats, tables, tiles
+from onehalton import charts, db, formats, frame, kpis, measures, protection, stats, tables, tiles, ward_need
 from onehalton.filters import Filters
 
 M = measures.REGISTRY
@@ -277,6 +277,7 @@ def indicator_section(domain: str, f: Filters, *, page: str) -> None:
     )
     by_ward = frame.load("indicator_wards_latest", domain=domain)
     with_wards = set() if by_ward is None else set(by_ward.frame["indicator_id"])
+    trends = with_recent_trends(trends)
     for indicator_id, rows in trends.frame.groupby("indicator_id", sort=False):
         _indicator_block(
             int(indicator_id),
@@ -287,6 +288,26 @@ def indicator_section(domain: str, f: Filters, *, page: str) -> None:
             by_ward=by_ward if indicator_id in with_wards else None,
         )
     frame.legend(trends)
+
+
+def with_recent_trends(trends: protection.Protected) -> protection.Protected:
+    """The trends rows with each series' Fingertips recent trend (`recent_trend`, `recent_trend_periods`), worked
+    out from the published values only: a suppressed point is not a valid point, so an older one is used."""
+    series = ward_need.recent_trends(trends.frame, by=("indicator_id", "area_name"))
+    words = series.assign(
+        recent_trend=[f"{t} ({r})" if r else t for t, r in zip(series["trend"], series["reason"])],
+        recent_trend_periods=series["periods_used"],
+    )[["indicator_id", "area_name", "recent_trend", "recent_trend_periods"]]
+    keys = pd.MultiIndex.from_frame(trends.frame[["indicator_id", "area_name"]])
+    lookup = words.set_index(["indicator_id", "area_name"])
+    out = trends.frame.copy()
+    for column in ("recent_trend", "recent_trend_periods"):
+        out[column] = lookup[column].reindex(keys).to_numpy()
+    return trends.with_frame(out)
+
+
+def _series_trend(rows: pd.DataFrame) -> str:
+    return str(rows["recent_trend"].iloc[-1]) if "recent_trend" in rows and not rows.empty else ""
 
 
 def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, section: str, by_ward) -> None:
@@ -310,7 +331,7 @@ def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, sec
             section=section,
             label=f"Halton, {formats.period_name(None, latest['time_period'])}",
         )
-        item = kpis.benchmarked(item, words) if item is not None else None
+        item = dataclasses.replace(kpis.benchmarked(item, words), trend=_series_trend(halton)) if item else None
         columns = st.columns([1, 1, 2]) if not wards.empty else st.columns([1, 3])
         with columns[0]:
             tiles.tile(item)
@@ -326,18 +347,39 @@ def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, sec
                 scope=f.area_label,
                 label=f"{f.area_label}, {formats.period_name(None, last_ward['time_period'])}",
             )
+            if ward_item is not None:
+                ward_item = dataclasses.replace(kpis.benchmarked(ward_item, ward_words), trend=_series_trend(wards))
             with columns[1]:
-                tiles.tile(kpis.benchmarked(ward_item, ward_words) if ward_item else None)
+                tiles.tile(ward_item)
         with columns[-1]:
             chart = indicator_trend_chart(rows)
             tables.chart_with_download(
                 chart,
                 protected,
                 key=f"indicator-{indicator_id}-trend",
-                columns=["area_name", "time_period", "count", "denominator", "value", "lower_ci", "upper_ci"],
+                columns=[
+                    "area_name",
+                    "time_period",
+                    "count",
+                    "denominator",
+                    "value",
+                    "lower_ci",
+                    "upper_ci",
+                    "recent_trend",
+                    "recent_trend_periods",
+                ],
             )
+            england_trend = _series_trend(england)
+            if england_trend:
+                st.caption(f"England's recent trend: {england_trend}. {RECENT_TREND_NOTE}")
         if by_ward is not None:
             _ward_comparison(indicator_id, by_ward)
+
+
+RECENT_TREND_NOTE = (
+    "Recent trend is Fingertips' method on the 5 most recent points: chi-squared test for trend for proportions, "
+    "weighted least squares for other values, significant at 99.8%."
+)
 
 
 def indicator_trend_chart(rows: pd.DataFrame) -> charts.Chart:

@@ -34,7 +34,8 @@ def tile(item: kpis.Headline | None, *, label: str = "No data") -> None:
             chart_type="line",
             delta_description=f"vs {item.previous_period}" if item.change_text else None,
         )
-        lines = [item.period_text] + [t for t in (item.ci_text, item.target_text) if t]
+        trend = f"Recent trend: {item.trend}" if item.trend else None
+        lines = [item.period_text] + [t for t in (item.ci_text, item.target_text, trend) if t]
         st.caption(" · ".join(lines))
         if item.scope == "Halton-wide" and filters.current().ward_level:
             st.caption(":material/public: Halton-wide: the ward filter does not change this.")

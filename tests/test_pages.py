@@ -87,6 +87,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         "Starting Well",
         metrics={"Halton, 2023/24": "30.0%"},
         infos=("No appointments in the chosen period and wards.",),
+        # Two periods in the fixture: Fingertips' recent trend needs five, and says so rather than guess.
+        captions=("Recent trend: cannot be calculated (fewer than 5 points with valid values)",),
     ),
     # Ward A's Year 6 obesity count is 3: suppressed.
     ("starting_well", "ward"): Expect(

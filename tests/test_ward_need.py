@@ -416,3 +416,29 @@ def test_recent_trends_on_every_series_of_the_trends_query(demo_db):
     expected = stats.recent_trend(one, polarity="low is good", proportion=True)["trend"]
     assert out[(out["indicator_id"] == 90323) & (out["area_name"] == "Halton")]["trend"].iloc[0] == expected
     assert out["periods_used"].str.count(",").max() == 4  # five periods
+
+
+def test_each_indicator_row_carries_its_series_recent_trend_from_published_points_only(demo_db):
+    """sections.with_recent_trends: every row of a series has that series' verdict, worked out from what the page
+    publishes, so a ward's suppressed year is passed over for an older one (never read through the mask)."""
+    from onehalton import db, sections, stats
+
+    wards = demo_db.run("wards", {})["ward_code"].tolist()
+    checked_hidden = 0
+    for ward in wards:
+        params = {"domain": "Starting Well", "wards": [ward]}
+        published = db.publish(demo_db, "indicator_trends", params, demo_db.run("indicator_trends", params), 7)
+        out = sections.with_recent_trends(published).frame
+        assert out["recent_trend"].notna().all()
+        for (indicator_id, area), series in out.groupby(["indicator_id", "area_name"]):
+            expected = stats.recent_trend(
+                series, polarity=series["polarity"].iloc[0], proportion=series["ci_method"].iloc[0] == "wilson"
+            )
+            assert series["recent_trend"].nunique() == 1
+            assert series["recent_trend"].iloc[0].startswith(expected["trend"])
+            hidden = series.loc[series["value"].isna(), "time_period"]
+            if area != "England" and area != "Halton" and len(hidden):
+                used = series["recent_trend_periods"].iloc[0].split(", ")
+                assert not set(hidden) & set(used), (indicator_id, area, used)
+                checked_hidden += 1
+    assert checked_hidden > 0  # some ward series on the demo data has a suppressed year

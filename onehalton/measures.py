@@ -78,8 +78,15 @@ _COUNTS = [
         health_count=True,
         rebases=COVID_REBASE,
     ),
-    Measure("attended", "Attended", "count", "Appointments attended.", health_count=True),
-    Measure("dna", "Did not attend", "count", "Appointments the patient did not attend (DNA).", health_count=True),
+    Measure("attended", "Attended", "count", "Appointments attended.", health_count=True, rebases=COVID_REBASE),
+    Measure(
+        "dna",
+        "Did not attend",
+        "count",
+        "Appointments the patient did not attend (DNA).",
+        health_count=True,
+        rebases=COVID_REBASE,
+    ),
     Measure(
         "home_visits",
         "Home visits",
@@ -88,14 +95,29 @@ _COUNTS = [
         health_count=True,
         rebases=COVID_REBASE,
     ),
-    Measure("face_to_face", "Face to face", "count", "Appointments held face to face.", health_count=True),
-    Measure("same_day", "Same day", "count", "Appointments booked and held on the same day.", health_count=True),
+    Measure(
+        "face_to_face",
+        "Face to face",
+        "count",
+        "Appointments held face to face.",
+        health_count=True,
+        rebases=COVID_REBASE,
+    ),
+    Measure(
+        "same_day",
+        "Same day",
+        "count",
+        "Appointments booked and held on the same day.",
+        health_count=True,
+        rebases=COVID_REBASE,
+    ),
     Measure(
         "within_two_weeks",
         "Within two weeks",
         "count",
         "Appointments held within 14 days of booking (same day to 8–14 days).",
         health_count=True,
+        rebases=COVID_REBASE,
     ),
     Measure(
         "known_lead_time",
@@ -103,6 +125,7 @@ _COUNTS = [
         "count",
         "Appointments whose booking lead time is known.",
         health_count=True,
+        rebases=COVID_REBASE,
     ),
     Measure("checks", "Health checks", "count", "Annual health checks done this financial year.", health_count=True),
     Measure("declined", "Declined", "count", "People who declined an annual health check.", health_count=True),
@@ -217,6 +240,8 @@ _DERIVED = [
         ci_method="wilson",
         target_code="two_week_share",
         part_of=("appointments",),
+        # Lead times changed with the process in April 2020, as every other appointment measure did.
+        rebases=COVID_REBASE,
     ),
     Measure(
         "face_to_face_share",
@@ -303,6 +328,9 @@ _MONEY = [
 REGISTRY: dict[str, Measure] = {m.name: m for m in _COUNTS + _DERIVED + _MONEY}
 HEALTH_COUNT_NAMES = frozenset(m.name for m in _COUNTS if m.health_count)
 TARGETABLE = tuple(sorted({m.target_code for m in REGISTRY.values() if m.target_code}))
+# The general practice access KPIs of the Overview's board, in its order: the screen, presentation mode and the
+# board pack all read this one list.
+HEADLINE_ACCESS = ("per_1000", "dna_rate", "same_day_share", "two_week_share")
 
 
 def get(name: str) -> Measure:

@@ -599,7 +599,7 @@ def overview_headlines(f: Filters, target_table) -> OverviewHeadlines:
     monthly = appointments_monthly(f, None)
     if monthly is not None and not monthly.frame.empty:
         access = appointment_headlines(monthly, f, None, target_table, page="living_well", section="living-well-access")
-        items += [access[name] for name in ("per_1000", "dna_rate", "same_day_share", "two_week_share")]
+        items += [access[name] for name in measures.HEADLINE_ACCESS]
     ld, ld_monthly = ld_headline(f, target_table, page="living_well", section="ld-health-checks")
     fds, fds_monthly = fds_headline(f, target_table, page="living_well", section="cancer-fds")
     items += [i for i in (ld, fds) if i is not None]

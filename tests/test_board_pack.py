@@ -42,6 +42,8 @@ EXPECTED = {
     (): {
         "Appointments per 1,000 residents": "16.5",
         "Did not attend (DNA) rate": "8.2%",
+        "Same-day share": "67.0%",  # (100 + 17 + 5) same day / 182 with a known lead time
+        "Seen within two weeks": "100.0%",  # every fixture appointment is booked within 7 days
         "LD annual health checks (14+), year to date": "30.0%",
         "Cancer 28-day Faster Diagnosis": "78.0%",
     },
@@ -49,6 +51,8 @@ EXPECTED = {
     (fixtures.WARD_A,): {
         "Appointments per 1,000 residents": "22.0",
         "Did not attend (DNA) rate": "*",
+        "Same-day share": "90.9%",  # 100 / 110
+        "Seen within two weeks": "100.0%",
         "LD annual health checks (14+), year to date": "30.0%",
         "Cancer 28-day Faster Diagnosis": "78.0%",
     },
@@ -56,6 +60,8 @@ EXPECTED = {
     (fixtures.WARD_B,): {
         "Appointments per 1,000 residents": "11.7",
         "Did not attend (DNA) rate": "*",
+        "Same-day share": "28.6%",  # 22 same day published as 20, over 72 published as 70
+        "Seen within two weeks": "100.0%",
         "LD annual health checks (14+), year to date": "30.0%",
         "Cancer 28-day Faster Diagnosis": "78.0%",
     },

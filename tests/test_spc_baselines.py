@@ -167,6 +167,17 @@ def test_appointment_limits_are_recalculated_from_april_2020_with_the_registered
     assert measures.get("performance").rebases == ()
 
 
+def test_every_appointment_measure_judges_its_spc_against_the_same_rebase():
+    """One process change, one set of limits: a measure from the appointments summary without the rebase would flag
+    the post-2020 process as special cause while its neighbours on the same board do not."""
+    from onehalton import db, measures
+
+    declared = db.query_specs()["appointments_by_month"].measures
+    assert "two_week_share" in declared
+    missing = [n for n in declared if measures.get(n).spc and measures.get(n).rebases != measures.COVID_REBASE]
+    assert missing == ["population"]  # residents are counted, not served: no process to rebase
+
+
 def test_the_spc_chart_draws_a_labelled_rule_at_each_rebase_and_the_caption_lists_it():
     from onehalton import charts, kpis, measures, sections
 

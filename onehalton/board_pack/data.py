@@ -298,10 +298,37 @@ def appointments_monthly(database: Database, f: Filters) -> tuple[pd.DataFrame |
     return published.frame, (published.hidden if f.ward_level else None)
 
 
+def _access_kpi(name: str, monthly: pd.DataFrame, hidden, targets, f: Filters) -> Kpi:
+    """A general practice access KPI as the registry defines it: label, format, polarity, limits, target and the
+    counts behind it."""
+    measure = measures.get(name)
+    target, target_label = target_on(targets, measure.target_code, monthly["month"].iloc[-1])
+    behind = dict.fromkeys((measure.numerator, *measure.denominator))
+    return Kpi(
+        name,
+        measure.label,
+        monthly,
+        name,
+        measure.kind,
+        measure.polarity,
+        f"{name}_lower",
+        f"{name}_upper",
+        target,
+        target_label,
+        area=f.area_label,
+        suppressed=hidden,
+        definition=measure.definition,
+        figures=(
+            *((column, measures.label(column), measures.get(column).kind) for column in behind),
+            (name, measure.label, measure.kind),
+        ),
+    )
+
+
 def headline_kpis(database: Database, f: Filters) -> tuple[list[Kpi], list[str]]:
     """The headline KPIs, in the Overview's order, and a sentence for each that could not be made.
 
-    This is the one list of headline KPIs in the pack: point it at the measure registry when there is one."""
+    This is the one list of headline KPIs in the pack; the access KPIs are the registry's (measures.HEADLINE_ACCESS)."""
     kpis: list[Kpi] = []
     missing: list[str] = []
     targets = _run(database, "targets", {})
@@ -312,42 +339,7 @@ def headline_kpis(database: Database, f: Filters) -> tuple[list[Kpi], list[str]]
             + (_problem(database, "appointments_by_month") if appointments is None else "no data in the period.")
         )
     else:
-        kpis.append(
-            Kpi(
-                "per_1000",
-                measures.label("per_1000"),
-                appointments,
-                "per_1000",
-                "rate",
-                "no judgement",
-                "per_1000_lower",
-                "per_1000_upper",
-                area=f.area_label,
-                suppressed=hidden,
-                definition=measures.get("per_1000").definition,
-                figures=(
-                    ("appointments", "Appointments", "count"),
-                    ("population", "Residents", "count"),
-                    ("per_1000", "Per 1,000", "rate"),
-                ),
-            )
-        )
-        kpis.append(
-            Kpi(
-                "dna_rate",
-                measures.label("dna_rate"),
-                appointments,
-                "dna_rate",
-                "pct",
-                "low is good",
-                "dna_rate_lower",
-                "dna_rate_upper",
-                area=f.area_label,
-                suppressed=hidden,
-                definition=measures.get("dna_rate").definition,
-                figures=(("dna", "DNA", "count"), ("attended", "Attended", "count"), ("dna_rate", "DNA rate", "pct")),
-            )
-        )
+        kpis += [_access_kpi(name, appointments, hidden, targets, f) for name in measures.HEADLINE_ACCESS]
     ld = _run(database, "ld_health_checks_by_month", dict(start=f.start, end=f.end))
     if ld is None or ld.empty:
         missing.append(

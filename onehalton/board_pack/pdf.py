@@ -24,7 +24,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import (
     BaseDocTemplate,
-    CondPageBreak,
     Flowable,
     Frame,
     KeepInFrame,
@@ -717,12 +716,13 @@ def _budget(pack: Pack, s) -> list:
     months = [f"m{m:02d}" for m in range(1, part.month + 1)]
     summary = ["budget", "prior_year_invoices", "ytd_actuals", "accruals", "m12_total", "variance"]
     out.append(_statement_table(frame, summary, s, wide, size=7.6))
-    out += [
-        CondPageBreak(60 * mm),
+    # The monthly table whole on a page where it fits (it does for a statement of this size), so its grand total
+    # is not left alone on a page of its own; a longer one still splits, its header repeated.
+    by_month = [
         Paragraph(f"Actuals by month, {escape(part.fy)} (£)", s["h2"]),
         _statement_table(frame, months, s, wide, host=False),
     ]
-    return [KeepTogether(out[:3])] + out[3:]
+    return [KeepTogether(out[:3])] + out[3:] + [KeepTogether(by_month)]
 
 
 STATEMENT_LABELS = {

@@ -10,7 +10,9 @@ are the national values verbatim, so real extracts need no recoding.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 from onehalton import measures
 
@@ -53,6 +55,13 @@ MONTH_VALUES = (
 AGE_BANDS = ("0-4", "5-17", "18-64", "65-74", "75-84", "85+")
 UNDER_18_BANDS = ("0-4", "5-17")
 OVER_65_BANDS = ("65-74", "75-84", "85+")
+
+# The 2013 European Standard Population's five-year bands (0-4 ... 90+), read from the project's own reference
+# file so the contract, the SQL standard (onehalton.db) and onehalton.inequality use one list. Read with the csv
+# module: the contract stays free of pandas.
+ESP2013_CSV = Path(__file__).resolve().parent.parent / "data" / "reference" / "esp2013.csv"
+with ESP2013_CSV.open(encoding="utf-8", newline="") as _esp:
+    ESP2013_BANDS = tuple(row["age_band"] for row in csv.DictReader(_esp))
 
 LIFE_COURSE_DOMAINS = ("Starting Well", "Living Well", "Ageing Well", "Wider Determinants")
 
@@ -106,7 +115,8 @@ BUDGET_ENTRY_TYPES = ("budget", "actual", "prior_year_invoice", "accrual")
 AREA_TYPES = ("England", "Local authority", "Ward")
 SEXES = ("Persons", "Male", "Female")
 POLARITIES = ("high is good", "low is good", "no judgement")
-CI_METHODS = ("wilson", "byar", "none")
+# dsr: a directly standardised rate (ESP 2013) with Dobson limits, worked out from `indicator_age_bands`.
+CI_METHODS = ("wilson", "byar", "dsr", "none")
 UNITS = ("%", "per 1,000", "per 100,000", "years", "score")
 TOWNS = ("Widnes", "Runcorn")
 # A target may be set for any measure the registry says can carry one (measures.Measure.target_code).
@@ -149,6 +159,9 @@ class Table:
     depends_on: tuple[str, ...] = ()  # reference tables whose codes this one uses
     notes: str = ""
     ward_level: bool = False  # holds ward-level counts, so small numbers are suppressed
+    # An extract the dashboard can do without: when it is missing or unusable an empty table with its columns
+    # stands in (onehalton.db), so the queries that read it still run, and the About page says why it is empty.
+    optional: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -436,6 +449,49 @@ INDICATORS = Table(
     ward_level=True,
 )
 
+INDICATOR_AGE_BANDS = Table(
+    name="indicator_age_bands",
+    title="Indicator counts by age band (for directly standardised rates)",
+    role="extract",
+    grain="one row per indicator, area, sex, time period and ESP 2013 five-year age band",
+    columns=(
+        _c(
+            "indicator_id",
+            "integer",
+            "Fingertips indicator ID; its definition's ci_method must be dsr",
+            references="indicator_definitions.indicator_id",
+        ),
+        _c("area_code", "text", "Area code, as in `indicators`"),
+        _c("area_type", "text", "England, Local authority or Ward", allowed=AREA_TYPES),
+        _c("sex", "text", "Sex", allowed=SEXES),
+        _c("time_period", "text", "Time period as published, as in `indicators`"),
+        _c("period_start", "date", "First day of the time period", not_future=True),
+        _c("age_band", "text", "Five-year age band of the 2013 European Standard Population", allowed=ESP2013_BANDS),
+        _c("count", "count", "Events in the age band", minimum=0),
+        # Above 0: a band's rate divides by it (Dobson's method needs every band's population).
+        _c("population", "count", "Population of the age band", minimum=1),
+    ),
+    key=("indicator_id", "area_code", "sex", "time_period", "age_band"),
+    rules=(
+        RowRule(
+            "indicator is not directly standardised",
+            "indicator_id NOT IN (SELECT indicator_id FROM indicator_definitions WHERE ci_method = 'dsr')",
+            ("indicator_id",),
+        ),
+        RowRule(
+            "unknown ward code", "area_type = 'Ward' AND area_code NOT IN (SELECT ward_code FROM wards)", ("area_code",)
+        ),
+    ),
+    depends_on=("indicator_definitions", "wards"),
+    ward_level=True,
+    optional=True,
+    notes="Optional. For an indicator whose ci_method is dsr, the dashboard works out the directly standardised "
+    "rate (2013 European Standard Population, restricted to the bands the indicator has, e.g. 65-69 to 90+) and "
+    "its Dobson 95% limits from these rows; below 10 events no rate is shown, as Fingertips publishes none. "
+    "Without this extract a dsr indicator shows its published value with no confidence interval, and says so. "
+    "Rows never leave the database: only the per-area rate, total and variance term do.",
+)
+
 # Load order matters: a table is validated after the reference tables its codes point at.
 TABLES: tuple[Table, ...] = (
     WARDS,
@@ -449,6 +505,7 @@ TABLES: tuple[Table, ...] = (
     CANCER_FDS,
     BUDGET_SPEND,
     INDICATORS,
+    INDICATOR_AGE_BANDS,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 EXTRACTS = tuple(t.name for t in TABLES if t.role == "extract")

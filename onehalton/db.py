@@ -28,8 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from onehalton import config, contract, protection
-from onehalton.validate import TableStatus, load_table
+from onehalton import config, contract, inequality, protection
+from onehalton.validate import CANONICAL_TYPES, TableStatus, load_table
 from onehalton.validation_cache import ValidationCache
 
 
@@ -250,6 +250,8 @@ class Database:
                 self.con, table, lambda t=table: load_table(self.con, t, data_dir, self.statuses)
             )
         self.manifest_issues += self._check_periods()
+        self._stand_in_for_optional_extracts()
+        _register_standards(self.con)
         validated = time.perf_counter()
         self.summaries = summary_specs()
         self.summary_statuses: dict[str, TableStatus] = {}
@@ -259,6 +261,15 @@ class Database:
             )
         # Seconds spent checking the extracts and building the summaries, for the About page and the benchmark.
         self.load_seconds = {"validate": validated - started, "summaries": time.perf_counter() - validated}
+
+    def _stand_in_for_optional_extracts(self) -> None:
+        """An optional extract that could not be loaded reads as an empty table with its contract's columns, so
+        the queries built on it still run (a dsr indicator then shows its published value without limits); its
+        status stays unavailable, so the About page still says why."""
+        for table in contract.TABLES:
+            if table.optional and not self.statuses[table.name].available:
+                columns = ", ".join(f"{c.name} {CANONICAL_TYPES[c.kind]}" for c in table.columns)
+                self.con.execute(f"CREATE OR REPLACE TABLE {table.name} ({columns})")
 
     @property
     def month_span(self) -> tuple[date, date] | None:
@@ -379,7 +390,9 @@ class Database:
     def unavailable(self, tables: tuple[str, ...]) -> list[TableStatus]:
         """Why `tables` cannot be read: the extracts at fault, named by file (or a summary that failed to build)."""
         blocked = [
-            self.statuses[t] for t in self.sources(tables) if t in self.statuses and not self.statuses[t].available
+            self.statuses[t]
+            for t in self.sources(tables)
+            if t in self.statuses and not self.statuses[t].available and not contract.TABLES_BY_NAME[t].optional
         ]
         if blocked:
             return blocked
@@ -446,6 +459,22 @@ class Database:
         are then for all of Halton whatever wards are chosen. True otherwise, including for tables without wards
         of residence in their contract (pages already say so for practice-level extracts)."""
         return self.recorded(table).get("ward_code", "all") != "none"
+
+
+# Standard populations the SQL reads like reference tables. They are the project's own files (data/reference/),
+# not the data folder's: registered from Python, because the connection may read nothing outside the data folder.
+STANDARD_TABLES = ("esp2013",)
+
+
+def _register_standards(con) -> None:
+    """`esp2013` (age_band, lower_age, weight): the 2013 European Standard Population, as onehalton.inequality
+    reads and checks it, so the SQL and the Python reference implementation weight with the same numbers."""
+    frame = inequality.esp2013()
+    con.execute("CREATE OR REPLACE TABLE esp2013 (age_band VARCHAR, lower_age INTEGER, weight DOUBLE)")
+    con.executemany(
+        "INSERT INTO esp2013 VALUES (?, ?, ?)",
+        [(str(r.age_band), int(r.lower_age), float(r.weight)) for r in frame.itertuples()],
+    )
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:

@@ -566,7 +566,7 @@ INDICATOR_SPECS: tuple[IndicatorSpec, ...] = (
         "Ageing Well",
         "per 100,000",
         "low is good",
-        "byar",
+        "dsr",
         True,
         "fy",
         8,
@@ -598,7 +598,7 @@ INDICATOR_SPECS: tuple[IndicatorSpec, ...] = (
         "Ageing Well",
         "per 100,000",
         "low is good",
-        "byar",
+        "dsr",
         False,
         "fy",
         8,
@@ -749,6 +749,7 @@ _ZSTD = "zstd"
 
 # Random streams: (stream number) -> purpose. Never renumber: that changes every output.
 _S_GEO, _S_SYNTH_GEO, _S_APPT_HALTON, _S_APPT_SYNTH, _S_LD, _S_FDS, _S_BUDGET, _S_IND = 1, 2, 3, 4, 5, 6, 7, 8
+_S_IND_AGE = 9
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
@@ -1592,8 +1593,74 @@ def _calibrate_shift(target: float, den: np.ndarray, base: np.ndarray, proportio
     return (lo + hi) / 2
 
 
+# Directly standardised rates (ci_method dsr, ages 65+): the 2013 European Standard Population's bands from 65,
+# how each of the contract's three older bands splits into them (INVENTED, close to England's mid-year shape), and
+# how an event's rate rises with age (INVENTED relative rates: falls and hip fractures climb steeply after 80).
+DSR_BANDS = ("65-69", "70-74", "75-79", "80-84", "85-89", "90+")
+_DSR_SPLIT = ((0.55, 0.45), (0.6, 0.4), (0.7, 0.3))  # 65-74, 75-84, 85+ into two five-year bands each
+_DSR_ENGLAND_SHARES = np.array([0.27, 0.24, 0.19, 0.14, 0.10, 0.06])
+_DSR_AGE_GRADIENT = np.array([0.35, 0.55, 0.95, 1.6, 2.6, 3.8])
+
+
+def _esp_weights(bands: tuple[str, ...]) -> np.ndarray:
+    with C.ESP2013_CSV.open(encoding="utf-8", newline="") as f:
+        weights = {r["age_band"]: float(r["weight"]) for r in csv.DictReader(f)}
+    return np.array([weights[b] for b in bands])
+
+
+def _dsr(counts: np.ndarray, pops: np.ndarray, weights: np.ndarray, mult: float) -> np.ndarray:
+    """The directly standardised rate over the last axis (age bands), whatever the count: the extract's value.
+    (The dashboard shows none below 10 events; that is its rule, not the extract's.)"""
+    return (counts / pops * weights).sum(-1) / weights.sum() * mult
+
+
+def _dsr_rows(spec, label, start, geo, den_w, shape, h_target, e_value, e_den, codes, rng_age):
+    """Age-banded counts and populations for England, Halton and each ward, and their indicator rows: value the
+    DSR of the bands, count their events, denominator their population. Halton is its wards band by band; the
+    shift puts Halton's DSR on its calibrated value (the DSR is linear in exp(shift))."""
+    hw = len(codes)
+    weights = _esp_weights(DSR_BANDS)
+    mult = spec.multiplier
+    older = geo.ward_pop[:hw, 3:6].astype(float)
+    shares = np.concatenate([older[:, [k]] * np.array(split) for k, split in enumerate(_DSR_SPLIT)], axis=1)
+    shares /= shares.sum(1, keepdims=True)
+    pops = np.maximum(1, np.round(den_w[:, None] * shares)).astype(np.int64)
+    base = np.exp(shape)[:, None] * _DSR_AGE_GRADIENT[None, :]
+    halton_pops = pops.sum(0)
+    unit_dsr = _dsr((pops * base).sum(0), halton_pops, weights, 1.0)
+    rates = base * (h_target / unit_dsr)
+    counts = np.minimum(rng_age.poisson(pops * rates), pops)
+    e_pops = np.round(e_den * _DSR_ENGLAND_SHARES).astype(np.int64)
+    e_rates = _DSR_AGE_GRADIENT * (e_value / _dsr(e_pops * _DSR_AGE_GRADIENT, e_pops, weights, 1.0))
+    e_counts = np.round(e_pops * e_rates).astype(np.int64)
+    areas = [
+        (ENGLAND_CODE, "England", e_counts, e_pops),
+        (HALTON_LA_CODE, "Local authority", counts.sum(0), halton_pops),
+    ]
+    areas += [(c, "Ward", counts[w], pops[w]) for w, c in enumerate(codes)]
+    rows, bands = [], []
+    for code, area_type, x, n in areas:
+        value = float(_dsr(x.astype(float), n.astype(float), weights, mult))
+        rows.append(
+            (spec.indicator_id, code, area_type, "Persons", label, start, float(x.sum()), float(n.sum()), value)
+        )
+        bands += [
+            (spec.indicator_id, code, area_type, "Persons", label, start, b, int(k), int(m))
+            for b, k, m in zip(DSR_BANDS, x, n)
+        ]
+    return rows, bands
+
+
 def indicators(geo: Geography, end_month: dt.date, seed: int) -> pa.Table:
+    return indicator_tables(geo, end_month, seed)[0]
+
+
+def indicator_tables(geo: Geography, end_month: dt.date, seed: int) -> tuple[pa.Table, pa.Table]:
+    """`indicators` and `indicator_age_bands` (the age bands behind each directly standardised rate)."""
     rng = _rng(seed, _S_IND)
+    # Its own stream, so the age bands leave every other indicator's random draws as they were.
+    rng_age = _rng(seed, _S_IND_AGE)
+    band_rows: list[tuple] = []
     hw = geo.n_halton_wards
     pop = geo.ward_pop[:hw]
     imd = geo.ward_imd[:hw]
@@ -1657,6 +1724,20 @@ def indicators(geo: Geography, end_month: dt.date, seed: int) -> pa.Table:
             e_value = (spec.england[0] + (spec.england[1] - spec.england[0]) * frac[i]) / mult
             e_den = round(ENGLAND_DENOMINATORS[spec.denominator] * growth**yr)
             e_count = round(e_value * e_den)
+            if spec.ci_method == "dsr":
+                den_w = np.maximum(
+                    1,
+                    np.round(_ward_denominators(spec.denominator, pop) * growth**yr * np.exp(rng.normal(0, 0.03, hw))),
+                )
+                shape = spec.beta * z
+                # Drawn and not used: the crude counts these indicators had before they were standardised, so
+                # every later indicator's random stream (and so its published values) stays as it was.
+                shift = _calibrate_shift(h_target, den_w.astype(np.int64), shape, proportion)
+                rng.poisson(den_w.astype(np.int64) * np.exp(shape + shift))
+                more, bands = _dsr_rows(spec, label, start, geo, den_w, shape, h_target, e_value, e_den, codes, rng_age)
+                rows += more
+                band_rows += bands
+                continue
             rows.append(
                 (
                     spec.indicator_id,
@@ -1711,6 +1792,13 @@ def indicators(geo: Geography, end_month: dt.date, seed: int) -> pa.Table:
             )
     sex_order = {s: i for i, s in enumerate(C.SEXES)}
     rows.sort(key=lambda r: (r[0], r[1], sex_order[r[3]], r[5], r[4]))
+    band_order = {b: i for i, b in enumerate(DSR_BANDS)}
+    band_rows.sort(key=lambda r: (r[0], r[1], sex_order[r[3]], r[5], band_order[r[6]]))
+    bands = list(zip(*band_rows))
+    age_bands = _build(
+        C.INDICATOR_AGE_BANDS,
+        {name: list(bands[i]) for i, name in enumerate(C.INDICATOR_AGE_BANDS.column_names)},
+    )
     cols = list(zip(*rows))
     return _build(
         C.INDICATORS,
@@ -1725,7 +1813,7 @@ def indicators(geo: Geography, end_month: dt.date, seed: int) -> pa.Table:
             "denominator": list(cols[7]),
             "value": [float(v) for v in cols[8]],
         },
-    )
+    ), age_bands
 
 
 # =============================================================================================
@@ -1763,7 +1851,9 @@ def _manifest(
         "INVENTED to total 130,000; surgery wards INVENTED." + syn_note,
         "indicator_definitions": "Fingertips indicator IDs from the domain brief (id_verified true); 41401 (hip "
         "fractures 65+) and 93203 (NEET) are not in the brief (id_verified false). Rates "
-        "are crude (count / denominator x multiplier), not age-standardised.",
+        "are crude (count / denominator x multiplier) except 22401 (falls 65+) and 41401 (hip fractures 65+), "
+        "which are directly standardised to the 2013 European Standard Population (ages 65+, ci_method dsr), as "
+        "Fingertips publishes them.",
         "targets": "Real targets: NHS Long Term Plan LD health check ambition 75%; cancer 28-day FDS standard 75% "
         "(Oct 2023), planning targets 77% by March 2025 and 80% by March 2026. One LOCAL EXAMPLE, not published: "
         "90% of GP appointments within two weeks of booking from May 2023.",
@@ -1780,6 +1870,11 @@ def _manifest(
         "(Month 5) line by line (is_synthetic false; pence reconstructed so printed totals round "
         "correctly). 2021/22 onwards are INVENTED demo programme lines (is_synthetic true) under "
         "Place Based, Starting Well, Living Well, Ageing Well and Wider Determinants.",
+        "indicator_age_bands": "SYNTHETIC age-banded counts and populations (ESP 2013 bands 65-69 to 90+) behind the "
+        "directly standardised rates 22401 and 41401, for England, Halton and every ward: each indicator row's "
+        "value is the DSR of its bands, its count their events and its denominator their population; Halton is "
+        "its wards band by band, calibrated so its DSR follows the same path as before. Age-specific rates "
+        "INVENTED, rising steeply with age.",
         "indicators": "SYNTHETIC values in the Fingertips layout for England, Halton (E06000006) and its wards, "
         "around the brief's sanity figures; Halton counts are the sums of ward counts where ward rows "
         "exist. IMD scores appear for the published editions only.",
@@ -1790,6 +1885,7 @@ def _manifest(
         "cancer_fds": series,
         "budget_spend": ("2020-04-01", end_month.isoformat()),
         "indicators": (ind_span[0].isoformat(), ind_span[1].isoformat()),
+        "indicator_age_bands": (ind_span[0].isoformat(), ind_span[1].isoformat()),
     }
     out = {}
     for t in C.TABLES:
@@ -1840,7 +1936,7 @@ def generate(out_dir: Path, *, scale: int = 1, end_month: dt.date | None = None,
     tables["ld_health_checks"] = ld_health_checks(geo, months, seed)
     tables["cancer_fds"] = cancer_fds(months, seed)
     tables["budget_spend"] = budget_spend(end_month, seed)
-    tables["indicators"] = indicators(geo, end_month, seed)
+    tables["indicators"], tables["indicator_age_bands"] = indicator_tables(geo, end_month, seed)
     rows = {}
     for name, tbl in tables.items():
         _write(tbl, out_dir / f"{name}.parquet")

@@ -47,6 +47,7 @@ __all__ = [
     "esp2013",
     "slope_index_of_inequality",
     "dsr_dobson",
+    "dobson_limits",
 ]
 
 ESP2013_CSV = Path(__file__).resolve().parent.parent / "data" / "reference" / "esp2013.csv"
@@ -223,12 +224,44 @@ class DsrResult:
     note: str  # '' or why there is no value
 
 
-def _byars(count: float, confidence: float) -> tuple[float, float]:
+def _byar_limits(count, confidence: float):
+    """Byar's limits for a Poisson count (scalar or array; counts above 0)."""
     z = _scipy_stats.norm.ppf(confidence + (1 - confidence) / 2)
     lower = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
     o1 = count + 1
     upper = o1 * (1 - 1 / (9 * o1) + z / (3 * np.sqrt(o1))) ** 3
+    return lower, upper
+
+
+def _byars(count: float, confidence: float) -> tuple[float, float]:
+    lower, upper = _byar_limits(count, confidence)
     return float(lower), float(upper)
+
+
+def _dobson(value, total, variance, multiplier, confidence: float):
+    """Dobson's limits: the rate moved by sqrt(variance / total) x multiplier per event of Byar's limits."""
+    b_lo, b_up = _byar_limits(total, confidence)
+    scale = np.sqrt(variance / total) * multiplier
+    return value + scale * (b_lo - total), value + scale * (b_up - total)
+
+
+def dobson_limits(
+    value: Any, count: Any, variance: Any, *, multiplier: Any = 100_000, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dobson limits for directly standardised rates already worked out (in SQL: queries/summaries/indicator_dsr.sql),
+    one per row: ``value`` the rate, ``count`` the total events, ``variance`` the term
+    sum(count_i x (standard_i / population_i)^2) / sum(standard_i)^2, ``multiplier`` per row or one for all.
+    The same arithmetic as ``dsr_dobson``; NaN where any input is missing or there are fewer than 10 events."""
+    v = _as_float(value, "value")
+    n = len(v)
+    x = _as_float(count, "count", n)
+    var = _as_float(variance, "variance", n)
+    mult = np.broadcast_to(np.asarray(multiplier, dtype=float), (n,))
+    lower, upper = np.full(n, np.nan), np.full(n, np.nan)
+    at = ~np.isnan(v) & ~np.isnan(var) & ~np.isnan(x) & (x >= DSR_MIN_COUNT) & (var >= 0)
+    if at.any():
+        lower[at], upper[at] = _dobson(v[at], x[at], var[at], mult[at], float(confidence))
+    return lower, upper
 
 
 def dsr_dobson(
@@ -271,15 +304,5 @@ def dsr_dobson(
     w_sum = weights.sum()
     value = float((x * weights / n).sum() / w_sum * mult)
     var = float((x * (weights / n) ** 2).sum() / w_sum**2)
-    b_lo, b_up = _byars(total, conf)
-    scale = np.sqrt(var / total) * mult
-    return DsrResult(
-        total,
-        total_pop,
-        value,
-        float(value + scale * (b_lo - total)),
-        float(value + scale * (b_up - total)),
-        conf,
-        mult,
-        "",
-    )
+    lower, upper = _dobson(value, total, var, mult, conf)
+    return DsrResult(total, total_pop, value, float(lower), float(upper), conf, mult, "")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from onehalton import measures, stats, suppression
+from onehalton import inequality, measures, stats, suppression
 
 ROUND_TO = 5
 SCOPES = ("none", "when wards", "always", "ward rows")
@@ -231,9 +231,32 @@ def _crude(out: pd.DataFrame, measure: measures.Measure) -> np.ndarray:
     return np.ones(len(out), dtype=bool)
 
 
+# The Dobson variance term of a directly standardised rate (queries/summaries/indicator_dsr.sql): worked out from
+# the age-band counts behind the rate, so it is hidden, and emptied, wherever the rate is.
+DSR_VARIANCE = "dsr_variance"
+DSR_NOTE = "ci_note"
+DSR_NOTES = {
+    "published": "Directly standardised rate as published: the data has no age bands for it "
+    "(indicator_age_bands), so no confidence interval.",
+    "too_few": "No directly standardised rate: fewer than 10 events (Fingertips publishes none) or an age band "
+    "missing.",
+    "combined": "No directly standardised rate for several wards together: their age bands are not pooled.",
+}
+
+
 def published(protected: Protected) -> Protected:
     """The protected result with the 95% limits of its derived measures, hidden wherever the measure is."""
-    frame = with_cis(protected.frame)
+    frame = protected.frame
+    if DSR_VARIANCE in frame and "value" in protected.hidden:
+        hidden_value = protected.hidden["value"].to_numpy(dtype=bool)
+        if hidden_value.any():
+            variance = frame[DSR_VARIANCE].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            variance[hidden_value] = np.nan
+            frame = frame.assign(**{DSR_VARIANCE: pd.array(variance, dtype="Float64")})
+            hidden = protected.hidden.copy()
+            hidden.loc[hidden_value, DSR_VARIANCE] = True
+            protected = Protected(frame, hidden, protected.suppressed, protected.rounded)
+    frame = with_cis(frame)
     out = protected.with_frame(frame)
     for measure in measures.REGISTRY.values():
         if measure.name not in out.hidden:
@@ -267,6 +290,8 @@ def with_cis(frame: pd.DataFrame) -> pd.DataFrame:
         if measure.ci_method == "row":
             lower, upper = _row_cis(frame, count, denominator)
             out["lower_ci"], out["upper_ci"] = lower, upper
+            if "ci_method" in frame and frame["ci_method"].eq("dsr").any():
+                out[DSR_NOTE] = _dsr_notes(frame, count)
             continue
         if measure.ci_method == "wilson":
             lower, upper = stats.wilson_ci(count, denominator)
@@ -279,6 +304,31 @@ def with_cis(frame: pd.DataFrame) -> pd.DataFrame:
         out[f"{measure.name}_lower"] = np.where(np.isnan(value), np.nan, lower)
         out[f"{measure.name}_upper"] = np.where(np.isnan(value), np.nan, upper)
     return out
+
+
+def _dsr_notes(frame: pd.DataFrame, count: np.ndarray) -> list[str]:
+    """Why a dsr row has no rate or no limits ('' when it has both, or when it is suppressed: the suppression
+    label says so)."""
+    value = frame["value"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    variance = (
+        frame[DSR_VARIANCE].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        if DSR_VARIANCE in frame
+        else np.full(len(frame), np.nan)
+    )
+    names = frame["area_name"].astype(str).to_numpy() if "area_name" in frame else np.full(len(frame), "")
+    notes = []
+    for method, v, var, c, name in zip(frame["ci_method"].to_numpy(), value, variance, count, names):
+        if method != "dsr" or (not np.isnan(v) and not np.isnan(var)):
+            notes.append("")
+        elif name.startswith("Selected wards"):
+            notes.append(DSR_NOTES["combined"])
+        elif not np.isnan(v):
+            notes.append(DSR_NOTES["published"])
+        elif not np.isnan(c):
+            notes.append(DSR_NOTES["too_few"])
+        else:
+            notes.append("")
+    return notes
 
 
 def _row_cis(frame: pd.DataFrame, count: np.ndarray, denominator: np.ndarray):
@@ -299,4 +349,12 @@ def _row_cis(frame: pd.DataFrame, count: np.ndarray, denominator: np.ndarray):
             low = np.asarray(low_count) / denominator[at] * multipliers[at]
             high = np.asarray(high_count) / denominator[at] * multipliers[at]
         lower[at], upper[at] = low, high
+    if DSR_VARIANCE in frame:
+        # Dobson's limits from the rate, its (published: rounded at ward level) total count and the variance term
+        # SQL worked out from the age bands; none below 10 events, as the rate itself.
+        at = methods == "dsr"
+        variance = frame[DSR_VARIANCE].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        if at.any():
+            low, high = inequality.dobson_limits(value[at], count[at], variance[at], multiplier=multipliers[at])
+            lower[at], upper[at] = low, high
     return lower, upper

@@ -273,7 +273,8 @@ def indicator_section(domain: str, f: Filters, *, page: str) -> None:
     st.header(f"{domain} indicators", anchor=section)
     st.caption(
         "Public-health indicators (Fingertips layout) with 95% confidence intervals: Wilson score for "
-        "proportions, Byar's method for rates. Significance compares the interval with the comparator."
+        "proportions, Byar's method for rates, Dobson's method for directly standardised rates (2013 European "
+        "Standard Population). Significance compares the interval with the comparator."
     )
     by_ward = frame.load("indicator_wards_latest", domain=domain)
     with_wards = set() if by_ward is None else set(by_ward.frame["indicator_id"])
@@ -351,6 +352,9 @@ def _indicator_block(indicator_id: int, protected, f: Filters, *, page: str, sec
                 ward_item = dataclasses.replace(kpis.benchmarked(ward_item, ward_words), trend=_series_trend(wards))
             with columns[1]:
                 tiles.tile(ward_item)
+        notes = dsr_notes(rows)
+        if notes:
+            st.caption(" ".join(notes))
         with columns[-1]:
             chart = indicator_trend_chart(rows)
             tables.chart_with_download(
@@ -380,6 +384,13 @@ RECENT_TREND_NOTE = (
     "Recent trend is Fingertips' method on the 5 most recent points: chi-squared test for trend for proportions, "
     "weighted least squares for other values, significant at 99.8%."
 )
+
+
+def dsr_notes(rows: pd.DataFrame) -> list[str]:
+    """Why a directly standardised rate shows no value or no interval (protection.DSR_NOTES), each said once."""
+    if protection.DSR_NOTE not in rows:
+        return []
+    return [n for n in dict.fromkeys(rows[protection.DSR_NOTE].dropna()) if n]
 
 
 def indicator_trend_chart(rows: pd.DataFrame) -> charts.Chart:

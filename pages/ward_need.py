@@ -34,7 +34,10 @@ pooled_choice = st.radio(
 if pooled_choice == "Three periods pooled":
     shown = frame.load("indicator_by_ward_pooled", indicator_id=indicator_id, periods=3)
     if shown is None or shown.frame.empty:
-        st.info("This indicator cannot be pooled (it has no counts, or fewer than three periods).")
+        st.info(
+            "This indicator cannot be pooled (it has no counts, is a directly standardised rate, whose age "
+            "bands are not pooled, or has fewer than three periods)."
+        )
         st.stop()
 else:
     shown = protected.with_frame(data[data["indicator_id"] == indicator_id])

@@ -1,6 +1,7 @@
 -- Purpose: One indicator by ward deprivation quintile at its latest ward period, for the slope index of
 --          inequality: wards split into five groups by IMD score (1 = most deprived; 18 wards give 4, 4, 4, 3, 3)
---          and each group's counts and denominators summed. Value-only indicators have NULL figures.
+--          and each group's counts and denominators summed. Value-only indicators have NULL figures, and
+--          a directly standardised rate a NULL value.
 -- Grain: one row per deprivation quintile (persons).
 -- Parameters: $indicator_id (INTEGER)
 -- Tables: indicators, indicator_definitions, wards, ward_population
@@ -31,7 +32,8 @@ SELECT
     CASE WHEN count(r.count) = count(*) AND count(r.denominator) = count(*) THEN sum(r.count) END AS count,
     CASE WHEN count(r.count) = count(*) AND count(r.denominator) = count(*) THEN sum(r.denominator) END
         AS denominator,
-    CASE WHEN count(r.count) = count(*) AND count(r.denominator) = count(*)
+    -- A directly standardised rate is not the ratio of its summed counts: no value without pooled age bands.
+    CASE WHEN count(r.count) = count(*) AND count(r.denominator) = count(*) AND d.ci_method <> 'dsr'
          THEN sum(r.count) / nullif(sum(r.denominator), 0) * any_value(d.multiplier) END AS value
 FROM quintiles AS q
 CROSS JOIN latest AS l

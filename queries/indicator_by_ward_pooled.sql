@@ -1,6 +1,6 @@
 -- Purpose: Each ward's value over the most recent $periods periods pooled together (counts and denominators
 --          summed, value recomputed), as Fingertips pools years for small areas, beside Halton pooled over the
---          same periods. Only count-based indicators pool; a ward missing any of the periods gets NULL figures.
+--          same periods. Only count-based indicators pool (not a standardised rate); a ward missing any of the periods gets NULL figures.
 -- Grain: one row per count-based indicator (with ward data) and ward (persons).
 -- Parameters: $indicator_id (INTEGER or NULL for every indicator), $periods (INTEGER, 2 or more)
 -- Tables: indicators, indicator_definitions, wards
@@ -27,8 +27,12 @@ span AS (
     HAVING count(*) = $periods
 ),
 count_based AS (
-    -- A score or life expectancy has no counts to add up.
-    SELECT indicator_id FROM persons WHERE area_type = 'Ward' GROUP BY indicator_id HAVING count(count) > 0
+    -- A score or life expectancy has no counts to add up; a directly standardised rate's summed counts give only
+    -- a crude rate (pooling it would need its age bands pooled), so it is not pooled either.
+    SELECT indicator_id FROM persons
+    JOIN indicator_definitions AS d USING (indicator_id)
+    WHERE area_type = 'Ward' AND d.ci_method <> 'dsr'
+    GROUP BY indicator_id HAVING count(count) > 0
 ),
 pooled AS (
     SELECT p.indicator_id, p.area_type, p.area_code,

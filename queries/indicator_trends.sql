@@ -1,16 +1,27 @@
 -- Purpose: Public-health indicator time series for one life-course domain: England, Halton and, when
 --          wards are chosen, those wards combined (counts and denominators summed, value recomputed).
+--          A directly standardised (dsr) indicator's value is the rate worked out from its age bands
+--          (summary indicator_dsr), with the variance term of its Dobson limits; several wards together have
+--          none (their age bands would have to be pooled first), one ward its own.
 -- Grain: one row per indicator, area and time period (persons).
 -- Parameters: $domain (VARCHAR), $wards (VARCHAR[] or NULL)
--- Tables: indicators, indicator_definitions, wards
--- Columns: indicator_id, indicator_name, unit, multiplier, polarity, ci_method, area_type, area_code, area_name, time_period, period_start, count, denominator, value
+-- Tables: indicators, indicator_definitions, wards, indicator_dsr
+-- Columns: indicator_id, indicator_name, unit, multiplier, polarity, ci_method, area_type, area_code, area_name, time_period, period_start, count, denominator, value, dsr_variance
 -- Measures: count, denominator, value
 -- Suppress: ward rows
 WITH defs AS (
     SELECT * FROM indicator_definitions WHERE domain = $domain
 ),
 persons AS (
-    SELECT i.* FROM indicators AS i JOIN defs USING (indicator_id) WHERE i.sex = 'Persons'
+    SELECT i.indicator_id, i.area_code, i.area_type, i.time_period, i.period_start, i.count, i.denominator,
+           -- Without age bands (no indicator_dsr row) a dsr indicator keeps its published value, with no limits.
+           CASE WHEN defs.ci_method = 'dsr' AND ds.indicator_id IS NOT NULL THEN ds.dsr_value ELSE i.value END
+               AS value,
+           ds.dsr_variance
+    FROM indicators AS i
+    JOIN defs USING (indicator_id)
+    LEFT JOIN indicator_dsr AS ds USING (indicator_id, area_code, sex, time_period)
+    WHERE i.sex = 'Persons'
 ),
 chosen_wards AS (
     SELECT
@@ -23,9 +34,14 @@ chosen_wards AS (
         period_start,
         sum(count) AS count,
         sum(denominator) AS denominator,
-        -- Combined wards need counts; a value-only indicator (a score) keeps its value for one ward only.
-        coalesce(sum(count) / nullif(sum(denominator), 0) * any_value(d.multiplier),
-                 CASE WHEN count(DISTINCT area_code) = 1 THEN any_value(p.value) END) AS value
+        -- Combined wards need counts; a value-only indicator (a score) keeps its value for one ward only, and so
+        -- does a standardised rate (the crude ratio of its summed counts is not one).
+        CASE WHEN any_value(d.ci_method) = 'dsr'
+             THEN CASE WHEN count(DISTINCT area_code) = 1 THEN any_value(p.value) END
+             ELSE coalesce(sum(count) / nullif(sum(denominator), 0) * any_value(d.multiplier),
+                           CASE WHEN count(DISTINCT area_code) = 1 THEN any_value(p.value) END)
+        END AS value,
+        CASE WHEN count(DISTINCT area_code) = 1 THEN any_value(p.dsr_variance) END AS dsr_variance
     FROM persons AS p
     JOIN wards AS w ON w.ward_code = p.area_code
     JOIN defs AS d USING (indicator_id)
@@ -36,7 +52,7 @@ chosen_wards AS (
 areas AS (
     SELECT indicator_id, area_type, area_code,
            CASE area_type WHEN 'England' THEN 'England' ELSE 'Halton' END AS area_name,
-           time_period, period_start, count, denominator, value
+           time_period, period_start, count, denominator, value, dsr_variance
     FROM persons
     WHERE area_type IN ('England', 'Local authority')
     UNION ALL
@@ -44,7 +60,8 @@ areas AS (
 )
 SELECT
     a.indicator_id, d.indicator_name, d.unit, d.multiplier, d.polarity, d.ci_method,
-    a.area_type, a.area_code, a.area_name, a.time_period, a.period_start, a.count, a.denominator, a.value
+    a.area_type, a.area_code, a.area_name, a.time_period, a.period_start, a.count, a.denominator, a.value,
+    a.dsr_variance
 FROM areas AS a
 JOIN defs AS d USING (indicator_id)
 ORDER BY a.indicator_id, CASE a.area_type WHEN 'England' THEN 1 WHEN 'Local authority' THEN 2 ELSE 3 END, a.period_start;

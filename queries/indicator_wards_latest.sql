@@ -1,29 +1,41 @@
 -- Purpose: Each ward's latest value for every indicator in a life-course domain, beside Halton's value
 --          for the same period, so the population health team can see where need is greatest.
+--          A dsr indicator's values are its directly standardised rates from its age bands (summary
+--          indicator_dsr), each ward's with the variance term of its Dobson limits.
 -- Grain: one row per indicator and ward (latest period with ward data, persons).
 -- Parameters: $domain (VARCHAR)
--- Tables: indicators, indicator_definitions, wards
--- Columns: indicator_id, indicator_name, unit, multiplier, polarity, ci_method, ward_code, ward_name, imd_score, time_period, count, denominator, value, halton_value
+-- Tables: indicators, indicator_definitions, wards, indicator_dsr
+-- Columns: indicator_id, indicator_name, unit, multiplier, polarity, ci_method, ward_code, ward_name, imd_score, time_period, count, denominator, value, dsr_variance, halton_value
 -- Measures: count, denominator, value
 -- Suppress: always; groups: indicator_id
 WITH defs AS (
     SELECT * FROM indicator_definitions WHERE domain = $domain
 ),
+persons AS (
+    SELECT i.indicator_id, i.area_code, i.area_type, i.time_period, i.period_start, i.count, i.denominator,
+           -- Without age bands (no indicator_dsr row) a dsr indicator keeps its published value, with no limits.
+           CASE WHEN defs.ci_method = 'dsr' AND ds.indicator_id IS NOT NULL THEN ds.dsr_value ELSE i.value END
+               AS value,
+           ds.dsr_variance
+    FROM indicators AS i
+    JOIN defs USING (indicator_id)
+    LEFT JOIN indicator_dsr AS ds USING (indicator_id, area_code, sex, time_period)
+    WHERE i.sex = 'Persons'
+),
 ward_rows AS (
-    SELECT i.* FROM indicators AS i JOIN defs USING (indicator_id)
-    WHERE i.area_type = 'Ward' AND i.sex = 'Persons'
+    SELECT * FROM persons WHERE area_type = 'Ward'
 ),
 latest AS (
     SELECT indicator_id, max(period_start) AS period_start FROM ward_rows GROUP BY indicator_id
 ),
 halton AS (
     SELECT indicator_id, period_start, value AS halton_value
-    FROM indicators WHERE area_type = 'Local authority' AND sex = 'Persons'
+    FROM persons WHERE area_type = 'Local authority'
 )
 SELECT
     r.indicator_id, d.indicator_name, d.unit, d.multiplier, d.polarity, d.ci_method,
     r.area_code AS ward_code, w.ward_name, w.imd_score, r.time_period, r.count, r.denominator, r.value,
-    h.halton_value
+    r.dsr_variance, h.halton_value
 FROM ward_rows AS r
 JOIN latest AS l USING (indicator_id, period_start)
 JOIN defs AS d USING (indicator_id)

@@ -1,13 +1,23 @@
 -- Purpose: The latest value of every indicator (all domains) for England, Halton and, when wards are
 --          chosen, those wards combined; for the Overview headline tiles and the ward profile.
+--          A dsr indicator's value is its directly standardised rate from its age bands (summary
+--          indicator_dsr) with its Dobson variance term; several wards together have none, one ward its own.
 -- Grain: one row per indicator and area, at that indicator's latest period (persons).
 -- Parameters: $wards (VARCHAR[] or NULL)
--- Tables: indicators, indicator_definitions, wards
--- Columns: domain, indicator_id, indicator_name, unit, multiplier, polarity, ci_method, area_type, area_name, time_period, count, denominator, value
+-- Tables: indicators, indicator_definitions, wards, indicator_dsr
+-- Columns: domain, indicator_id, indicator_name, unit, multiplier, polarity, ci_method, area_type, area_name, time_period, count, denominator, value, dsr_variance
 -- Measures: count, denominator, value
 -- Suppress: ward rows
 WITH persons AS (
-    SELECT * FROM indicators WHERE sex = 'Persons'
+    SELECT i.indicator_id, i.area_code, i.area_type, i.time_period, i.period_start, i.count, i.denominator,
+           -- Without age bands (no indicator_dsr row) a dsr indicator keeps its published value, with no limits.
+           CASE WHEN d.ci_method = 'dsr' AND ds.indicator_id IS NOT NULL THEN ds.dsr_value ELSE i.value END
+               AS value,
+           ds.dsr_variance
+    FROM indicators AS i
+    JOIN indicator_definitions AS d USING (indicator_id)
+    LEFT JOIN indicator_dsr AS ds USING (indicator_id, area_code, sex, time_period)
+    WHERE i.sex = 'Persons'
 ),
 latest AS (
     SELECT indicator_id, max(period_start) AS period_start
@@ -18,15 +28,19 @@ current AS (
 ),
 areas AS (
     SELECT indicator_id, area_type, CASE area_type WHEN 'England' THEN 'England' ELSE 'Halton' END AS area_name,
-           time_period, count, denominator, value
+           time_period, count, denominator, value, dsr_variance
     FROM current WHERE area_type IN ('England', 'Local authority')
     UNION ALL
     SELECT c.indicator_id, 'Ward',
            CASE WHEN count(*) = 1 THEN any_value(w.ward_name) ELSE 'Selected wards (' || count(*) || ')' END,
            any_value(c.time_period), sum(c.count), sum(c.denominator),
-           -- A value-only indicator (a score) keeps its published value for one ward; several need counts.
-           coalesce(sum(c.count) / nullif(sum(c.denominator), 0) * any_value(d.multiplier),
-                    CASE WHEN count(*) = 1 THEN any_value(c.value) END)
+           -- A value-only indicator (a score) keeps its published value for one ward; several need counts. So
+           -- does a standardised rate: the crude ratio of its summed counts is not one.
+           CASE WHEN any_value(d.ci_method) = 'dsr' THEN CASE WHEN count(*) = 1 THEN any_value(c.value) END
+                ELSE coalesce(sum(c.count) / nullif(sum(c.denominator), 0) * any_value(d.multiplier),
+                              CASE WHEN count(*) = 1 THEN any_value(c.value) END)
+           END,
+           CASE WHEN count(*) = 1 THEN any_value(c.dsr_variance) END
     FROM current AS c
     JOIN wards AS w ON w.ward_code = c.area_code
     JOIN indicator_definitions AS d USING (indicator_id)
@@ -35,7 +49,7 @@ areas AS (
     HAVING count(c.count) = count(*) OR count(*) = 1
 )
 SELECT d.domain, a.indicator_id, d.indicator_name, d.unit, d.multiplier, d.polarity, d.ci_method,
-       a.area_type, a.area_name, a.time_period, a.count, a.denominator, a.value
+       a.area_type, a.area_name, a.time_period, a.count, a.denominator, a.value, a.dsr_variance
 FROM areas AS a
 JOIN indicator_definitions AS d USING (indicator_id)
 ORDER BY d.domain, a.indicator_id, CASE a.area_type WHEN 'England' THEN 1 WHEN 'Local authority' THEN 2 ELSE 3 END;

@@ -93,6 +93,11 @@ def render_table(table: Table) -> list[str]:
             "whole number: any other setting is ignored, with a notice on every page naming it and the value "
             "used), and values built on them, are suppressed on screen and in downloads"
         )
+    if table.optional:
+        out.append(
+            "- **Optional:** when it is missing or cannot be used, an empty table with these columns stands in, so "
+            "the pages that read it still work; the About page says why it is empty"
+        )
     if table.notes:
         out.append(f"- **Notes:** {table.notes}")
     out.append("")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from onehalton import config, contract
+from onehalton import config, contract, inequality
 
 ARROW_TYPES = {
     "text": pa.string(),
@@ -256,6 +256,84 @@ def indicator_rows() -> list[dict]:
     return rows
 
 
+# 22401 (falls admissions 65+, per 100,000, directly standardised): age-banded counts for 2023/24 only, in the
+# ESP 2013 bands 65-69 ... 90+. Halton is ward A + ward B band by band; ward A has 5 events (small: suppressed,
+# and no rate below 10 events). 2022/23 has no age bands, so its published values are kept, without limits.
+DSR_INDICATOR = 22401
+DSR_BANDS = ("65-69", "70-74", "75-79", "80-84", "85-89", "90+")
+DSR_PERIOD, DSR_START = "2023/24", date(2023, 4, 1)
+DSR_AGE_BANDS = {
+    # area_code: (area_type, counts by band, populations by band)
+    "E92000001": (
+        "England",
+        (14000, 20000, 30000, 32000, 28000, 25000),
+        (2_800_000, 2_500_000, 2_000_000, 1_300_000, 800_000, 500_000),
+    ),
+    "E06000006": ("Local authority", (20, 30, 40, 50, 40, 30), (2000, 1800, 1200, 800, 400, 200)),
+    WARD_A: ("Ward", (2, 1, 1, 1, 0, 0), (900, 800, 500, 300, 150, 80)),
+    WARD_B: ("Ward", (18, 29, 39, 49, 40, 30), (1100, 1000, 700, 500, 250, 120)),
+}
+DSR_PUBLISHED_2022 = {"E92000001": 2100.0, "E06000006": 2600.0}  # 2022/23: values as published, no age bands
+
+
+def dsr_value(counts, populations) -> float:
+    """The DSR per 100,000 over the indicator's bands (the standard restricted to 65+), whatever the count."""
+    weights = dict(zip(inequality.esp2013()["age_band"], inequality.esp2013()["weight"]))
+    w = [weights[b] for b in DSR_BANDS]
+    return sum(c / n * wb for c, n, wb in zip(counts, populations, w)) / sum(w) * 100_000
+
+
+def dsr_indicator_rows() -> list[dict]:
+    rows = []
+    for area, value in DSR_PUBLISHED_2022.items():
+        rows.append(
+            dict(
+                indicator_id=DSR_INDICATOR,
+                area_code=area,
+                area_type="England" if area == "E92000001" else "Local authority",
+                sex="Persons",
+                time_period="2022/23",
+                period_start=date(2022, 4, 1),
+                count=None,
+                denominator=None,
+                value=value,
+            )
+        )
+    for area, (area_type, counts, pops) in DSR_AGE_BANDS.items():
+        rows.append(
+            dict(
+                indicator_id=DSR_INDICATOR,
+                area_code=area,
+                area_type=area_type,
+                sex="Persons",
+                time_period=DSR_PERIOD,
+                period_start=DSR_START,
+                count=float(sum(counts)),
+                denominator=float(sum(pops)),
+                value=dsr_value(counts, pops),
+            )
+        )
+    return rows
+
+
+def age_band_rows() -> list[dict]:
+    return [
+        dict(
+            indicator_id=DSR_INDICATOR,
+            area_code=area,
+            area_type=area_type,
+            sex="Persons",
+            time_period=DSR_PERIOD,
+            period_start=DSR_START,
+            age_band=band,
+            count=c,
+            population=n,
+        )
+        for area, (area_type, counts, pops) in DSR_AGE_BANDS.items()
+        for band, c, n in zip(DSR_BANDS, counts, pops)
+    ]
+
+
 def build(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     write(
@@ -335,6 +413,16 @@ def build(folder: Path) -> Path:
                 ci_method="wilson",
                 id_verified=True,
             ),
+            dict(
+                indicator_id=DSR_INDICATOR,
+                indicator_name="Emergency hospital admissions due to falls in people aged 65 and over",
+                domain="Ageing Well",
+                unit="per 100,000",
+                multiplier=100000.0,
+                polarity="low is good",
+                ci_method="dsr",
+                id_verified=True,
+            ),
         ],
     )
     write(
@@ -368,7 +456,8 @@ def build(folder: Path) -> Path:
     write(folder, "ld_health_checks", ld_rows())
     write(folder, "cancer_fds", fds_rows())
     write(folder, "budget_spend", budget_rows())
-    write(folder, "indicators", indicator_rows())
+    write(folder, "indicators", indicator_rows() + dsr_indicator_rows())
+    write(folder, "indicator_age_bands", age_band_rows())
     manifest = {
         name: {
             "source": "test fixture",

@@ -18,6 +18,7 @@ import pytest
 
 from onehalton import contract as C
 from onehalton import demo_data as D
+from onehalton import inequality
 
 END = dt.date(2025, 11, 1)  # fixed, so the suite does not depend on today's date
 ROOT = Path(__file__).resolve().parent.parent
@@ -567,7 +568,8 @@ def test_indicator_periods_and_values(con):
     bad = _one(
         con,
         """SELECT count(*) FROM indicators i JOIN indicator_definitions d USING (indicator_id)
-        WHERE count IS NOT NULL AND abs(value - count / denominator * d.multiplier) > 1e-9""",
+        WHERE count IS NOT NULL AND d.ci_method <> 'dsr'  -- a DSR is not its crude ratio (tested below)
+          AND abs(value - count / denominator * d.multiplier) > 1e-9""",
     )
     assert bad == 0
     areas = {r[0] for r in con.execute("SELECT DISTINCT area_type FROM indicators").fetchall()}
@@ -591,6 +593,37 @@ def test_halton_is_the_sum_of_its_wards(con):
         WHERE h.area_type = 'Local authority' AND (h.count <> w.c OR h.denominator <> w.d)""",
     )
     assert mismatches == 0
+
+
+@pytest.mark.parametrize("indicator_id", [22401, 41401])
+def test_standardised_indicators_are_the_dsr_of_their_age_bands(con, indicator_id):
+    """Falls and hip fractures (65+) are directly standardised, as in Fingertips: every row's value is the DSR of
+    its ESP 2013 bands 65-69 to 90+ (the reference implementation, not the SQL), its count their events and its
+    denominator their population, for England, Halton and every ward; Halton is its wards band by band."""
+    assert _one(con, f"SELECT ci_method FROM indicator_definitions WHERE indicator_id = {indicator_id}") == "dsr"
+    esp = inequality.esp2013().set_index("age_band")["weight"]
+    bands = con.execute(
+        f"SELECT area_code, area_type, time_period, age_band, count, population FROM indicator_age_bands "
+        f"WHERE indicator_id = {indicator_id}"
+    ).df()
+    assert set(bands["age_band"]) == set(D.DSR_BANDS)
+    rows = con.execute(
+        f"SELECT area_code, time_period, count, denominator, value FROM indicators WHERE indicator_id = {indicator_id}"
+    ).df()
+    assert len(rows) == len(bands) / len(D.DSR_BANDS) and len(rows) == 8 * (18 + 2)
+    checked = 0
+    for (area, period), group in bands.groupby(["area_code", "time_period"]):
+        group = group.set_index("age_band").loc[list(D.DSR_BANDS)]
+        row = rows[(rows["area_code"] == area) & (rows["time_period"] == period)].iloc[0]
+        assert row["count"] == group["count"].sum() and row["denominator"] == group["population"].sum()
+        result = inequality.dsr_dobson(group["count"], group["population"], esp.loc[list(D.DSR_BANDS)])
+        if result.total_count >= inequality.DSR_MIN_COUNT:
+            assert row["value"] == pytest.approx(result.value, rel=1e-9)
+            checked += 1
+    assert checked >= 16  # England and Halton every period at least
+    halton = bands[bands["area_type"] == "Local authority"].groupby(["time_period", "age_band"])["count"].sum()
+    wards = bands[bands["area_type"] == "Ward"].groupby(["time_period", "age_band"])["count"].sum()
+    assert halton.equals(wards)
 
 
 def test_indicator_calibration(con):

@@ -82,8 +82,18 @@ def test_the_page_renders_on_the_demo_data_with_the_sii(need_app, demo_dir):
     assert len(ranking) == 18
 
 
+def test_a_standardised_rate_is_not_pooled_and_says_so(need_app, demo_dir):
+    at = need_app(demo_dir)
+    at.selectbox(key="need-indicator").set_value(22401).run()
+    at.radio(key="need-period").set_value("Three periods pooled").run()
+    assert not at.exception, at.exception
+    assert any("directly standardised rate" in i.value for i in at.info)
+
+
 def test_pooled_periods_are_labelled_pooled(need_app, demo_dir):
     at = need_app(demo_dir)
+    # A count-based indicator: a directly standardised rate (the first listed, falls 65+) is not pooled.
+    at.selectbox(key="need-indicator").set_value(90323).run()
     at.radio(key="need-period").set_value("Three periods pooled").run()
     assert not at.exception, at.exception
     quintiles = next(d.value for d in at.dataframe if "Deprivation quintile" in d.value.columns)

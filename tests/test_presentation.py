@@ -28,12 +28,13 @@ DECK = [
     "Headline KPIs (3 of 3)",
     "Year 6: prevalence of obesity",  # Starting Well
     "LD annual health checks (14+), year to date",  # Living Well
+    "Emergency hospital admissions due to falls in people aged 65 and over",  # Ageing Well (standardised)
     "Employment rate (16-64)",  # Wider Determinants
 ]
 BOARD_SCREENS = [i + 1 for i, title in enumerate(DECK) if title.startswith("Headline KPIs")]
 STARTING_WELL_SCREEN = DECK.index("Year 6: prevalence of obesity") + 1
 LIVING_WELL_SCREEN = DECK.index("LD annual health checks (14+), year to date") + 1
-PAGES = ["overview", "overview", "overview", "overview", "starting_well", "living_well", "wider_determinants"]
+PAGES = ["overview"] * 4 + ["starting_well", "living_well", "ageing_well", "wider_determinants"]
 
 
 def html(at) -> str:

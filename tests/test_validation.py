@@ -413,6 +413,7 @@ CASES = [
         says=("indicator_age_bands.parquet",),
         example="65-74",
         example_row=3,
+        pages={"ageing_well": {}},  # the standardised falls indicator, and the notice naming the fault
     ),
     Broken(
         "age-bands-for-an-indicator-that-is-not-standardised",
@@ -424,6 +425,7 @@ CASES = [
         says=("indicator is not directly standardised",),
         example="90323",
         example_row=1,
+        pages={"ageing_well": {}},  # the standardised falls indicator, and the notice naming the fault
     ),
     Broken(
         "unknown-practice-code",

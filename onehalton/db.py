@@ -630,18 +630,30 @@ def _guard_pooled(database: Database, params: dict, raw: pd.DataFrame, threshold
 GUARDS = {"indicator_by_ward_pooled": _guard_pooled}
 
 
+def _recent_trends(published: protection.Protected) -> protection.Protected:
+    from onehalton import ward_need
+
+    return ward_need.with_recent_trends(published)
+
+
+# Columns worked out from a query's published rows (never from the exact counts), added once as it is loaded, so
+# they are cached with the result they come from and every page, the presentation and the pack read the same.
+DERIVED = {"indicator_trends": _recent_trends}
+
+
 def publish(
     database: Database, name: str, params: dict, raw: pd.DataFrame, threshold: int, halton: pd.DataFrame | None = None
 ) -> protection.Protected:
     """A query's rows as they may be published, as its `-- Suppress:` header declares (see `load`). For a view of
     chosen wards, the same query for all of Halton is read too, to hide a selection whose complement is small.
-    A query in `GUARDS` is passed through its guard first."""
+    A query in `GUARDS` is passed through its guard first; one in `DERIVED` gains its derived columns last."""
     declared = protection.parse(database.specs[name].suppress)
     if name in GUARDS:
         raw = GUARDS[name](database, params, raw, threshold)
     if halton is None and declared.scope == "when wards" and params.get("wards"):
         halton = database.run(name, {**params, "wards": None})
-    return protection.published(protection.protect(raw, declared, params, threshold, halton=halton))
+    published = protection.published(protection.protect(raw, declared, params, threshold, halton=halton))
+    return DERIVED[name](published) if name in DERIVED else published
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)

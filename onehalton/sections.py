@@ -13,7 +13,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from onehalton import charts, db, formats, frame, kpis, measures, protection, stats, tables, tiles, ward_need
+from onehalton import charts, db, formats, frame, kpis, measures, protection, stats, tables, tiles
 from onehalton.filters import Filters
 
 M = measures.REGISTRY
@@ -278,7 +278,6 @@ def indicator_section(domain: str, f: Filters, *, page: str) -> None:
     )
     by_ward = frame.load("indicator_wards_latest", domain=domain)
     with_wards = set() if by_ward is None else set(by_ward.frame["indicator_id"])
-    trends = with_recent_trends(trends)
     for indicator_id, rows in trends.frame.groupby("indicator_id", sort=False):
         _indicator_block(
             int(indicator_id),
@@ -289,22 +288,6 @@ def indicator_section(domain: str, f: Filters, *, page: str) -> None:
             by_ward=by_ward if indicator_id in with_wards else None,
         )
     frame.legend(trends)
-
-
-def with_recent_trends(trends: protection.Protected) -> protection.Protected:
-    """The trends rows with each series' Fingertips recent trend (`recent_trend`, `recent_trend_periods`), worked
-    out from the published values only: a suppressed point is not a valid point, so an older one is used."""
-    series = ward_need.recent_trends(trends.frame, by=("indicator_id", "area_name"))
-    words = series.assign(
-        recent_trend=[f"{t} ({r})" if r else t for t, r in zip(series["trend"], series["reason"])],
-        recent_trend_periods=series["periods_used"],
-    )[["indicator_id", "area_name", "recent_trend", "recent_trend_periods"]]
-    keys = pd.MultiIndex.from_frame(trends.frame[["indicator_id", "area_name"]])
-    lookup = words.set_index(["indicator_id", "area_name"])
-    out = trends.frame.copy()
-    for column in ("recent_trend", "recent_trend_periods"):
-        out[column] = lookup[column].reindex(keys).to_numpy()
-    return trends.with_frame(out)
 
 
 def _series_trend(rows: pd.DataFrame) -> str:

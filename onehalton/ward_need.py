@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from onehalton import inequality, stats
+from onehalton.protection import Protected
 
 __all__ = [
     "SHOWN",
@@ -36,6 +37,7 @@ __all__ = [
     "side_by_side",
     "guard_pooled",
     "recent_trends",
+    "with_recent_trends",
 ]
 
 SHOWN, SUPPRESSED, NO_DATA = "shown", "suppressed", "no data"
@@ -401,3 +403,19 @@ def recent_trends(frame: pd.DataFrame, *, by: tuple[str, ...] = ("indicator_id",
             }
         )
     return pd.DataFrame(rows, columns=[*by, "trend", "reason", "chi2", "periods_used"])
+
+
+def with_recent_trends(trends: Protected) -> Protected:
+    """The trends rows with each series' Fingertips recent trend (`recent_trend`, `recent_trend_periods`), worked
+    out from the published values only: a suppressed point is not a valid point, so an older one is used."""
+    series = recent_trends(trends.frame, by=("indicator_id", "area_name"))
+    words = series.assign(
+        recent_trend=[f"{t} ({r})" if r else t for t, r in zip(series["trend"], series["reason"])],
+        recent_trend_periods=series["periods_used"],
+    )[["indicator_id", "area_name", "recent_trend", "recent_trend_periods"]]
+    keys = pd.MultiIndex.from_frame(trends.frame[["indicator_id", "area_name"]])
+    lookup = words.set_index(["indicator_id", "area_name"])
+    out = trends.frame.copy()
+    for column in ("recent_trend", "recent_trend_periods"):
+        out[column] = lookup[column].reindex(keys).to_numpy()
+    return trends.with_frame(out)

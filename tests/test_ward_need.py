@@ -421,16 +421,17 @@ def test_recent_trends_on_every_series_of_the_trends_query(demo_db):
 
 
 def test_each_indicator_row_carries_its_series_recent_trend_from_published_points_only(demo_db):
-    """sections.with_recent_trends: every row of a series has that series' verdict, worked out from what the page
-    publishes, so a ward's suppressed year is passed over for an older one (never read through the mask)."""
-    from onehalton import db, sections, stats
+    """ward_need.with_recent_trends (db.DERIVED, on every load of indicator_trends): every row of a series has that
+    series' verdict, worked out from what the page publishes, so a ward's suppressed year is passed over for an
+    older one (never read through the mask)."""
+    from onehalton import db, stats
 
     wards = demo_db.run("wards", {})["ward_code"].tolist()
     checked_hidden = 0
     for ward in wards:
         params = {"domain": "Starting Well", "wards": [ward]}
         published = db.publish(demo_db, "indicator_trends", params, demo_db.run("indicator_trends", params), 7)
-        out = sections.with_recent_trends(published).frame
+        out = published.frame  # db.publish adds the trend columns (db.DERIVED)
         assert out["recent_trend"].notna().all()
         for (indicator_id, area), series in out.groupby(["indicator_id", "area_name"]):
             expected = stats.recent_trend(

@@ -7,9 +7,11 @@ board summary and the board pack all read the same `Headline`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from onehalton import formats, measures, spc, stats
@@ -89,12 +91,27 @@ def xmr_for(
     series = frame[[date_column, value]].dropna()
     if series.empty or len(series) != len(frame):
         return None  # a suppressed or missing point would make any limits misleading
+    rebases = spc_rebases(value, series[date_column], baseline_start)
+    return _xmr(
+        series[value].astype(float).to_numpy().tobytes(),
+        pd.to_datetime(series[date_column]).to_numpy().astype("datetime64[ns]").tobytes(),
+        polarity,
+        target,
+        tuple(sorted(rebases.items())) if rebases else None,
+    )
+
+
+# Every rerun of a page judges the same series again: about a quarter of a warm Living Well rerun went on XmR
+# limits it had already worked out. Keyed by the series' own values (bytes), so a changed point is a new entry;
+# results are shared between sessions and read, never changed.
+@functools.lru_cache(maxsize=4096)
+def _xmr(values: bytes, dates: bytes, polarity: str, target: float | None, rebases: tuple | None) -> spc.SpcResult:
     return spc.xmr(
-        series[value].astype(float).to_numpy(),
-        pd.to_datetime(series[date_column]).to_numpy(),
+        np.frombuffer(values, dtype=float).copy(),
+        np.frombuffer(dates, dtype="datetime64[ns]").copy(),
         polarity=polarity,
         target=target,
-        baseline_start=spc_rebases(value, series[date_column], baseline_start),
+        baseline_start=dict(rebases) if rebases else None,
     )
 
 

@@ -8,6 +8,8 @@ subtotal and total rows are emphasised. The CSV keeps the contract's column name
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -121,14 +123,21 @@ def show(
         st.dataframe(styled, hide_index=True, width="stretch", height=height)
     else:
         st.dataframe(table, hide_index=True, width="stretch", height=height)
-    download(csv_frame(protected, columns), key)
+    download(lambda: csv_frame(protected, columns), key)
 
 
-def download(frame: pd.DataFrame, key: str, label: str = "Download table (CSV)") -> None:
-    # The CSV is written when someone clicks, not on every run (deferred data); "ignore" keeps the page as it is.
+def rows_of(rows: pd.DataFrame | Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A download's rows: the frame itself, or what the function that makes it returns."""
+    return rows() if callable(rows) else rows
+
+
+def download(rows: pd.DataFrame | Callable[[], pd.DataFrame], key: str, label: str = "Download table (CSV)") -> None:
+    # The CSV, and the published frame it is written from when `rows` is a function, is made when someone clicks,
+    # not on every run (deferred data): a warm rerun used to spend a seventh of its time on CSVs nobody asked for.
+    # "ignore" keeps the page as it is.
     st.download_button(
         label,
-        lambda: frame.to_csv(index=False).encode("utf-8"),
+        lambda: rows_of(rows).to_csv(index=False).encode("utf-8"),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"download-{key}",
@@ -144,7 +153,7 @@ def chart_with_download(chart, protected: protection.Protected, key: str, column
 
     charts.draw(chart, key=f"chart-{key}")
     with st.container(horizontal=True, gap="small"):
-        download(csv_frame(protected, columns), key, label="Chart data (CSV)")
+        download(lambda: csv_frame(protected, columns), key, label="Chart data (CSV)")
         st.download_button(
             "PNG",
             lambda: chart_export.to_png(chart.spec_json()),

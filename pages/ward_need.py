@@ -69,7 +69,8 @@ with map_column:
         st.rerun()
 with compare_column:
     charts.draw_altair(ward_charts.compare_areas_chart(areas, title=f"Compare areas: {title}", unit=first["unit"]))
-    tables.download(tables.csv_frame(shown.with_frame(areas)), "need-compare-areas", label="Chart data (CSV)")
+    compared = shown.with_frame(areas)
+    tables.download(lambda: tables.csv_frame(compared), "need-compare-areas", label="Chart data (CSV)")
 frame.legend(shown)
 
 if f.wards:

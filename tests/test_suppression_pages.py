@@ -170,7 +170,7 @@ def downloads(monkeypatch) -> Downloads:
     original = tables.download
 
     def recording(frame, key, *args, **kwargs):
-        recorded.append((f"{key}.csv", frame.to_csv(index=False).encode("utf-8")))
+        recorded.append((f"{key}.csv", tables.rows_of(frame).to_csv(index=False).encode("utf-8")))
         return original(frame, key, *args, **kwargs)
 
     monkeypatch.setattr(tables, "download", recording)

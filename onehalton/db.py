@@ -252,6 +252,7 @@ class Database:
         self.manifest_issues += self._check_periods()
         self._stand_in_for_optional_extracts()
         _register_standards(self.con)
+        self.validation_cache.standard("esp2013", inequality.ESP2013_CSV)
         validated = time.perf_counter()
         self.summaries = summary_specs()
         self.summary_statuses: dict[str, TableStatus] = {}

@@ -75,10 +75,19 @@ def fault_notices(tables: tuple[str, ...]) -> None:
         status = database.statuses.get(name)
         if status is None:
             continue
-        if not status.available:
+        if not status.available and _optional_and_absent(status):
+            st.caption(f":material/info: {status.title}: not in the data folder (optional). {status.reason}")
+        elif not status.available:
             st.error(status.summary() + " Everything else on this page still works.", icon=":material/block:")
         elif status.state != "valid":  # rows excluded, or a file of its folder left out
             st.warning(status.summary(), icon=":material/rule:")
+
+
+def _optional_and_absent(status) -> bool:
+    """An optional extract that is simply not there (no file at all) is not a fault: real extracts often lack
+    it. One that is there but broken is, and is said as loudly as any other."""
+    table = contract.TABLES_BY_NAME.get(status.name)
+    return table is not None and table.optional and not status.files
 
 
 def load(name: str, **params) -> protection.Protected | None:

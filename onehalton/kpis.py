@@ -48,6 +48,7 @@ class Headline:
     section: str = ""
     group: str = ""  # a tag shown beside the label on the board summary (the life-course domain)
     trend: str = ""  # Fingertips' recent trend in words (stats.recent_trend), for indicators that have a series
+    indicator_id: int | None = None  # the Fingertips ID, for a public-health indicator's headline
 
     @property
     def colour(self) -> str:

@@ -380,7 +380,7 @@ def _chart(item: kpis.Headline, headlines: sections.OverviewHeadlines):
         if spend is None or spend.frame.empty:
             return None, None, unavailable
         return sections.budget_cumulative_chart(spend.frame)[0], "Cumulative actuals against the annual budget", None
-    indicator = sections.headline_indicator_id(item)
+    indicator = item.indicator_id
     if indicator is not None:
         trends = frame.load("indicator_trends", domain=item.group, wards=None)
         if trends is None:

@@ -445,15 +445,6 @@ def _ward_comparison(indicator_id: int, by_ward) -> None:
         frame.legend(by_ward)
 
 
-HEADLINE_KEY = "headline-"  # + the Fingertips ID: the key of a domain's headline indicator on the Overview
-
-
-def headline_indicator_id(item: kpis.Headline) -> int | None:
-    """The Fingertips ID of an Overview headline indicator (None for any other KPI)."""
-    tail = item.key.removeprefix(HEADLINE_KEY)
-    return int(tail) if tail != item.key and tail.isdigit() else None
-
-
 def headline_indicators(latest, *, page_for_domain: dict[str, str]) -> dict[str, kpis.Headline]:
     """Each domain's headline indicator for Halton, judged against England."""
     out = {}
@@ -471,13 +462,13 @@ def headline_indicators(latest, *, page_for_domain: dict[str, str]) -> dict[str,
         page = page_for_domain.get(domain, "")
         item = indicator_headline(
             halton.assign(period_start=halton.get("period_start", pd.Timestamp("2000-01-01"))),
-            key=f"{HEADLINE_KEY}{indicator_id}",
+            key=f"headline-{indicator_id}",
             page=page,
             section=f"{page}-indicators",
             scope="Halton-wide",
             label=str(row["indicator_name"]),
         )
-        out[domain] = dataclasses.replace(kpis.benchmarked(item, words), group=domain)
+        out[domain] = dataclasses.replace(kpis.benchmarked(item, words), group=domain, indicator_id=int(indicator_id))
     return out
 
 

@@ -241,6 +241,11 @@ class ValidationCache:
         )
         return key, "" if key else "an extract it depends on was not loaded first"
 
+    def standard(self, name: str, source: Path) -> None:
+        """A table the project registers from its own file (a standard population): its version is the file's
+        content, so a summary that reads it is restored while the file is unchanged and rebuilt when it changes."""
+        self._versions[name] = hashlib.sha256(source.read_bytes()).hexdigest()
+
     # -- the two entry points ----------------------------------------------------------------------
 
     def table(self, con, table: contract.Table, build: Callable):

@@ -11,7 +11,6 @@ ONE_HALTON_SKIP_BROWSER=1 opts out.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -40,14 +39,8 @@ def browser(chromium_path):
 
 
 @pytest.fixture(scope="module", params=["fixture", "demo"])
-def server(request, fixture_dir, tmp_path_factory, chromium_path):
-    if request.param == "fixture":
-        folder = fixture_dir
-    else:
-        from onehalton import demo_data
-
-        folder = tmp_path_factory.mktemp("present-demo") / "data"
-        demo_data.generate(folder, scale=1, end_month=date(2026, 10, 1))
+def server(request, fixture_dir, demo_data_dir, tmp_path_factory, chromium_path):
+    folder = fixture_dir if request.param == "fixture" else demo_data_dir  # the session's one demo copy
     try:
         with harness.serve(folder, tmp_path_factory.mktemp("present-server") / "streamlit.log") as url:
             yield request.param, url

@@ -27,10 +27,8 @@ whatever wards are chosen (``HALTON_ONLY_COLUMNS``). Halton and England rows bes
 Halton-wide totals and are not suppressed either.
 
 Data: the demo generator with end_month October 2026 (91 months from April 2019: the realistic span,
-and more months give more chances of a small ward count), built once for this module (per xdist
-worker, ~5 s). One AppTest per ward renders every page in turn; each ward is a test of its own. The
-whole file is ~2 min of CPU (~2.5-4.5 min wall on a shared 2-core machine: --dist loadfile keeps the
-file on one worker).
+and more months give more chances of a small ward count), the session's one copy (conftest.demo_data_dir).
+One AppTest per ward renders every page in turn; each ward is a test of its own.
 """
 
 from __future__ import annotations

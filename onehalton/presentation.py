@@ -36,7 +36,7 @@ LINKED_SCREEN = "_present_linked_screen"  # session: the screen this session las
 GOTO = "_present_goto"  # session: the screen a button (or its key) asked for
 
 TABLES = ("appointments", "ld_health_checks", "cancer_fds", "budget_spend", "indicators", "targets")
-ATTENTION_PER_SCREEN = 4  # KPIs listed on one "needs attention" screen
+ATTENTION_PER_SCREEN = 5  # KPIs listed on one "needs attention" screen: five fit 1280x720 with their verdicts
 BOARD_ROWS = 4  # board-summary rows on one screen: names and verdicts wrap at 24 px
 CHART_HEIGHT = 230  # px of plot on a KPI screen: title, legend and axes fit above the footer at 1280x720
 PAGE_ORDER = {entry.slug: i for i, entry in enumerate(navigation.PAGES)}

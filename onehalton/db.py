@@ -93,7 +93,8 @@ def query_specs() -> dict[str, QuerySpec]:
 
 
 def summary_specs() -> dict[str, QuerySpec]:
-    """Every summary file, by name: tables built once at load, which queries read like extracts."""
+    """Every summary file, by name: tables built once at load, which queries read like extracts. Built in name
+    order, so a summary may read one whose name sorts before its own (indicator_values reads indicator_dsr)."""
     return {p.stem: _parse_spec(p) for p in sorted(config.SUMMARIES_DIR.glob("*.sql"))}
 
 
@@ -379,11 +380,12 @@ class Database:
         return self.manifest.get(table, {}).get("synthetic", True) is not False
 
     def sources(self, tables: tuple[str, ...]) -> tuple[str, ...]:
-        """The extracts behind `tables`: a summary stands for the extracts it is built from."""
+        """The extracts behind `tables`: a summary stands for the extracts it is built from (and a summary built
+        from another summary for that one's extracts too)."""
         out: list[str] = []
         for table in tables:
             spec = self.summaries.get(table)
-            for source in spec.tables if spec else (table,):
+            for source in self.sources(spec.tables) if spec else (table,):
                 if source not in out:
                     out.append(source)
         return tuple(out)

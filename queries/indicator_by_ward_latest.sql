@@ -2,23 +2,17 @@
 --          Halton's and England's values for that same period: compare areas, spine charts, need ranking and
 --          side-by-side wards. Every ward is listed; a ward without a row that period has NULL figures.
 --          A dsr indicator's values are its directly standardised rates from its age bands (summary
---          indicator_dsr), each ward's with the variance term of its Dobson limits.
+--          indicator_values), each ward's with the variance term of its Dobson limits.
 -- Grain: one row per indicator (with ward data) and ward (persons).
 -- Parameters: $indicator_id (INTEGER or NULL for every indicator)
--- Tables: indicators, indicator_definitions, wards, ward_population, indicator_dsr
+-- Tables: indicator_values, indicator_definitions, wards, ward_population
 -- Columns: indicator_id, indicator_name, domain, unit, multiplier, polarity, ci_method, ward_code, ward_name, town, imd_score, population, time_period, period_start, count, denominator, value, dsr_variance, halton_count, halton_denominator, halton_value, england_value
 -- Measures: count, denominator, value
 -- Suppress: always; groups: indicator_id
 WITH persons AS (
-    SELECT i.indicator_id, i.area_code, i.area_type, i.time_period, i.period_start, i.count, i.denominator,
-           -- Without age bands (no indicator_dsr row) a dsr indicator keeps its published value, with no limits.
-           CASE WHEN d.ci_method = 'dsr' AND ds.indicator_id IS NOT NULL THEN ds.dsr_value ELSE i.value END
-               AS value,
-           ds.dsr_variance
-    FROM indicators AS i
-    JOIN indicator_definitions AS d USING (indicator_id)
-    LEFT JOIN indicator_dsr AS ds USING (indicator_id, area_code, sex, time_period)
-    WHERE i.sex = 'Persons' AND ($indicator_id IS NULL OR i.indicator_id = $indicator_id)
+    SELECT indicator_id, area_code, area_type, time_period, period_start, count, denominator, value, dsr_variance
+    FROM indicator_values
+    WHERE sex = 'Persons' AND ($indicator_id IS NULL OR indicator_id = $indicator_id)
 ),
 latest AS (
     -- The latest period any ward has: a ward a period behind shows as missing, not as last year's figure.

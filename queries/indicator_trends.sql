@@ -1,11 +1,11 @@
 -- Purpose: Public-health indicator time series for one life-course domain: England, Halton and, when
 --          wards are chosen, those wards combined (counts and denominators summed, value recomputed).
 --          A directly standardised (dsr) indicator's value is the rate worked out from its age bands
---          (summary indicator_dsr), with the variance term of its Dobson limits; several wards together have
+--          (summary indicator_values), with the variance term of its Dobson limits; several wards together have
 --          none (their age bands would have to be pooled first), one ward its own.
 -- Grain: one row per indicator, area and time period (persons).
 -- Parameters: $domain (VARCHAR), $wards (VARCHAR[] or NULL)
--- Tables: indicators, indicator_definitions, wards, indicator_dsr
+-- Tables: indicator_values, indicator_definitions, wards
 -- Columns: indicator_id, indicator_name, unit, multiplier, polarity, ci_method, area_type, area_code, area_name, time_period, period_start, count, denominator, value, dsr_variance
 -- Measures: count, denominator, value
 -- Suppress: ward rows
@@ -13,15 +13,9 @@ WITH defs AS (
     SELECT * FROM indicator_definitions WHERE domain = $domain
 ),
 persons AS (
-    SELECT i.indicator_id, i.area_code, i.area_type, i.time_period, i.period_start, i.count, i.denominator,
-           -- Without age bands (no indicator_dsr row) a dsr indicator keeps its published value, with no limits.
-           CASE WHEN defs.ci_method = 'dsr' AND ds.indicator_id IS NOT NULL THEN ds.dsr_value ELSE i.value END
-               AS value,
-           ds.dsr_variance
-    FROM indicators AS i
-    JOIN defs USING (indicator_id)
-    LEFT JOIN indicator_dsr AS ds USING (indicator_id, area_code, sex, time_period)
-    WHERE i.sex = 'Persons'
+    SELECT v.indicator_id, v.area_code, v.area_type, v.time_period, v.period_start, v.count, v.denominator,
+           v.value, v.dsr_variance
+    FROM indicator_values AS v JOIN defs USING (indicator_id) WHERE v.sex = 'Persons'
 ),
 chosen_wards AS (
     SELECT

@@ -1,10 +1,10 @@
 -- Purpose: Each ward's latest value for every indicator in a life-course domain, beside Halton's value
 --          for the same period, so the population health team can see where need is greatest.
 --          A dsr indicator's values are its directly standardised rates from its age bands (summary
---          indicator_dsr), each ward's with the variance term of its Dobson limits.
+--          indicator_values), each ward's with the variance term of its Dobson limits.
 -- Grain: one row per indicator and ward (latest period with ward data, persons).
 -- Parameters: $domain (VARCHAR)
--- Tables: indicators, indicator_definitions, wards, indicator_dsr
+-- Tables: indicator_values, indicator_definitions, wards
 -- Columns: indicator_id, indicator_name, unit, multiplier, polarity, ci_method, ward_code, ward_name, imd_score, time_period, count, denominator, value, dsr_variance, halton_value
 -- Measures: count, denominator, value
 -- Suppress: always; groups: indicator_id
@@ -12,15 +12,9 @@ WITH defs AS (
     SELECT * FROM indicator_definitions WHERE domain = $domain
 ),
 persons AS (
-    SELECT i.indicator_id, i.area_code, i.area_type, i.time_period, i.period_start, i.count, i.denominator,
-           -- Without age bands (no indicator_dsr row) a dsr indicator keeps its published value, with no limits.
-           CASE WHEN defs.ci_method = 'dsr' AND ds.indicator_id IS NOT NULL THEN ds.dsr_value ELSE i.value END
-               AS value,
-           ds.dsr_variance
-    FROM indicators AS i
-    JOIN defs USING (indicator_id)
-    LEFT JOIN indicator_dsr AS ds USING (indicator_id, area_code, sex, time_period)
-    WHERE i.sex = 'Persons'
+    SELECT v.indicator_id, v.area_code, v.area_type, v.time_period, v.period_start, v.count, v.denominator,
+           v.value, v.dsr_variance
+    FROM indicator_values AS v JOIN defs USING (indicator_id) WHERE v.sex = 'Persons'
 ),
 ward_rows AS (
     SELECT * FROM persons WHERE area_type = 'Ward'

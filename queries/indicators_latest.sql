@@ -1,23 +1,16 @@
 -- Purpose: The latest value of every indicator (all domains) for England, Halton and, when wards are
 --          chosen, those wards combined; for the Overview headline tiles and the ward profile.
 --          A dsr indicator's value is its directly standardised rate from its age bands (summary
---          indicator_dsr) with its Dobson variance term; several wards together have none, one ward its own.
+--          indicator_values) with its Dobson variance term; several wards together have none, one ward its own.
 -- Grain: one row per indicator and area, at that indicator's latest period (persons).
 -- Parameters: $wards (VARCHAR[] or NULL)
--- Tables: indicators, indicator_definitions, wards, indicator_dsr
+-- Tables: indicator_values, indicator_definitions, wards
 -- Columns: domain, indicator_id, indicator_name, unit, multiplier, polarity, ci_method, area_type, area_name, time_period, count, denominator, value, dsr_variance
 -- Measures: count, denominator, value
 -- Suppress: ward rows
 WITH persons AS (
-    SELECT i.indicator_id, i.area_code, i.area_type, i.time_period, i.period_start, i.count, i.denominator,
-           -- Without age bands (no indicator_dsr row) a dsr indicator keeps its published value, with no limits.
-           CASE WHEN d.ci_method = 'dsr' AND ds.indicator_id IS NOT NULL THEN ds.dsr_value ELSE i.value END
-               AS value,
-           ds.dsr_variance
-    FROM indicators AS i
-    JOIN indicator_definitions AS d USING (indicator_id)
-    LEFT JOIN indicator_dsr AS ds USING (indicator_id, area_code, sex, time_period)
-    WHERE i.sex = 'Persons'
+    SELECT indicator_id, area_code, area_type, time_period, period_start, count, denominator, value, dsr_variance
+    FROM indicator_values WHERE sex = 'Persons'
 ),
 latest AS (
     SELECT indicator_id, max(period_start) AS period_start

@@ -287,11 +287,17 @@ def test_the_about_page_lists_the_summaries_built_at_load(make_app, fixture_dir)
     tables = [d.value for d in at.dataframe]
     summaries = next((t for t in tables if "summary" in t.columns), None)
     assert summaries is not None, "the About page shows no table of summaries"
-    assert sorted(summaries["summary"]) == ["appointments_practice_month", "appointments_ward_month", "indicator_dsr"]
+    assert sorted(summaries["summary"]) == [
+        "appointments_practice_month",
+        "appointments_ward_month",
+        "indicator_dsr",
+        "indicator_values",
+    ]
     assert (summaries["state"] == "built").all()
     # 18 months of ward A (one age band) and ward B (one age band): 36 rows by ward; one practice each: 36.
     assert summaries.set_index("summary")["rows"].to_dict() == {
         "appointments_practice_month": 36,
         "appointments_ward_month": 36,
         "indicator_dsr": 4,  # falls 65+, 2023/24: England, Halton, ward A and ward B
+        "indicator_values": 24,  # one a row of the fixture's indicators extract
     }

@@ -585,7 +585,11 @@ def test_sessions_rendering_while_an_extract_is_replaced_each_see_one_version(fi
                 # No page title and no exception: not a render of the page. Besides the artefacts above, a run that
                 # AppTest started in the old pages-directory mode (its flag is process-wide, and the sessions run on
                 # threads) ends in the entrypoint's st.rerun having drawn only the navigation.
-                if not len(at.title) and not at.exception:
+                # And a run cut short by the same artefact after the title (another thread's AppTest took the
+                # Runtime away mid-run) draws no FDS tile and no error: not a render of the data either. That the
+                # tile is there on a whole run is test_pages' known answer (78.0%) on a single session.
+                cut_short = FDS_TILE not in metrics(at) and not at.exception and not at.error
+                if (not len(at.title) and not at.exception) or cut_short:
                     blank.append(1)
                     assert time.monotonic() < deadline, "only blank runs"
                     continue

@@ -427,6 +427,8 @@ def _ward_comparison(indicator_id: int, by_ward) -> None:
             reference=reference,
         )
         charts.draw(chart, key=f"chart-indicator-{indicator_id}-wards")
+        with st.container(horizontal=True, gap="small"):
+            tables.image_downloads(chart.spec_json, f"indicator-{indicator_id}-wards-chart")
         tables.show(
             shown,
             key=f"indicator-{indicator_id}-wards",

@@ -149,29 +149,50 @@ def download(rows: pd.DataFrame | Callable[[], pd.DataFrame], key: str, label: s
 def chart_with_download(chart, protected: protection.Protected, key: str, columns: list[str] | None = None) -> None:
     """A chart with downloads of exactly the data it shows (CSV) and of the chart itself (PNG, SVG: drawn on the
     server by vl-convert when someone clicks, so a run pays nothing for them)."""
-    from onehalton import chart_export, charts
+    from onehalton import charts
 
     charts.draw(chart, key=f"chart-{key}")
     with st.container(horizontal=True, gap="small"):
         download(lambda: csv_frame(protected, columns), key, label="Chart data (CSV)")
-        st.download_button(
-            "PNG",
-            lambda: chart_export.to_png(chart.spec_json()),
-            file_name=f"{key}.png",
-            mime="image/png",
-            key=f"png-{key}",
-            icon=":material/image:",
-            on_click="ignore",
-        )
-        st.download_button(
-            "SVG",
-            lambda: chart_export.to_svg(chart.spec_json()),
-            file_name=f"{key}.svg",
-            mime="image/svg+xml",
-            key=f"svg-{key}",
-            icon=":material/image:",
-            on_click="ignore",
-        )
+        image_downloads(chart.spec_json, key)
+
+
+def image_downloads(spec: Callable[[], dict], key: str) -> None:
+    """PNG and SVG buttons for a chart, `spec` making its Vega-Lite spec: drawn on the server by vl-convert when
+    someone clicks, so a run pays nothing for them."""
+    from onehalton import chart_export
+
+    st.download_button(
+        "PNG",
+        lambda: chart_export.to_png(spec()),
+        file_name=f"{key}.png",
+        mime="image/png",
+        key=f"png-{key}",
+        icon=":material/image:",
+        on_click="ignore",
+    )
+    st.download_button(
+        "SVG",
+        lambda: chart_export.to_svg(spec()),
+        file_name=f"{key}.svg",
+        mime="image/svg+xml",
+        key=f"svg-{key}",
+        icon=":material/image:",
+        on_click="ignore",
+    )
+
+
+def altair_with_downloads(chart, key: str, rows: Callable[[], pd.DataFrame] | None = None, **selection):
+    """A chart built by hand in Altair (charts.draw_altair: the ward map, compare areas, spine and quintile
+    charts) with its PNG and SVG, and its data as CSV when `rows` makes it; returns the chart's selection event."""
+    from onehalton import charts
+
+    event = charts.draw_altair(chart, key=f"chart-{key}", **selection)
+    with st.container(horizontal=True, gap="small"):
+        if rows is not None:
+            download(rows, key, label="Chart data (CSV)")
+        image_downloads(chart.to_dict, key)
+    return event
 
 
 def plain(frame: pd.DataFrame) -> protection.Protected:

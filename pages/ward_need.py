@@ -3,7 +3,7 @@ pooled periods and chosen wards side by side."""
 
 import streamlit as st
 
-from onehalton import charts, config, frame, tables, ward_charts, ward_need
+from onehalton import config, frame, tables, ward_charts, ward_need
 
 f = frame.page(
     "Where need is greatest",
@@ -62,15 +62,20 @@ with map_column:
     if chart is None:
         chart = ward_charts.ward_tile_map(areas, chosen=f.wards, title=str(first["time_period"]))
     # The key follows the chosen wards, so a new choice starts the map with no stale click.
-    event = charts.draw_altair(chart, on_select="rerun", selection_mode="ward", key=f"need-map-{'-'.join(f.wards)}")
+    event = tables.altair_with_downloads(
+        chart, f"need-map-{'-'.join(f.wards)}", on_select="rerun", selection_mode="ward"
+    )
     picked = [p.get("ward_code") for p in (event.selection.get("ward") or []) if p.get("ward_code")]
     if picked and picked[-1:] != list(f.wards):
         st.query_params["ward"] = picked[-1:]
         st.rerun()
 with compare_column:
-    charts.draw_altair(ward_charts.compare_areas_chart(areas, title=f"Compare areas: {title}", unit=first["unit"]))
     compared = shown.with_frame(areas)
-    tables.download(lambda: tables.csv_frame(compared), "need-compare-areas", label="Chart data (CSV)")
+    tables.altair_with_downloads(
+        ward_charts.compare_areas_chart(areas, title=f"Compare areas: {title}", unit=first["unit"]),
+        "need-compare-areas",
+        rows=lambda: tables.csv_frame(compared),
+    )
 frame.legend(shown)
 
 if f.wards:
@@ -78,7 +83,9 @@ if f.wards:
     for code in f.wards[:3]:
         rows = ward_need.spine_rows(data, code)
         if not rows.empty:
-            charts.draw_altair(ward_charts.spine_chart(rows, title=rows["ward_name"].iloc[0]))
+            tables.altair_with_downloads(
+                ward_charts.spine_chart(rows, title=rows["ward_name"].iloc[0]), f"spine-{code}"
+            )
 if len(f.wards) >= 2:
     st.subheader("Chosen wards side by side")
     tables.show(tables.plain(ward_need.side_by_side(data, f.wards)), key="need-side-by-side")
@@ -87,10 +94,11 @@ st.subheader("Inequality by deprivation")
 by_quintile = frame.load("indicator_by_deprivation_quintile", indicator_id=indicator_id)
 if by_quintile is not None and not by_quintile.frame.empty:
     sii = ward_need.quintile_inequality(by_quintile.frame)
-    charts.draw_altair(
+    tables.altair_with_downloads(
         ward_charts.quintile_chart(
             by_quintile.frame, title=title, unit=first["unit"], halton=float(first["halton_value"])
-        )
+        ),
+        "need-quintiles-chart",
     )
     st.markdown(sii["sentence"] or f"The slope index of inequality cannot be calculated: {sii['reason']}.")
     tables.show(by_quintile, key="need-quintiles")

@@ -218,6 +218,11 @@ def test_every_lazy_tab_and_expander_opens_and_draws(make_app, fixture_dir, page
     def csv_downloads() -> int:
         return sum(1 for b in at.download_button if b.label.endswith("(CSV)"))
 
+    def every_chart_exports() -> None:  # issue 11: every chart downloads as PNG and SVG as well as CSV
+        images = {label: sum(1 for b in at.download_button if b.label == label) for label in ("PNG", "SVG")}
+        assert images == {"PNG": len(charts(at)), "SVG": len(charts(at))}, f"{page}: {images} for {len(charts(at))}"
+
+    every_chart_exports()
     closed = csv_downloads()
     views = 0
     for view in open_lazy_views(at):
@@ -225,6 +230,7 @@ def test_every_lazy_tab_and_expander_opens_and_draws(make_app, fixture_dir, page
         assert page_problems(at) == [], f"{page}, {view}: exceptions or errors"
         assert at.multiselect(key="ward").value == [VARIANTS[variant]["ward"]], f"{page}, {view}: filter lost"
         assert len(at.download_button) > 0, f"{page}, {view}: nothing to download"
+        every_chart_exports()
     if expanders or tabs:
         assert views == max((len(t) for t in tabs.values()), default=1)
         for key in expanders:

@@ -162,24 +162,16 @@ def image_downloads(spec: Callable[[], dict], key: str) -> None:
     someone clicks, so a run pays nothing for them."""
     from onehalton import chart_export
 
-    st.download_button(
-        "PNG",
-        lambda: chart_export.to_png(spec()),
-        file_name=f"{key}.png",
-        mime="image/png",
-        key=f"png-{key}",
-        icon=":material/image:",
-        on_click="ignore",
-    )
-    st.download_button(
-        "SVG",
-        lambda: chart_export.to_svg(spec()),
-        file_name=f"{key}.svg",
-        mime="image/svg+xml",
-        key=f"svg-{key}",
-        icon=":material/image:",
-        on_click="ignore",
-    )
+    for label, draw, mime in (("PNG", chart_export.to_png, "image/png"), ("SVG", chart_export.to_svg, "image/svg+xml")):
+        st.download_button(
+            label,
+            lambda draw=draw: draw(spec()),
+            file_name=f"{key}.{label.lower()}",
+            mime=mime,
+            key=f"{label.lower()}-{key}",
+            icon=":material/image:",
+            on_click="ignore",
+        )
 
 
 def altair_with_downloads(chart, key: str, rows: Callable[[], pd.DataFrame] | None = None, **selection):

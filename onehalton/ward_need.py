@@ -230,6 +230,11 @@ def quintile_inequality(frame: pd.DataFrame, *, repetitions: int = 100_000, seed
         return out
     first = frame.iloc[0]
     value_type = _SII_VALUE_TYPES.get(first["ci_method"])
+    if first["ci_method"] == "dsr":
+        out["reason"] = (
+            "a directly standardised rate by quintile needs its age bands pooled by quintile, which is not done yet"
+        )
+        return out
     if value_type is None:
         out["reason"] = "the SII needs counts and confidence limits; this indicator publishes values only"
         return out

@@ -94,12 +94,13 @@ st.subheader("Inequality by deprivation")
 by_quintile = frame.load("indicator_by_deprivation_quintile", indicator_id=indicator_id)
 if by_quintile is not None and not by_quintile.frame.empty:
     sii = ward_need.quintile_inequality(by_quintile.frame)
-    tables.altair_with_downloads(
-        ward_charts.quintile_chart(
-            by_quintile.frame, title=title, unit=first["unit"], halton=float(first["halton_value"])
-        ),
-        "need-quintiles-chart",
-    )
+    if by_quintile.frame["value"].notna().any():  # a chart with no bars would only look broken
+        tables.altair_with_downloads(
+            ward_charts.quintile_chart(
+                by_quintile.frame, title=title, unit=first["unit"], halton=float(first["halton_value"])
+            ),
+            "need-quintiles-chart",
+        )
     st.markdown(sii["sentence"] or f"The slope index of inequality cannot be calculated: {sii['reason']}.")
     tables.show(by_quintile, key="need-quintiles")
     frame.legend(by_quintile)

@@ -135,3 +135,16 @@ def test_a_boundary_file_in_the_data_folder_replaces_the_tile_map(need_app, fixt
 
 def _has_rect_tiles(spec: dict) -> bool:
     return any((layer.get("mark") or {}).get("type") == "rect" for layer in spec.get("layer", []))
+
+
+def test_a_standardised_rate_draws_no_empty_quintile_chart_and_says_why(need_app, demo_dir):
+    """Falls 65+ is a directly standardised rate: no value by quintile (its age bands are not pooled), so no chart
+    of empty bars, and the SII line says why; a count-based indicator draws the quintile chart."""
+    at = need_app(demo_dir)
+    at.selectbox(key="need-indicator").set_value(22401).run()
+    assert not at.exception, at.exception
+    standardised = len(at.get("vega_lite_chart"))
+    assert any("directly standardised rate by quintile" in m.value for m in at.markdown)
+    at.selectbox(key="need-indicator").set_value(90323).run()
+    assert len(at.get("vega_lite_chart")) == standardised + 1  # the quintile chart
+    assert not any("directly standardised rate by quintile" in m.value for m in at.markdown)

@@ -37,7 +37,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _scipy_stats
+
+from onehalton import stats
 
 __all__ = [
     "ESP2013_CSV",
@@ -224,23 +225,10 @@ class DsrResult:
     note: str  # '' or why there is no value
 
 
-def _byar_limits(count, confidence: float):
-    """Byar's limits for a Poisson count (scalar or array; counts above 0)."""
-    z = _scipy_stats.norm.ppf(confidence + (1 - confidence) / 2)
-    lower = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
-    o1 = count + 1
-    upper = o1 * (1 - 1 / (9 * o1) + z / (3 * np.sqrt(o1))) ** 3
-    return lower, upper
-
-
-def _byars(count: float, confidence: float) -> tuple[float, float]:
-    lower, upper = _byar_limits(count, confidence)
-    return float(lower), float(upper)
-
-
 def _dobson(value, total, variance, multiplier, confidence: float):
-    """Dobson's limits: the rate moved by sqrt(variance / total) x multiplier per event of Byar's limits."""
-    b_lo, b_up = _byar_limits(total, confidence)
+    """Dobson's limits: the rate moved by sqrt(variance / total) x multiplier per event of Byar's limits on the
+    total (stats.byar_ci; Dobson is used from 10 events, where it is Byar's approximation, not the exact limits)."""
+    b_lo, b_up = stats.byar_ci(total, confidence)
     scale = np.sqrt(variance / total) * multiplier
     return value + scale * (b_lo - total), value + scale * (b_up - total)
 

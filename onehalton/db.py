@@ -252,8 +252,7 @@ class Database:
             )
         self.manifest_issues += self._check_periods()
         self._stand_in_for_optional_extracts()
-        _register_standards(self.con)
-        self.validation_cache.standard("esp2013", inequality.ESP2013_CSV)
+        _register_standards(self.con, self.validation_cache)
         validated = time.perf_counter()
         self.summaries = summary_specs()
         self.summary_statuses: dict[str, TableStatus] = {}
@@ -469,9 +468,11 @@ class Database:
 STANDARD_TABLES = ("esp2013",)
 
 
-def _register_standards(con) -> None:
+def _register_standards(con, cache: ValidationCache) -> None:
     """`esp2013` (age_band, lower_age, weight): the 2013 European Standard Population, as onehalton.inequality
-    reads and checks it, so the SQL and the Python reference implementation weight with the same numbers."""
+    reads and checks it, so the SQL and the Python reference implementation weight with the same numbers. Its
+    version for the validation cache is its file's content."""
+    cache.standard("esp2013", inequality.ESP2013_CSV)
     frame = inequality.esp2013()
     con.execute("CREATE OR REPLACE TABLE esp2013 (age_band VARCHAR, lower_age INTEGER, weight DOUBLE)")
     con.executemany(

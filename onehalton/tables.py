@@ -126,18 +126,12 @@ def show(
     download(lambda: csv_frame(protected, columns), key)
 
 
-def rows_of(rows: pd.DataFrame | Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """A download's rows: the frame itself, or what the function that makes it returns."""
-    return rows() if callable(rows) else rows
-
-
-def download(rows: pd.DataFrame | Callable[[], pd.DataFrame], key: str, label: str = "Download table (CSV)") -> None:
-    # The CSV, and the published frame it is written from when `rows` is a function, is made when someone clicks,
-    # not on every run (deferred data): a warm rerun used to spend a seventh of its time on CSVs nobody asked for.
-    # "ignore" keeps the page as it is.
+def download(rows: Callable[[], pd.DataFrame], key: str, label: str = "Download table (CSV)") -> None:
+    # `rows` makes the published frame the CSV is written from, when someone clicks, not on every run (deferred
+    # data): a warm rerun used to spend a seventh of its time on CSVs nobody asked for. "ignore" keeps the page.
     st.download_button(
         label,
-        lambda: rows_of(rows).to_csv(index=False).encode("utf-8"),
+        lambda: rows().to_csv(index=False).encode("utf-8"),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"download-{key}",

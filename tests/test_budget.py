@@ -250,9 +250,9 @@ def test_a_total_ending_in_exactly_50p_rounds_up_on_the_tile_the_table_and_the_c
     recorded = {}
     original = tables.download
 
-    def recording(frame, key, *args, **kwargs):
-        recorded[key] = tables.rows_of(frame).to_csv(index=False)
-        return original(frame, key, *args, **kwargs)
+    def recording(rows, key, *args, **kwargs):
+        recorded[key] = rows().to_csv(index=False)
+        return original(rows, key, *args, **kwargs)
 
     monkeypatch.setattr(tables, "download", recording)
     at = make_app(fixture_copy, query={"fy": "2020/21", "month": "5"}, page="pages/budget.py")

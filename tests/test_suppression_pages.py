@@ -167,9 +167,9 @@ def downloads(monkeypatch) -> Downloads:
     recorded = Downloads()
     original = tables.download
 
-    def recording(frame, key, *args, **kwargs):
-        recorded.append((f"{key}.csv", tables.rows_of(frame).to_csv(index=False).encode("utf-8")))
-        return original(frame, key, *args, **kwargs)
+    def recording(rows, key, *args, **kwargs):
+        recorded.append((f"{key}.csv", rows().to_csv(index=False).encode("utf-8")))
+        return original(rows, key, *args, **kwargs)
 
     monkeypatch.setattr(tables, "download", recording)
     return recorded
@@ -480,7 +480,7 @@ def test_halton_wide_views_are_not_suppressed_but_ward_tables_are(app, downloads
 # Negative controls: the test can fail
 
 
-def test_the_checker_finds_small_counts_in_an_unsuppressed_frame():
+def test_the_checker_finds_small_counts_in_an_unsuppressed_rows():
     frame = pd.DataFrame({"ward_name": ["A", "B", "C"], "appointments": [120, 3, 0], "per_1000": [40.0, 1.2, 0.0]})
     found = small_count_problems(frame, "unsuppressed", threshold())
     assert found and "'appointments'" in found[0] and ": 3" in found[0]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import functools
+import json
 import os
 import shutil
 import sys
@@ -214,6 +216,32 @@ def board_rows(html: str) -> dict[str, str]:
 
     rows = re.findall(r'<tr data-kpi="[^"]*".*?<a [^>]*>(.*?)</a>.*?<td class="oh-value">(.*?)<div', html, re.S)
     return {unescape(name): unescape(value) for name, value in rows}
+
+
+def invalid_chart_specs(at: AppTest) -> list[str]:
+    """Every chart on the page whose Vega-Lite spec breaks the schema, with the reason. The dashboard builds its
+    chart templates without Altair's validation (a seventh of a cold render went on it), so the tests validate
+    what the browser is sent instead."""
+    return [
+        f"chart {n + 1}: {error}" for n, c in enumerate(charts(at)) if (error := spec_error(json.loads(c.proto.spec)))
+    ]
+
+
+def spec_error(spec: dict) -> str | None:
+    """Why `spec` is not valid Vega-Lite (the schema of the installed Altair), or None."""
+    import jsonschema
+
+    found = jsonschema.exceptions.best_match(_vega_lite_validator().iter_errors(spec))
+    return None if found is None else f"{found.message[:200]} at {'/'.join(map(str, found.absolute_path))}"
+
+
+@functools.lru_cache(maxsize=1)
+def _vega_lite_validator():
+    import altair as alt
+    import jsonschema
+
+    schema = alt.vegalite.v6.schema.load_schema()
+    return jsonschema.validators.validator_for(schema)(schema)
 
 
 def page_problems(at: AppTest) -> list[str]:

@@ -13,10 +13,12 @@ from conftest import (
     APP_TIMEOUT,
     DASHBOARD,
     charts,
+    invalid_chart_specs,
     lazy_parts,
     metrics,
     open_lazy_views,
     page_problems,
+    spec_error,
     texts,
     use_data_dir,
 )
@@ -179,6 +181,7 @@ def check_page(at, expect: Expect, where: str) -> None:
         assert shown[label] == value, f"{where}: {label} shows {shown[label]!r}, expected {value!r}"
     if expect.charts:
         assert charts(at), f"{where}: no charts"
+    assert invalid_chart_specs(at) == [], f"{where}: a chart the browser could not draw"
     if expect.downloads:
         assert at.download_button, f"{where}: no download buttons"
         assert all(b.label.endswith("(CSV)") or b.label in ("PNG", "SVG") for b in at.download_button)
@@ -221,6 +224,7 @@ def test_every_lazy_tab_and_expander_opens_and_draws(make_app, fixture_dir, page
     def every_chart_exports() -> None:  # issue 11: every chart downloads as PNG and SVG as well as CSV
         images = {label: sum(1 for b in at.download_button if b.label == label) for label in ("PNG", "SVG")}
         assert images == {"PNG": len(charts(at)), "SVG": len(charts(at))}, f"{page}: {images} for {len(charts(at))}"
+        assert invalid_chart_specs(at) == [], f"{page}: a chart the browser could not draw"
 
     every_chart_exports()
     closed = csv_downloads()
@@ -238,6 +242,14 @@ def test_every_lazy_tab_and_expander_opens_and_draws(make_app, fixture_dir, page
     if expanders:
         # Open expanders draw more than the page as first shown (a tab only replaces another's content).
         assert csv_downloads() > closed, f"{page}: opening its expanders drew nothing"
+
+
+def test_the_chart_spec_check_finds_a_broken_spec():
+    """invalid_chart_specs stands in for Altair's validation, which the chart templates skip: it must fail."""
+    good = {"data": {"name": "table"}, "mark": {"type": "bar"}, "encoding": {"x": {"field": "a", "type": "nominal"}}}
+    assert spec_error(good) is None
+    assert "bars" in (spec_error({**good, "mark": {"type": "bars"}}) or "")
+    assert spec_error({**good, "encoding": {"x": {"field": "a", "type": "ordinal-ish"}}})
 
 
 def test_a_deep_link_as_the_first_request_of_a_fresh_server(monkeypatch, fixture_dir):

@@ -141,10 +141,10 @@ def test_the_footer_link_reproduces_the_screen(server, browser, page):
         fresh.close()
 
 
+@pytest.mark.parametrize("server", ["fixture"], indirect=True)  # the fixture dataset: the pack's numbers are known
 def test_the_board_pack_button_delivers_the_views_pdf(server, page):
     name, url = server
-    if name != "fixture":
-        pytest.skip("the pack is checked on the fixture dataset (its numbers are known)")
+    assert name == "fixture"
     harness.open_page(page, url, "", f"ward={WARD_A}")
     button = page.locator(".st-key-overview-board-pack button").first
     with page.expect_download(timeout=120_000) as arrived:

@@ -66,7 +66,7 @@ format: install
 
 # Browser tests need Chromium (apt-get install chromium); set ONE_HALTON_SKIP_BROWSER=1 to opt out explicitly.
 # Three workers on two cores: the browser tests wait on Chromium about half the time, and a third worker fills it
-# (4:07 against 4:25 for -n 2 on one machine, 7:33 against 7:57 on a slower one).
+# (4:07 against 4:25 for -n 2 on one machine, 7:29 against 7:57 on a slower one).
 test: install haproxy lint
 	$(BIN)/python -m pytest -n 3 --dist loadfile -q
 

@@ -218,13 +218,16 @@ def board_rows(html: str) -> dict[str, str]:
     return {unescape(name): unescape(value) for name, value in rows}
 
 
+def chart_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite spec of every chart on the page, as the browser is sent it."""
+    return [json.loads(chart.proto.spec) for chart in charts(at)]
+
+
 def invalid_chart_specs(at: AppTest) -> list[str]:
     """Every chart on the page whose Vega-Lite spec breaks the schema, with the reason. The dashboard builds its
-    chart templates without Altair's validation (a seventh of a cold render went on it), so the tests validate
-    what the browser is sent instead."""
-    return [
-        f"chart {n + 1}: {error}" for n, c in enumerate(charts(at)) if (error := spec_error(json.loads(c.proto.spec)))
-    ]
+    charts without Altair's validation (charts._template says why), so the tests validate what the browser is
+    sent instead."""
+    return [f"chart {n + 1}: {error}" for n, spec in enumerate(chart_specs(at)) if (error := spec_error(spec))]
 
 
 def spec_error(spec: dict) -> str | None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from conftest import metrics, page_problems, texts
+from conftest import invalid_chart_specs, metrics, page_problems, texts
 from fixtures import WARD_A
 
 from onehalton import presentation
@@ -61,6 +61,7 @@ def check_screen(at, number: int, *, area: str, ward: str | None = None) -> None
     where = f"screen {number}"
     assert page_problems(at) == [], where
     assert not at.warning, f"{where}: {texts(at.warning)}"
+    assert invalid_chart_specs(at) == [], f"{where}: a chart the browser could not draw"
     assert texts(at.title) == [DECK[number - 1]], where
     assert at.query_params.get("present") == "1" and at.query_params.get("screen") == str(number), where
     shown = plain(at)

@@ -87,9 +87,8 @@ def readable(
 
 def csv_frame(protected: protection.Protected, columns: list[str] | None = None) -> pd.DataFrame:
     """What the CSV holds: the contract's names, published numbers, money in pounds (half up), `*` hidden."""
-    frame = protected.display()
-    keep = [c for c in (columns or list(frame.columns)) if c not in INTERNAL]
-    frame = frame[keep].copy()
+    keep = [c for c in (columns or list(protected.frame.columns)) if c not in INTERNAL]
+    frame = protected.display(keep)
     for column in keep:
         if column_kind(column) == "gbp":
             frame[column] = [v if v == formats.SUPPRESSED else formats.pounds(v) for v in frame[column]]

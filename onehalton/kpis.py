@@ -89,13 +89,15 @@ def xmr_for(
 ) -> spc.SpcResult | None:
     """The XmR chart of column `value`, recalculated where its measure says the process changed (and from
     `baseline_start` when one is chosen on screen); None when a point is suppressed or missing."""
-    series = frame[[date_column, value]].dropna()
-    if series.empty or len(series) != len(frame):
+    # Column by column in numpy: selecting and dropping on the frame cost more than the cached limits saved.
+    values = frame[value].to_numpy(dtype=float, na_value=np.nan)
+    dates = pd.DatetimeIndex(pd.to_datetime(frame[date_column]))
+    if not len(values) or np.isnan(values).any() or dates.hasnans:
         return None  # a suppressed or missing point would make any limits misleading
-    rebases = spc_rebases(value, series[date_column], baseline_start)
+    rebases = spc_rebases(value, dates, baseline_start)
     return _xmr(
-        series[value].astype(float).to_numpy().tobytes(),
-        pd.to_datetime(series[date_column]).to_numpy().astype("datetime64[ns]").tobytes(),
+        values.tobytes(),
+        dates.to_numpy().astype("datetime64[ns]").tobytes(),
         polarity,
         target,
         tuple(sorted(rebases.items())) if rebases else None,

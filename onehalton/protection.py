@@ -116,25 +116,29 @@ def protect(
     selection's would otherwise give the wards left out, to within the rounding)."""
     counts = [c for c in frame.columns if c in measures.HEALTH_COUNT_NAMES]
     rows = active_rows(frame, declaration, params)
-    hidden = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    at = rows.to_numpy(dtype=bool)
+    # Masks as numpy arrays by row position, made a frame once at the end: cell-by-cell .loc writes on a frame of
+    # flags were most of what protecting a small view cost.
+    hidden = {column: np.zeros(len(frame), dtype=bool) for column in frame.columns}
     out = frame.copy()
     suppressed = 0
-    if rows.any() and counts:
-        part = frame[rows.to_numpy()]
-        result = suppression.suppress(part, counts=counts, groups=declaration.groups_arg, threshold=threshold)
-        suppressed = int(result.primary + result.secondary)
+    if at.any() and counts:
+        part = frame[at]
+        cells, primary = suppression.hidden_cells(
+            part, counts=counts, groups=declaration.groups_arg, threshold=threshold
+        )
         complement = _small_complement(frame, rows, counts, declaration, halton, threshold)
         for column in counts:
             exact = part[column].to_numpy(dtype=float, na_value=np.nan)
-            mask = result.mask[column].to_numpy(dtype=bool) | complement[column].to_numpy(dtype=bool)[rows.to_numpy()]
-            suppressed += int((mask & ~result.mask[column].to_numpy(dtype=bool)).sum())
+            mask = cells[column] | np.asarray(complement[column], dtype=bool)[at]
+            suppressed += int(mask.sum())
             published = np.where(mask, np.nan, round_counts(exact, base))
             values = out[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-            values[rows.to_numpy()] = published
+            values[at] = published
             out[column] = pd.array(values, dtype="Float64")
-            hidden.loc[rows, column] = mask
-        _recompute(out, hidden, rows)
-    return Protected(out, hidden, suppressed, bool(rows.any() and counts))
+            hidden[column][at] = mask
+        _recompute(out, hidden, at)
+    return Protected(out, pd.DataFrame(hidden, index=frame.index), suppressed, bool(at.any() and counts))
 
 
 def _key_columns(frame: pd.DataFrame) -> list[str]:
@@ -159,39 +163,33 @@ def _small_complement(
 ) -> pd.DataFrame:
     """True where Halton's exact count minus this selection's is 1..threshold: the wards left out are a small
     number, which the difference of the two views would give away."""
-    flags = pd.DataFrame(False, index=frame.index, columns=counts)
+    flags = {column: np.zeros(len(frame), dtype=bool) for column in counts}
     if declaration.scope == "ward rows" and "area_type" in frame:
         halton = frame[frame["area_type"] == "Local authority"]
     if halton is None or halton.empty:
         return flags
     keys = [k for k in _key_columns(frame) if k in halton.columns]
-    if not keys:
-        keys = []
-    selection = frame[rows.to_numpy()]
+    at = np.flatnonzero(rows.to_numpy(dtype=bool))
+    selection = frame.iloc[at]
     shared = [c for c in counts if c in halton.columns]
     if not shared:
         return flags
     if keys:
-        joined = (
-            selection[keys + shared]
-            .reset_index()
-            .merge(halton[keys + shared], on=keys, how="left", suffixes=("", "_halton"))
-            .set_index("index")
-        )
+        # One Halton row per key (the last, should the data ever hold two), so the join keeps the selection's rows.
+        halton = halton[keys + shared].drop_duplicates(keys, keep="last")
+        joined = selection[keys + shared].merge(halton, on=keys, how="left", suffixes=("", "_halton"))
+        halton_counts = {c: joined[f"{c}_halton"] for c in shared}
     else:  # one row each: the whole selection against the whole of Halton
-        joined = selection[shared].assign(**{f"{c}_halton": float(halton[c].sum()) for c in shared})
+        halton_counts = {c: np.full(len(selection), float(halton[c].sum())) for c in shared}
     for column in shared:
-        left_out = (joined[f"{column}_halton"].astype("Float64") - joined[column].astype("Float64")).to_numpy(
-            dtype=float, na_value=np.nan
-        )
-        small = (left_out >= 1) & (left_out <= threshold)
-        flags.loc[joined.index, column] = small
+        left_out = np.asarray(pd.array(halton_counts[column], dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
+        left_out = left_out - selection[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        flags[column][at] = (left_out >= 1) & (left_out <= threshold)
     return flags
 
 
-def _recompute(out: pd.DataFrame, hidden: pd.DataFrame, rows: pd.Series) -> None:
-    """Derived measures from the published counts, on the protected rows; hidden with any count they use."""
-    at = rows.to_numpy()
+def _recompute(out: pd.DataFrame, hidden: dict[str, np.ndarray], at: np.ndarray) -> None:
+    """Derived measures from the published counts, on the protected rows (`at`); hidden with any count they use."""
     for measure in measures.REGISTRY.values():
         if not measure.derived or measure.name not in out or measure.numerator not in out:
             continue
@@ -208,14 +206,14 @@ def _recompute(out: pd.DataFrame, hidden: pd.DataFrame, rows: pd.Series) -> None
         mask = at & _source_hidden(hidden, measure)
         current[mask] = np.nan
         out[measure.name] = pd.array(current, dtype="Float64")
-        hidden.loc[mask, measure.name] = True
+        hidden[measure.name][mask] = True
 
 
-def _source_hidden(hidden: pd.DataFrame, measure: measures.Measure) -> np.ndarray:
-    mask = np.zeros(len(hidden), dtype=bool)
+def _source_hidden(hidden: dict[str, np.ndarray], measure: measures.Measure) -> np.ndarray:
+    mask = np.zeros(len(next(iter(hidden.values()), ())), dtype=bool)
     for source in measure.sources:
         if source in hidden:
-            mask |= hidden[source].to_numpy(dtype=bool)
+            mask |= hidden[source]
     return mask
 
 

@@ -153,20 +153,16 @@ def _protect_group(pos: np.ndarray, vals: np.ndarray, hidden: np.ndarray) -> boo
         changed = True
 
 
-def suppress(
+def hidden_cells(
     df: pd.DataFrame,
     *,
     counts: list[str],
-    derived: dict[str, list[str]] | None = None,
     groups: list[str] | list[list[str]] | None = None,
     threshold: int = DEFAULT_THRESHOLD,
-) -> Suppressed:
-    """Suppress small counts (primary), what is built on them (derived) and complements (secondary).
-
-    See the module docstring for the rules. ``counts`` are the numeric count columns to check;
-    ``derived`` maps each derived column to the columns it is built from; ``groups`` gives the
-    column(s) identifying rows that add up to a published total.
-    """
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Which cells to hide, before any frame is built: (hidden, primary), each a count column's boolean array
+    by row position, primary and secondary rules applied (see `suppress`). `protection.protect` needs only these,
+    and building the suppressed frame it would throw away was half of protecting a small view."""
     if not isinstance(threshold, (int, np.integer)) or isinstance(threshold, bool) or threshold < 0:
         raise ValueError(f"threshold must be a non-negative integer, got {threshold!r}")
     if df.columns.duplicated().any():
@@ -174,16 +170,10 @@ def suppress(
     counts = list(counts)
     if not counts:
         raise ValueError("counts must name at least one column")
-    derived = dict(derived or {})
     groupings = _groupings(groups)
-    needed = set(counts) | set(derived) | {c for srcs in derived.values() for c in srcs}
-    needed |= {c for g in groupings for c in g}
-    missing = sorted(needed - set(df.columns))
+    missing = sorted((set(counts) | {c for g in groupings for c in g}) - set(df.columns))
     if missing:
         raise KeyError(f"columns not in frame: {missing}")
-    overlap = sorted(set(counts) & set(derived))
-    if overlap:
-        raise ValueError(f"a column cannot be both a count and a derived column: {overlap}")
 
     n = len(df)
     values: dict[str, np.ndarray] = {}
@@ -212,6 +202,33 @@ def suppress(
                 for pos in positions:
                     if _protect_group(pos, values[col], hidden[col]):
                         changed = True
+    return hidden, primary
+
+
+def suppress(
+    df: pd.DataFrame,
+    *,
+    counts: list[str],
+    derived: dict[str, list[str]] | None = None,
+    groups: list[str] | list[list[str]] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> Suppressed:
+    """Suppress small counts (primary), what is built on them (derived) and complements (secondary).
+
+    See the module docstring for the rules. ``counts`` are the numeric count columns to check;
+    ``derived`` maps each derived column to the columns it is built from; ``groups`` gives the
+    column(s) identifying rows that add up to a published total.
+    """
+    derived = dict(derived or {})
+    missing = sorted(({c for srcs in derived.values() for c in srcs} | set(derived)) - set(df.columns))
+    if missing:
+        raise KeyError(f"columns not in frame: {missing}")
+    overlap = sorted(set(counts) & set(derived))
+    if overlap:
+        raise ValueError(f"a column cannot be both a count and a derived column: {overlap}")
+    hidden, primary = hidden_cells(df, counts=counts, groups=groups, threshold=threshold)
+    counts = list(counts)
+    n = len(df)
 
     mask = pd.DataFrame(False, index=df.index, columns=df.columns)
     for col in counts:

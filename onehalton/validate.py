@@ -237,7 +237,17 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
     # files at query time. An extract too big for that (the appointments) stays a view over its files; no
     # query reads it, only the summaries, which are built from it once, at load, straight after validation.
     kind = "TABLE" if status.rows_accepted <= COPIED_ROWS else "VIEW"
-    con.execute(f"CREATE OR REPLACE {kind} {table.name} AS {select}")
+    try:
+        con.execute(f"CREATE OR REPLACE {kind} {table.name} AS {select}")
+    except Exception as exc:  # noqa: BLE001 - the file was replaced (or broke) between the check and the copy
+        # The copy reads the file again: one replaced meanwhile ("TProtocolException: Invalid data", seen under
+        # load in test_robustness_round_two) must name the file, not end the page; db._database then loads the
+        # changed folder again.
+        status.problems = []
+        status.rows_excluded = 0
+        status.notes = []
+        status.reason = f"the file could not be read in full ({_first_line(exc)})."
+        return status
     month = next((c.name for c in table.columns if c.month), None)
     if month:
         first, last = con.execute(f"SELECT min({month}), max({month}) FROM {table.name}").fetchone()

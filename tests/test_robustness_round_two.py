@@ -509,6 +509,29 @@ def test_a_database_stays_whole_after_its_files_are_replaced(fixture_copy):
     assert int(monthly["appointments"].sum()) == sum(r["count_of_appointments"] for r in fixtures.appointments_rows())
 
 
+def test_an_extract_replaced_between_its_check_and_its_copy_is_named_not_raised(fixture_copy, monkeypatch):
+    """Loading reads a file twice: checked, then copied into memory. A file replaced in between (here by bytes
+    that are no parquet file at all) once raised out of the load under a busy run ("TProtocolException: Invalid
+    data"); it must leave the extract unavailable with the reason, and the other extracts loaded."""
+    from onehalton import validate
+
+    real_check = validate._check_rows
+    target = fixture_copy / "cancer_fds.parquet"
+
+    def check_then_replace(con, table, *args, **kwargs):
+        checked = real_check(con, table, *args, **kwargs)
+        if table.name == "cancer_fds":
+            target.write_bytes(b"PAR1" + b"\x00" * 64 + b"PAR1")
+        return checked
+
+    monkeypatch.setattr(validate, "_check_rows", check_then_replace)
+    loaded = Database(fixture_copy)
+    status = loaded.statuses["cancer_fds"]
+    assert not status.available
+    assert "could not be read in full" in status.reason, status.reason
+    assert loaded.statuses["ld_health_checks"].available and loaded.statuses["appointments"].available
+
+
 RENDERS_PER_SESSION = 8
 
 

@@ -124,16 +124,14 @@ def protect(
     suppressed = 0
     if at.any() and counts:
         part = frame[at]
-        cells, primary = suppression.hidden_cells(
-            part, counts=counts, groups=declaration.groups_arg, threshold=threshold
-        )
+        cells, _ = suppression.hidden_cells(part, counts=counts, groups=declaration.groups_arg, threshold=threshold)
         complement = _small_complement(frame, rows, counts, declaration, halton, threshold)
         for column in counts:
             exact = part[column].to_numpy(dtype=float, na_value=np.nan)
             mask = cells[column] | np.asarray(complement[column], dtype=bool)[at]
             suppressed += int(mask.sum())
             published = np.where(mask, np.nan, round_counts(exact, base))
-            values = out[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            values = _floats(out[column])
             values[at] = published
             out[column] = pd.array(values, dtype="Float64")
             hidden[column][at] = mask
@@ -169,8 +167,8 @@ def _small_complement(
     if halton is None or halton.empty:
         return flags
     keys = [k for k in _key_columns(frame) if k in halton.columns]
-    at = np.flatnonzero(rows.to_numpy(dtype=bool))
-    selection = frame.iloc[at]
+    positions = np.flatnonzero(rows.to_numpy(dtype=bool))
+    selection = frame.iloc[positions]
     shared = [c for c in counts if c in halton.columns]
     if not shared:
         return flags
@@ -178,14 +176,18 @@ def _small_complement(
         # One Halton row per key (the last, should the data ever hold two), so the join keeps the selection's rows.
         halton = halton[keys + shared].drop_duplicates(keys, keep="last")
         joined = selection[keys + shared].merge(halton, on=keys, how="left", suffixes=("", "_halton"))
-        halton_counts = {c: joined[f"{c}_halton"] for c in shared}
+        halton_counts = {c: _floats(joined[f"{c}_halton"]) for c in shared}
     else:  # one row each: the whole selection against the whole of Halton
         halton_counts = {c: np.full(len(selection), float(halton[c].sum())) for c in shared}
     for column in shared:
-        left_out = np.asarray(pd.array(halton_counts[column], dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
-        left_out = left_out - selection[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        flags[column][at] = (left_out >= 1) & (left_out <= threshold)
+        left_out = halton_counts[column] - _floats(selection[column])
+        flags[column][positions] = (left_out >= 1) & (left_out <= threshold)
     return flags
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """A numeric column as floats, missing values NaN (nullable, object and numpy columns alike)."""
+    return column.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _recompute(out: pd.DataFrame, hidden: dict[str, np.ndarray], at: np.ndarray) -> None:
@@ -195,22 +197,22 @@ def _recompute(out: pd.DataFrame, hidden: dict[str, np.ndarray], at: np.ndarray)
             continue
         if not all(c in out for c in measure.denominator):
             continue
-        numerator = out[measure.numerator].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        denominator = sum(out[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for c in measure.denominator)
+        numerator = _floats(out[measure.numerator])
+        denominator = sum(_floats(out[c]) for c in measure.denominator)
         multiplier = _row_multiplier(out, measure)
         with np.errstate(divide="ignore", invalid="ignore"):
             value = np.where(denominator > 0, numerator / denominator * multiplier, np.nan)
-        current = out[measure.name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        recompute = at & _crude(out, measure) & ~np.isnan(numerator) | at & _source_hidden(hidden, measure)
+        current = _floats(out[measure.name])
+        mask = at & _source_hidden(hidden, measure, len(out))
+        recompute = at & _crude(out, measure) & ~np.isnan(numerator) | mask
         current[recompute] = value[recompute]
-        mask = at & _source_hidden(hidden, measure)
         current[mask] = np.nan
         out[measure.name] = pd.array(current, dtype="Float64")
         hidden[measure.name][mask] = True
 
 
-def _source_hidden(hidden: dict[str, np.ndarray], measure: measures.Measure) -> np.ndarray:
-    mask = np.zeros(len(next(iter(hidden.values()), ())), dtype=bool)
+def _source_hidden(hidden: dict[str, np.ndarray], measure: measures.Measure, rows: int) -> np.ndarray:
+    mask = np.zeros(rows, dtype=bool)
     for source in measure.sources:
         if source in hidden:
             mask |= hidden[source]
@@ -250,7 +252,7 @@ def published(protected: Protected) -> Protected:
     if DSR_VARIANCE in frame and "value" in protected.hidden:
         hidden_value = protected.hidden["value"].to_numpy(dtype=bool)
         if hidden_value.any():
-            variance = frame[DSR_VARIANCE].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            variance = _floats(frame[DSR_VARIANCE])
             variance[hidden_value] = np.nan
             frame = frame.assign(**{DSR_VARIANCE: pd.array(variance, dtype="Float64")})
             hidden = protected.hidden.copy()
@@ -283,10 +285,8 @@ def with_cis(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if out is frame:
             out = frame.copy()
-        count = frame[measure.numerator].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        denominator = sum(
-            frame[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for c in measure.denominator
-        )
+        count = _floats(frame[measure.numerator])
+        denominator = sum(_floats(frame[c]) for c in measure.denominator)
         if measure.ci_method == "row":
             lower, upper = _row_cis(frame, count, denominator)
             out["lower_ci"], out["upper_ci"] = lower, upper
@@ -300,7 +300,7 @@ def with_cis(frame: pd.DataFrame) -> pd.DataFrame:
             with np.errstate(divide="ignore", invalid="ignore"):
                 lower = low_count / denominator * measure.multiplier
                 upper = high_count / denominator * measure.multiplier
-        value = frame[measure.name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        value = _floats(frame[measure.name])
         out[f"{measure.name}_lower"] = np.where(np.isnan(value), np.nan, lower)
         out[f"{measure.name}_upper"] = np.where(np.isnan(value), np.nan, upper)
     return out
@@ -309,12 +309,8 @@ def with_cis(frame: pd.DataFrame) -> pd.DataFrame:
 def _dsr_notes(frame: pd.DataFrame, count: np.ndarray) -> list[str]:
     """Why a dsr row has no rate or no limits ('' when it has both, or when it is suppressed: the suppression
     label says so)."""
-    value = frame["value"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    variance = (
-        frame[DSR_VARIANCE].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        if DSR_VARIANCE in frame
-        else np.full(len(frame), np.nan)
-    )
+    value = _floats(frame["value"])
+    variance = _floats(frame[DSR_VARIANCE]) if DSR_VARIANCE in frame else np.full(len(frame), np.nan)
     names = frame["area_name"].astype(str).to_numpy() if "area_name" in frame else np.full(len(frame), "")
     notes = []
     for method, v, var, c, name in zip(frame["ci_method"].to_numpy(), value, variance, count, names):
@@ -334,7 +330,7 @@ def _dsr_notes(frame: pd.DataFrame, count: np.ndarray) -> list[str]:
 def _row_cis(frame: pd.DataFrame, count: np.ndarray, denominator: np.ndarray):
     lower = np.full(len(frame), np.nan)
     upper = np.full(len(frame), np.nan)
-    value = frame["value"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    value = _floats(frame["value"])
     methods = frame["ci_method"].to_numpy() if "ci_method" in frame else np.array(["none"] * len(frame))
     multipliers = frame["multiplier"].astype(float).to_numpy() if "multiplier" in frame else np.ones(len(frame))
     for method in ("wilson", "byar"):
@@ -353,7 +349,7 @@ def _row_cis(frame: pd.DataFrame, count: np.ndarray, denominator: np.ndarray):
         # Dobson's limits from the rate, its (published: rounded at ward level) total count and the variance term
         # SQL worked out from the age bands; none below 10 events, as the rate itself.
         at = methods == "dsr"
-        variance = frame[DSR_VARIANCE].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        variance = _floats(frame[DSR_VARIANCE])
         if at.any():
             low, high = inequality.dobson_limits(value[at], count[at], variance[at], multiplier=multipliers[at])
             lower[at], upper[at] = low, high

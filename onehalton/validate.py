@@ -224,11 +224,7 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
             return status
         select = _check_rows(con, table, typed, status)
     except Exception as exc:  # noqa: BLE001 - e.g. a file that is corrupt past its footer
-        status.problems = []
-        status.rows_excluded = 0
-        status.notes = []
-        status.reason = f"the file could not be read in full ({_first_line(exc)})."
-        return status
+        return _not_read_in_full(status, exc)
     if status.rows_accepted == 0:
         status.reason = "every row breaks the contract: " + "; ".join(p.describe(table.name) for p in status.problems)
         return status
@@ -243,16 +239,21 @@ def load_table(con, table: Table, data_dir: Path, statuses: dict[str, TableStatu
         # The copy reads the file again: one replaced meanwhile ("TProtocolException: Invalid data", seen under
         # load in test_robustness_round_two) must name the file, not end the page; db._database then loads the
         # changed folder again.
-        status.problems = []
-        status.rows_excluded = 0
-        status.notes = []
-        status.reason = f"the file could not be read in full ({_first_line(exc)})."
-        return status
+        return _not_read_in_full(status, exc)
     month = next((c.name for c in table.columns if c.month), None)
     if month:
         first, last = con.execute(f"SELECT min({month}), max({month}) FROM {table.name}").fetchone()
         status.month_span = (first, last) if first is not None else None
     status.available = True
+    return status
+
+
+def _not_read_in_full(status: TableStatus, exc: Exception) -> TableStatus:
+    """The extract unavailable because reading it failed part way: what its check had found no longer stands."""
+    status.problems = []
+    status.rows_excluded = 0
+    status.notes = []
+    status.reason = f"the file could not be read in full ({_first_line(exc)})."
     return status
 
 

@@ -94,13 +94,18 @@ def browser(chromium_path):
         yield launched
 
 
+@pytest.fixture(scope="module")
+def tabs(browser):
+    shared = harness.Tabs(browser)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(RUN_TIMEOUT_MS)
+def page(tabs):
+    opened = tabs.open("1440x900")
     yield opened
-    context.close()
+    opened.close()
 
 
 @pytest.fixture(scope="module")
@@ -234,11 +239,9 @@ def test_navigation_lists_every_page(server, page):
 
 @pytest.mark.parametrize("size", list(harness.VIEWPORTS))
 @pytest.mark.parametrize("path", list(PAGES), ids=[p or "overview" for p in PAGES])
-def test_every_page_reads_as_a_person_would_see_it(server, browser, path, size):
-    context = browser.new_context(viewport=harness.VIEWPORTS[size])
+def test_every_page_reads_as_a_person_would_see_it(server, tabs, path, size):
+    page = tabs.open(size)
     try:
-        page = context.new_page()
-        page.set_default_timeout(RUN_TIMEOUT_MS)
         problems = look(page, server, path)
         assert page.get_by_role("heading", level=1).first.inner_text().strip().startswith(PAGES[path])
         if path in HAS_CHARTS:
@@ -247,7 +250,7 @@ def test_every_page_reads_as_a_person_would_see_it(server, browser, path, size):
             problems += browser_checks.board_problems(page, harness.VIEWPORTS[size]["height"])
         assert problems == []
     finally:
-        context.close()
+        page.close()
 
 
 def test_a_ward_view_reads_as_well(server, page, ward):

@@ -48,13 +48,18 @@ def server(request, fixture_dir, demo_data_dir, tmp_path_factory, chromium_path)
         pytest.fail(str(exc), pytrace=False)
 
 
+@pytest.fixture(scope="module")
+def tabs(browser):
+    shared = harness.Tabs(browser)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(harness.RUN_TIMEOUT_MS)
+def page(tabs):
+    opened = tabs.open("1280x720")
     yield opened
-    context.close()
+    opened.close()
 
 
 def screen_of(page) -> int:

@@ -30,7 +30,8 @@ from scripts import browser as harness
 pytestmark = pytest.mark.browser
 
 SKIP_ENV = "ONE_HALTON_SKIP_BROWSER"
-VIEWPORT = harness.VIEWPORTS["1440x900"]
+SIZE = "1440x900"  # the screen of every test here but the one that reads each page at both
+VIEWPORT = harness.VIEWPORTS[SIZE]
 RUN_TIMEOUT_MS = harness.RUN_TIMEOUT_MS
 PAGES = {p.url_path: p.heading for p in navigation.PAGES}
 HAS_CHARTS = {"starting_well", "living_well", "ageing_well", "wider_determinants", "budget", "ward_profile"}
@@ -103,7 +104,7 @@ def tabs(browser):
 
 @pytest.fixture
 def page(tabs):
-    opened = tabs.open("1440x900")
+    opened = tabs.open(SIZE)
     yield opened
     opened.close()
 

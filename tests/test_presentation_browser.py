@@ -23,7 +23,8 @@ from scripts import browser as harness
 
 pytestmark = pytest.mark.browser
 
-VIEWPORT = harness.VIEWPORTS["1280x720"]
+SIZE = "1280x720"  # the screen this module's tests are read on
+VIEWPORT = harness.VIEWPORTS[SIZE]
 MIN_PX = 24
 
 
@@ -57,7 +58,7 @@ def tabs(browser):
 
 @pytest.fixture
 def page(tabs):
-    opened = tabs.open("1280x720")
+    opened = tabs.open(SIZE)
     yield opened
     opened.close()
 

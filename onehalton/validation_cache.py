@@ -4,8 +4,9 @@ Checking every extract against the contract is most of a start (about 55 s for 1
 and building the summaries most of the rest; both give the same answer while the files do not change. For each
 extract and each summary this module keeps what its load left on the DuckDB connection (the views, the table of
 excluded rows, the summary table: their DDL as DuckDB reports it, and a table's rows as an Arrow file) and its
-`TableStatus`, in a folder of its own: `ONE_HALTON_CACHE_DIR`, default `$XDG_CACHE_HOME/onehalton` or
-`~/.cache/onehalton` (`off` turns the cache off). An entry is used only when all of these are unchanged:
+`TableStatus`, in a folder of its own with a subfolder per data folder: `ONE_HALTON_CACHE_DIR`, default
+`$XDG_CACHE_HOME/onehalton` or `~/.cache/onehalton` (`off` turns the cache off). An entry is used only when all of
+these are unchanged:
 
 * every file of the extract: size, modification time and SHA-256 of its bytes (a file rewritten with its old
   size and time still has a new hash), and the same for every data-folder file that belongs to no extract
@@ -59,7 +60,7 @@ CACHE_DIR_ENV = "ONE_HALTON_CACHE_DIR"
 OFF_VALUES = {"off", "0", "false", "no", "none"}
 ENTRIES_KEPT = 3  # per extract (or summary) and data folder: the current data and the one before, with a spare
 STALE_TEMP_S = 24 * 3600  # an unfinished write older than this was left by a process that died
-FORMAT = 2  # bump when what an entry holds changes
+FORMAT = 3  # bump when what an entry holds, or where it is kept, changes
 
 _LOG = logging.getLogger(__name__)
 
@@ -196,7 +197,11 @@ class ValidationCache:
             _LOG.warning(self.problem)
             self.root = None
         self._files: dict[str, list[FileFingerprint | None]] | None = None
-        self._folder_id = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
+        # Each data folder's entries in a folder of their own: pruning lists only that folder's entries, not
+        # every folder's (a test run makes hundreds of data folders; listing them all for each store was
+        # quadratic).
+        folder_id = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
+        self._folder = self.root / folder_id if self.root is not None else None
 
     # -- keys --------------------------------------------------------------------------------------
 
@@ -264,7 +269,7 @@ class ValidationCache:
     # -- loading and storing -----------------------------------------------------------------------
 
     def _entry_dir(self, name: str, key: str) -> Path:
-        return self.root / f"{self._folder_id}-{name}-{key[:40]}"
+        return self._folder / f"{name}-{key[:40]}"
 
     def _load(self, con, name: str, key: str | None, why: str, build: Callable, dated: bool):
         if key is not None:
@@ -284,8 +289,8 @@ class ValidationCache:
         """Held while validating `name`: workers starting together validate each extract once, not once each."""
         handle = None
         try:
-            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle = open(self.root / f".lock-{self._folder_id}-{name}", "a")
+            self._make_folder()
+            handle = open(self._folder / f".lock-{name}", "a")
             fcntl.flock(handle, fcntl.LOCK_EX)  # released by the kernel if this process dies
         except OSError as exc:
             _LOG.warning("validation cache: no lock for %s (%s)", name, exc)
@@ -382,8 +387,8 @@ class ValidationCache:
     def _store(self, con, name: str, key: str, version: str, status, made, dated: bool) -> bool:
         temporary = None
         try:
-            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
+            self._make_folder()
+            temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self._folder))
             objects = []
             for n, (kind, object_name, sql) in enumerate(made):
                 rows_file = ""
@@ -421,11 +426,22 @@ class ValidationCache:
                 shutil.rmtree(temporary, ignore_errors=True)
             return False
 
+    def _make_folder(self) -> None:
+        """This data folder's subfolder. When it is new, entries and locks of the folder left at the top of the
+        cache by format 2 (which kept every folder's entries side by side) go: they can never be used again."""
+        if self._folder.is_dir():
+            return
+        self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for path in self.root.glob(f"{self._folder.name}-*"):
+            shutil.rmtree(path, ignore_errors=True)
+        for path in self.root.glob(f".lock-{self._folder.name}-*"):
+            path.unlink(missing_ok=True)
+
     def _prune(self, name: str) -> None:
-        prefix = f"{self._folder_id}-{name}-"
+        prefix = f"{name}-"
         mine = []
         now = time.time()
-        for path in self.root.iterdir():
+        for path in self._folder.iterdir():
             try:
                 if path.name.startswith(prefix):
                     mine.append((path.stat().st_mtime, path))

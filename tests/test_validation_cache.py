@@ -202,9 +202,9 @@ def test_new_validation_code_revalidates_everything(data, cache, monkeypatch):
 
 def test_a_damaged_cache_is_a_miss_not_an_error(data, cache):
     first = Database(data)
-    entries = sorted(cache.iterdir())
-    (next(e for e in entries if "-wards-" in e.name) / "entry.pkl").write_bytes(b"truncated")
-    for rows in next(e for e in entries if "-appointments_ward_month-" in e.name).glob("*.arrow"):
+    entries = sorted(cache.glob("*/*"))
+    (next(e for e in entries if e.name.startswith("wards-")) / "entry.pkl").write_bytes(b"truncated")
+    for rows in next(e for e in entries if e.name.startswith("appointments_ward_month-")).glob("*.arrow"):
         rows.write_bytes(b"not parquet")
     second = Database(data)
     report = outcomes(second)
@@ -246,8 +246,24 @@ def test_only_a_few_entries_are_kept_per_extract(data, cache):
     for value in range(validation_cache.ENTRIES_KEPT + 2):
         set_cells(data, "targets", "target_value", {0: 0.5 + value / 100})
         Database(data)
-    kept = [e for e in cache.iterdir() if "-targets-" in e.name]
+    kept = [e for e in cache.glob("*/*") if e.name.startswith("targets-")]
     assert len(kept) == validation_cache.ENTRIES_KEPT
+
+
+def test_each_data_folder_keeps_its_entries_apart_and_older_flat_entries_go(data, cache, tmp_path):
+    """Entries sit in a subfolder per data folder, so one folder's pruning never lists (or removes) another's;
+    entries left at the top of the cache by the format before are removed when their folder is next stored."""
+    other = Path(shutil.copytree(data, tmp_path / "other"))
+    Database(other)
+    theirs = sorted(cache.glob("*/*"))
+    leftover = cache / f"{validation_cache.ValidationCache(data)._folder.name}-wards-{'0' * 40}"
+    leftover.mkdir()
+    for value in range(validation_cache.ENTRIES_KEPT + 2):
+        set_cells(data, "targets", "target_value", {0: 0.5 + value / 100})
+        Database(data)
+    assert set(theirs) <= set(cache.glob("*/*")), "pruning one data folder removed another's entries"
+    assert len({e.parent for e in cache.glob("*/*-*")}) == 2
+    assert not leftover.exists()
 
 
 def test_workers_starting_together_validate_each_extract_once(data, cache):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -26,9 +27,12 @@ from onehalton.db import Database
 DENIED = re.compile(r"Permission Error|disabled|not allowed|locked", re.IGNORECASE)
 
 
-@pytest.fixture
-def locked(fixture_copy, tmp_path_factory):
-    """A Database on a copy of the fixture, and a parquet file and a CSV file outside its data folder."""
+@pytest.fixture(scope="module")
+def locked(fixture_dir, tmp_path_factory):
+    """A Database on a copy of the fixture, and a parquet file and a CSV file outside its data folder. One for
+    the module's escape attempts: each only tries to break out, and an attempt that worked would fail its own
+    test (and leave the connection looser for the ones after it, failing them too), never pass one."""
+    fixture_copy = Path(shutil.copytree(fixture_dir, tmp_path_factory.mktemp("locked") / "data"))
     outside = tmp_path_factory.mktemp("outside")
     pq.write_table(pa.table({"secret": ["outside the data folder"]}), outside / "secret.parquet")
     (outside / "secret.csv").write_text("secret\nouter\n")

@@ -188,13 +188,38 @@ def ward_tile_map(
         layers.append(
             alt.Chart(river).mark_text(fontSize=11, fontStyle="italic", color="#41B6E6").encode(x=x, y=y, text="text:N")
         )
-    towns = layout.groupby("town").agg(col=("col", "min"), row=("row", "min")).reset_index()
     layers.append(
-        alt.Chart(towns)
-        .mark_text(fontSize=11, fontWeight="bold", align="left", dx=-tile // 2, dy=-tile // 2 + 4, color="#425563")
+        alt.Chart(town_label_cells(layout))
+        .mark_text(fontSize=12, fontWeight="bold", color="#425563")
         .encode(x=x, y=y, text="town:N")
     )
     return alt.layer(*layers).properties(title=title, width=tile * len(cols), height=tile * len(rows))
+
+
+def town_label_cells(layout: pd.DataFrame) -> pd.DataFrame:
+    """Where each town's name goes (town, col, row): the first empty cell of the town's own rows, read from the
+    top left, so the name never sits on a ward's tile (it was drawn on the corner of the town's first tile, where
+    a dark tile hid it). A town whose rows are full takes the first cell left empty in the other towns' rows (the
+    river's row keeps the river's name); with none left, the town goes unnamed rather than cover a ward."""
+    taken = set(zip(layout["col"].astype(int), layout["row"].astype(int), strict=True))
+    cols = range(int(layout["col"].max()) + 1)
+    town_rows = {town: sorted(set(tiles["row"].astype(int))) for town, tiles in layout.groupby("town", sort=False)}
+    placed: dict[str, tuple[int, int]] = {}
+
+    def first_free(rows) -> tuple[int, int] | None:
+        return next(((c, r) for r in rows for c in cols if (c, r) not in taken), None)
+
+    for fallback in (False, True):
+        for town, rows in town_rows.items():
+            if town in placed:
+                continue
+            cell = first_free(sorted({r for rs in town_rows.values() for r in rs}) if fallback else rows)
+            if cell is not None:
+                placed[town] = cell
+                taken.add(cell)
+    return pd.DataFrame(
+        [{"town": t, "col": c, "row": r} for t, (c, r) in placed.items()], columns=["town", "col", "row"]
+    )
 
 
 # ------------------------------------------------------------------------------------------------

@@ -36,6 +36,25 @@ def test_widnes_is_north_of_the_mersey_and_runcorn_south():
     assert widnes.max() < runcorn.min() - 1  # a row of river between them
 
 
+def test_each_town_is_named_in_an_empty_cell_of_its_own_rows():
+    """A town's name on a ward's tile was hidden by a dark tile (Runcorn under Mersey & Weston)."""
+    cells = ward_charts.town_label_cells(LAYOUT)
+    assert sorted(cells["town"]) == ["Runcorn", "Widnes"]
+    tiles = set(zip(LAYOUT["col"], LAYOUT["row"], strict=True))
+    for town in cells.itertuples():
+        assert (town.col, town.row) not in tiles, f"{town.town}'s name sits on a tile"
+        assert town.row in set(LAYOUT[LAYOUT["town"] == town.town]["row"]), f"{town.town}'s name is not by its wards"
+
+
+def test_a_town_whose_rows_are_full_is_named_in_a_cell_left_empty_elsewhere():
+    layout = pd.DataFrame(
+        {"ward_code": list("ABCD"), "ward_name": list("ABCD"), "town": ["North"] * 3 + ["South"]}
+        | {"col": [0, 1, 2, 0], "row": [0, 0, 0, 1], "short_name": list("ABCD")}
+    )
+    cells = ward_charts.town_label_cells(layout).set_index("town")
+    assert cells.to_dict("index") == {"South": {"col": 1, "row": 1}, "North": {"col": 2, "row": 1}}
+
+
 @pytest.mark.parametrize(
     "a, b",
     [

@@ -204,6 +204,7 @@ def town_label_cells(layout: pd.DataFrame) -> pd.DataFrame:
     taken = set(zip(layout["col"].astype(int), layout["row"].astype(int), strict=True))
     cols = range(int(layout["col"].max()) + 1)
     town_rows = {town: sorted(set(tiles["row"].astype(int))) for town, tiles in layout.groupby("town", sort=False)}
+    every_town_row = sorted({r for rows in town_rows.values() for r in rows})
     placed: dict[str, tuple[int, int]] = {}
 
     def first_free(rows) -> tuple[int, int] | None:
@@ -213,7 +214,7 @@ def town_label_cells(layout: pd.DataFrame) -> pd.DataFrame:
         for town, rows in town_rows.items():
             if town in placed:
                 continue
-            cell = first_free(sorted({r for rs in town_rows.values() for r in rs}) if fallback else rows)
+            cell = first_free(every_town_row if fallback else rows)
             if cell is not None:
                 placed[town] = cell
                 taken.add(cell)

@@ -11,7 +11,7 @@ ADDRESS ?= 0.0.0.0
 # Root installs system packages itself (as CI does); anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run serve worker haproxy lint format test test-fast bench bench-pack docs data screenshots pack clean import
+.PHONY: install run serve worker haproxy chromium lint format test test-fast bench bench-pack docs data screenshots pack clean import
 
 install: $(VENV)/.installed
 
@@ -55,6 +55,14 @@ haproxy:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null \
 	  || echo "make: could not install HAProxy: make serve and tests/test_serve.py need it (apt-get install haproxy)"; }
 
+# The browser tests' Chromium: Debian's chromium-headless-shell (scripts/browser.py says why that build), installed
+# only where it is missing; the tests fall back to the chromium package, and fail saying how to install either.
+chromium:
+	@command -v chromium-headless-shell >/dev/null 2>&1 || [ -n "$$ONE_HALTON_SKIP_BROWSER" ] || { \
+	  echo "make: installing Chromium's headless shell (apt-get install chromium-headless-shell) for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium-headless-shell >/dev/null \
+	  || echo "make: could not install chromium-headless-shell: the browser tests need it or chromium"; }
+
 # Ruff (ruff.toml): lint and format check, the first step of `make test`; `make format` rewrites in place.
 lint: install
 	$(BIN)/ruff check .
@@ -64,10 +72,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Browser tests need Chromium (apt-get install chromium); set ONE_HALTON_SKIP_BROWSER=1 to opt out explicitly.
+# Browser tests need Chromium (`make chromium`); set ONE_HALTON_SKIP_BROWSER=1 to opt out explicitly.
 # Three workers on two cores: the browser tests wait on Chromium about half the time, and a third worker fills it
 # (4:07 against 4:25 for -n 2 on one machine, 7:29 against 7:57 on a slower one).
-test: install haproxy lint
+test: install haproxy chromium lint
 	$(BIN)/python -m pytest -n 3 --dist loadfile -q
 
 test-fast: install
@@ -95,4 +103,4 @@ docs: install
 	$(BIN)/python -m scripts.render_contract
 
 clean:
-.PHONY: install run serve worker haproxy lint format test test-fast bench bench-pack docs data screenshots pack clean import
+.PHONY: install run serve worker haproxy chromium lint format test test-fast bench bench-pack docs data screenshots pack clean import

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     executable = browser.find_chromium()
     if executable is None:
-        print("Chromium is not installed: `apt-get install chromium`.", file=sys.stderr)
+        print("Chromium is not installed: `apt-get install chromium-headless-shell` (or chromium).", file=sys.stderr)
         return 2
     wanted = [p for p in args.pages.split(",") if p]
     pages = [p for p in navigation.PAGES if not wanted or p.slug in wanted]

@@ -7,7 +7,8 @@ Also: a deep link on a fresh server, the ward filter changing the numbers and th
 view, and a CSV download holding what the page shows.
 
 Runs `streamlit run dashboard.py` on a free loopback port against data generated into a temporary folder, driven by
-Playwright in the system's Chromium (Debian's `chromium`; Playwright's own browser download cannot be used here).
+Playwright in the system's Chromium (Debian's `chromium-headless-shell`, else `chromium`; Playwright's own browser
+download cannot be used here).
 Where Chromium is missing these tests FAIL, saying how to install it, unless the run opts out explicitly with
 ONE_HALTON_SKIP_BROWSER=1. ONE_HALTON_CHROMIUM names another Chromium binary.
 """
@@ -48,8 +49,8 @@ def _chromium() -> str:
     found = harness.find_chromium()
     if not found:
         pytest.fail(
-            "Chromium is not installed, so the browser tests cannot run: `apt-get install chromium` "
-            f"(Debian's package), or set {SKIP_ENV}=1 to skip them explicitly.",
+            "Chromium is not installed, so the browser tests cannot run: `apt-get install chromium-headless-shell` "
+            f"(Debian's package; chromium does too), or set {SKIP_ENV}=1 to skip them explicitly.",
             pytrace=False,
         )
     return found

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,19 +21,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from onehalton import config
+from scripts import browser as harness
 from scripts import serve
 
 SKIP_ENV = "ONE_HALTON_SKIP_BROWSER"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RUN_TIMEOUT_MS = 60_000
 START_TIMEOUT_S = 120
 # (page path, ward code): each session its own view, so a session that came back showing another's would show.
@@ -62,10 +52,11 @@ def _haproxy() -> str:
 def chromium_path() -> str:
     if os.environ.get(SKIP_ENV) == "1":
         pytest.skip(f"{SKIP_ENV}=1: browser tests opted out explicitly")
-    found = os.environ.get("ONE_HALTON_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    found = harness.find_chromium()
     if not found:
         pytest.fail(
-            "Chromium is not installed, so the browser tests cannot run: `apt-get install chromium`, "
+            "Chromium is not installed, so the browser tests cannot run: "
+            "`apt-get install chromium-headless-shell` (or chromium), "
             f"or set {SKIP_ENV}=1 to skip them explicitly.",
             pytrace=False,
         )
@@ -134,12 +125,8 @@ def balancer(tmp_path_factory, chromium_path, demo_data_dir):
 
 @pytest.fixture(scope="module")
 def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    with harness.chromium(chromium_path) as launched:
         yield launched
-        launched.close()
 
 
 def metrics(page) -> dict[str, str]:

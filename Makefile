@@ -58,7 +58,7 @@ haproxy:
 # The browser tests' Chromium: Debian's chromium-headless-shell (scripts/browser.py says why that build), installed
 # only where it is missing; the tests fall back to the chromium package, and fail saying how to install either.
 chromium:
-	@command -v chromium-headless-shell >/dev/null 2>&1 || [ -n "$$ONE_HALTON_SKIP_BROWSER" ] || { \
+	@command -v chromium-headless-shell >/dev/null 2>&1 || [ "$$ONE_HALTON_SKIP_BROWSER" = 1 ] || { \
 	  echo "make: installing Chromium's headless shell (apt-get install chromium-headless-shell) for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium-headless-shell >/dev/null \
 	  || echo "make: could not install chromium-headless-shell: the browser tests need it or chromium"; }

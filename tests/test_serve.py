@@ -19,13 +19,14 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from test_browser import _chromium, kpis_shown, problems_shown
 
 from onehalton import config
 from scripts import browser as harness
 from scripts import serve
 
 SKIP_ENV = "ONE_HALTON_SKIP_BROWSER"
-RUN_TIMEOUT_MS = 60_000
+RUN_TIMEOUT_MS = harness.RUN_TIMEOUT_MS
 START_TIMEOUT_S = 120
 # (page path, ward code): each session its own view, so a session that came back showing another's would show.
 VIEWS = [("", "E05013174"), ("", "E05013179"), ("living_well", "E05013180"), ("ageing_well", "E05013186")]
@@ -36,7 +37,7 @@ WARD_NAMES = {
     "E05013186": "Norton South & Preston Brook",
 }
 CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+IDLE = harness.IDLE
 
 
 def _haproxy() -> str:
@@ -50,17 +51,7 @@ def _haproxy() -> str:
 
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    if os.environ.get(SKIP_ENV) == "1":
-        pytest.skip(f"{SKIP_ENV}=1: browser tests opted out explicitly")
-    found = harness.find_chromium()
-    if not found:
-        pytest.fail(
-            "Chromium is not installed, so the browser tests cannot run: "
-            "`apt-get install chromium-headless-shell` (or chromium), "
-            f"or set {SKIP_ENV}=1 to skip them explicitly.",
-            pytrace=False,
-        )
-    return found
+    return _chromium()
 
 
 def _free_ports(count: int) -> list[int]:
@@ -129,11 +120,7 @@ def browser(chromium_path):
         yield launched
 
 
-def metrics(page) -> dict[str, str]:
-    """Every KPI shown: tiles and the Overview's board rows (test_browser's reading of a page)."""
-    from test_browser import kpis_shown
-
-    return kpis_shown(page)
+metrics = kpis_shown  # every KPI shown: tiles and the Overview's board rows (test_browser's reading of a page)
 
 
 def settled(page, timeout_s: float = 30.0) -> dict[str, str]:
@@ -148,11 +135,6 @@ def settled(page, timeout_s: float = 30.0) -> dict[str, str]:
         page.wait_for_selector(IDLE, timeout=RUN_TIMEOUT_MS)
         previous, shown = shown, metrics(page)
     return shown
-
-
-def problems_shown(page) -> list[str]:
-    found = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
-    return [found.nth(i).inner_text()[:300] for i in range(found.count())]
 
 
 def _base_path_probe(response) -> bool:

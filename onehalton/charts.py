@@ -75,21 +75,24 @@ PADDING = {"top": 8, "left": 4, "right": 8, "bottom": 4}  # room for the title's
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart to draw: `frame` shown by `builder` with `options` (a sorted tuple of items, so it can key a cache)."""
+    """A chart to draw: `frame` shown by `builder` with `options` (a sorted tuple of items, so it can key a cache).
+    `areas` are the names a colour scale maps, kept out of `options`: a ward's trend then shares its template with
+    every other ward's (the names go into the spec's scale domain when it is drawn)."""
 
     builder: str
     frame: pd.DataFrame
     options: tuple
+    areas: tuple = ()
 
     def spec(self) -> dict:
         """The complete Vega-Lite spec with this chart's rows, as sent to the browser (and to the export)."""
-        spec = template(self.builder, self.options)
+        spec = self._template()
         spec["datasets"] = {**spec.get("datasets", {}), TABLE: self.frame}
         return spec
 
     def spec_json(self) -> dict:
         """The spec with its rows as JSON records, for tools that read plain Vega-Lite (the PNG/SVG export)."""
-        spec = template(self.builder, self.options)
+        spec = self._template()
         records = self.frame.astype(object).where(self.frame.notna(), None)
         for column in records.columns:
             if pd.api.types.is_datetime64_any_dtype(self.frame[column]):
@@ -97,14 +100,44 @@ class Chart:
         spec["datasets"] = {**spec.get("datasets", {}), TABLE: records.to_dict(orient="records")}
         return spec
 
+    def _template(self) -> dict:
+        spec = template(self.builder, self.options)
+        if self.areas:
+            _name_areas(spec, dict(zip(_placeholders(len(self.areas)), self.areas)))
+        return spec
+
+
+def _placeholders(count: int) -> list[str]:
+    return [f"\x00area {i}" for i in range(count)]
+
+
+def _name_areas(node, names: dict[str, str]) -> None:
+    """Put the areas' names in place of their placeholders in every colour scale's domain of a spec."""
+    if isinstance(node, dict):
+        scale = node.get("scale")
+        if isinstance(scale, dict) and isinstance(scale.get("domain"), list):
+            scale["domain"] = [names.get(d, d) if isinstance(d, str) else d for d in scale["domain"]]
+        for value in node.values():
+            if isinstance(value, (dict, list)):
+                _name_areas(value, names)
+    elif isinstance(node, list):
+        for value in node:
+            if isinstance(value, (dict, list)):
+                _name_areas(value, names)
+
 
 def _recipe(builder: str, frame: pd.DataFrame, **options) -> Chart:
-    return Chart(builder, frame, tuple(sorted((k, _frozen(v)) for k, v in options.items())))
+    areas = ()
+    if options.get("colours"):
+        # The colours in the order given, by position: the names are the chart's, the template's are placeholders.
+        areas = tuple(options["colours"])
+        options["colours"] = dict(zip(_placeholders(len(areas)), options["colours"].values()))
+    return Chart(builder, frame, tuple(sorted((k, _frozen(v)) for k, v in options.items())), areas)
 
 
 def _frozen(value):
     if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        return tuple((k, _frozen(v)) for k, v in value.items())
     if isinstance(value, list):
         return tuple(_frozen(v) for v in value)
     return value
@@ -183,10 +216,13 @@ def _colour_scale(colours: dict[str, str] | None) -> alt.Scale:
 
 
 def area_colours(names) -> dict[str, str]:
-    """Halton blue, England grey, each other area (a ward, a PCN) its own strong colour, in the order given."""
+    """Halton blue, England grey, each other area (a ward, a PCN) its own strong colour. The legend reads in this
+    order: Halton and England first, then the others in the order given, whatever the order of the rows."""
     others = iter([WARD_COLOUR, NHS_AQUA_GREEN, NHS_PURPLE, NHS_ORANGE, NHS_DARK_PINK, NHS_LIGHT_BLUE, NHS_DARK_GREY])
     fixed = {"Halton": FOCUS_COLOUR, "England": COMPARATOR_COLOUR}
-    return {str(n): fixed.get(str(n)) or next(others, NHS_DARK_GREY) for n in dict.fromkeys(names)}
+    areas = list(dict.fromkeys(str(n) for n in names))
+    ordered = [n for n in fixed if n in areas] + [n for n in areas if n not in fixed]
+    return {n: fixed.get(n) or next(others, NHS_DARK_GREY) for n in ordered}
 
 
 TARGET_COLOUR = "#DA291C"  # NHS red: a target must not look like a process limit or a comparator

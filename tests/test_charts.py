@@ -213,6 +213,35 @@ def test_halton_is_blue_and_england_grey_whatever_the_order():
     }
 
 
+def test_every_ward_shares_one_trend_template_and_names_its_own_areas():
+    """The areas a colour scale maps are the chart's, not its template's: a ward view builds no trend shape anew."""
+    charts._template.cache_clear()
+    specs = []
+    for ward in ("Appleton", "Windmill Hill"):
+        frame = pd.DataFrame(
+            {"period": ["2023/24"] * 3, "value": [1.0, 2.0, 3.0], "area_name": [ward, "England", "Halton"]}
+        )
+        chart = charts.trend(
+            frame,
+            x="period",
+            x_type="O",
+            y="value",
+            kind="value",
+            title="An indicator",
+            color="area_name",
+            colours=charts.area_colours(frame["area_name"]),
+        )
+        specs.append(chart.spec())
+    assert charts._template.cache_info().misses == 1
+    for ward, spec in zip(("Appleton", "Windmill Hill"), specs):
+        scales = [layer["encoding"]["color"]["scale"] for layer in _layers(spec) if "color" in layer["encoding"]]
+        assert scales and all(scale["domain"] == ["Halton", "England", ward] for scale in scales), scales
+        assert all(
+            scale["range"] == [charts.FOCUS_COLOUR, charts.COMPARATOR_COLOUR, charts.WARD_COLOUR] for scale in scales
+        )
+        assert "\\u0000" not in json.dumps(spec, default=str), "a placeholder is left in the spec"
+
+
 def test_a_target_is_a_labelled_red_line_and_a_comparator_blue():
     spec = RECIPES["trend"](SERIES[0]).spec_json()
     texts = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text"]

@@ -55,6 +55,20 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: generates the full demo dataset")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Modules that drive Chromium first, then the rest by number of tests, each module's tests kept together and
+    in order. `make test` hands whole modules to its workers in this order (--dist loadfile
+    --no-loadscope-reorder): the browser modules are the longest (test_browser.py alone is half a worker's
+    share), and one started last kept a worker busy while the others sat idle."""
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    order = sorted(
+        modules.values(), key=lambda tests: (not any(t.get_closest_marker("browser") for t in tests), -len(tests))
+    )
+    items[:] = [test for tests in order for test in tests]
+
+
 def clear_streamlit_caches() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -111,19 +111,22 @@ def _placeholders(count: int) -> list[str]:
     return [f"\x00area {i}" for i in range(count)]
 
 
-def _name_areas(node, names: dict[str, str]) -> None:
-    """Put the areas' names in place of their placeholders in every colour scale's domain of a spec."""
+def _encodings(node):
+    """Every encoding of a spec: its own and its layers', however deep."""
     if isinstance(node, dict):
-        scale = node.get("scale")
+        if "encoding" in node:
+            yield node["encoding"]
+        for layer in node.get("layer", []):
+            yield from _encodings(layer)
+
+
+def _name_areas(spec: dict, names: dict[str, str]) -> None:
+    """Put the areas' names in place of their placeholders in the domain of every colour scale (_colour_scale)."""
+    for encoding in _encodings(spec):
+        colour = encoding.get("color")
+        scale = colour.get("scale") if isinstance(colour, dict) else None
         if isinstance(scale, dict) and isinstance(scale.get("domain"), list):
-            scale["domain"] = [names.get(d, d) if isinstance(d, str) else d for d in scale["domain"]]
-        for value in node.values():
-            if isinstance(value, (dict, list)):
-                _name_areas(value, names)
-    elif isinstance(node, list):
-        for value in node:
-            if isinstance(value, (dict, list)):
-                _name_areas(value, names)
+            scale["domain"] = [names.get(d, d) for d in scale["domain"]]
 
 
 def _recipe(builder: str, frame: pd.DataFrame, **options) -> Chart:
@@ -842,15 +845,7 @@ PRESENT_BAND_ROOM = 640  # px of x axis a chart beside the KPI's figures has at 
 def _turn_crowded_labels(spec: dict, frame: pd.DataFrame) -> None:
     """Keep every label of a band x axis (periods, months), turned when at 24 px they would not fit side by side:
     Vega would otherwise drop every other one, and a period would go unnamed."""
-
-    def encodings(node):
-        if isinstance(node, dict):
-            if "encoding" in node:
-                yield node["encoding"]
-            for layer in node.get("layer", []):
-                yield from encodings(layer)
-
-    for encoding in encodings(spec):
+    for encoding in _encodings(spec):
         x = encoding.get("x")
         if not isinstance(x, dict) or x.get("type") not in ("ordinal", "nominal") or x.get("field") not in frame:
             continue

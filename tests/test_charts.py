@@ -215,23 +215,24 @@ def test_halton_is_blue_and_england_grey_whatever_the_order():
 
 def test_every_ward_shares_one_trend_template_and_names_its_own_areas():
     """The areas a colour scale maps are the chart's, not its template's: a ward view builds no trend shape anew."""
+    from onehalton import sections
+
     charts._template.cache_clear()
     specs = []
     for ward in ("Appleton", "Windmill Hill"):
-        frame = pd.DataFrame(
-            {"period": ["2023/24"] * 3, "value": [1.0, 2.0, 3.0], "area_name": [ward, "England", "Halton"]}
+        rows = pd.DataFrame(
+            {
+                "indicator_name": "An indicator",
+                "unit": "%",
+                "time_period": "2023/24",
+                "period_start": pd.Timestamp("2023-04-01"),
+                "value": [1.0, 2.0, 3.0],
+                "lower_ci": [0.5, 1.5, 2.5],
+                "upper_ci": [1.5, 2.5, 3.5],
+                "area_name": [ward, "England", "Halton"],
+            }
         )
-        chart = charts.trend(
-            frame,
-            x="period",
-            x_type="O",
-            y="value",
-            kind="value",
-            title="An indicator",
-            color="area_name",
-            colours=charts.area_colours(frame["area_name"]),
-        )
-        specs.append(chart.spec())
+        specs.append(sections.indicator_trend_chart(rows).spec())  # as each ward's indicator block draws it
     assert charts._template.cache_info().misses == 1
     for ward, spec in zip(("Appleton", "Windmill Hill"), specs):
         scales = [layer["encoding"]["color"]["scale"] for layer in _layers(spec) if "color" in layer["encoding"]]

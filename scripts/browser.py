@@ -174,13 +174,20 @@ def wait_idle(page, settle_ms: int = 400) -> None:
     page.wait_for_selector(IDLE, timeout=RUN_TIMEOUT_MS)
 
 
-def wait_drawn(page, timeout_ms: int = 20_000) -> None:
-    """Wait until every chart on the page has drawn (vega-embed puts its canvas or svg in place)."""
-    page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-                 .every(c => c.querySelector('canvas, svg.marks'))""",
-        timeout=timeout_ms,
-    )
+_ALL_DRAWN = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+                     .every(c => c.querySelector('canvas, svg.marks'))"""
+
+
+def wait_drawn(page, timeout_ms: int = 20_000, settle_ms: int = 300) -> None:
+    """Wait until every chart on the page has drawn (vega-embed puts its canvas or svg in place), and is still
+    drawn a moment later: a chart can be drawn again as the page settles, and has no svg meanwhile. Read at the
+    first moment all were drawn, a loaded run once found four of Living Well's charts blank in a ward view."""
+    for _ in range(5):
+        page.wait_for_function(_ALL_DRAWN, timeout=timeout_ms)
+        page.wait_for_timeout(settle_ms)
+        if page.evaluate(_ALL_DRAWN):
+            return
+    page.wait_for_function(_ALL_DRAWN, timeout=timeout_ms)
 
 
 def wait_for_screen(page, number: int, timeout_ms: int = RUN_TIMEOUT_MS) -> None:

@@ -208,7 +208,6 @@ def look(page, base: str, path: str, query: str = "") -> list[str]:
     if path in HAS_CHARTS:
         page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
     harness.wait_drawn(page)
-    page.wait_for_timeout(300)
     where = f"/{path}{'?' + query if query else ''} at {page.viewport_size['width']}x{page.viewport_size['height']}"
     problems = [f"{where}: {p}" for p in problems_shown(page)]
     problems += browser_checks.chart_problems(page, where)

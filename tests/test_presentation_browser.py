@@ -74,7 +74,6 @@ def count_of(page) -> int:
 def look(page, seen: dict, where: str) -> list[str]:
     """Everything wrong with the screen now shown (the watch's records are emptied after each look)."""
     harness.wait_drawn(page)
-    page.wait_for_timeout(300)
     problems = browser_checks.small_text_problems(page, where, MIN_PX)
     problems += browser_checks.fit_problems(page, where)
     problems += browser_checks.chart_problems(page, where)

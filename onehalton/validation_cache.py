@@ -15,7 +15,11 @@ these are unchanged:
   the extracts it is built from. A version is made afresh whenever an extract is validated, so whatever was
   built on the old one is rebuilt;
 * the code that validates: every module of `onehalton/`, and the DuckDB and Python versions;
-* the data folder's path (the views name files by absolute path);
+* the data folder's path (the views name files by absolute path), unless the entry was made on another folder with
+  the same files, byte for byte, and validation found nothing wrong there: then it is restored with the views'
+  paths pointed at this folder's files (a copied or moved data folder, or a test's copy of its fixture, is not
+  checked again table by table; an entry that excluded rows or left files out names that folder's files, so it
+  is never used for another);
 * the day, for an extract with a "not in the future" rule that excluded or refused anything: a month in the
   future yesterday may be this month today. (A row valid yesterday is still valid today.)
 
@@ -60,7 +64,8 @@ CACHE_DIR_ENV = "ONE_HALTON_CACHE_DIR"
 OFF_VALUES = {"off", "0", "false", "no", "none"}
 ENTRIES_KEPT = 3  # per extract (or summary) and data folder: the current data and the one before, with a spare
 STALE_TEMP_S = 24 * 3600  # an unfinished write older than this was left by a process that died
-FORMAT = 3  # bump when what an entry holds, or where it is kept, changes
+FORMAT = 4  # bump when what an entry holds, or where it is kept, changes
+COPIES = "copies"  # under the cache folder: per extract and content key, the entry made on those files
 
 _LOG = logging.getLogger(__name__)
 
@@ -129,6 +134,46 @@ def _owner(relative: Path) -> str:
     first = relative.parts[0]
     stem = first[: -len(".parquet")] if first.lower().endswith(".parquet") else first
     return stem.casefold()
+
+
+def _digest(document: dict) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _content(fingerprint: dict) -> dict:
+    """A file's fingerprint without its modification time: what the same bytes have in any folder."""
+    return {k: v for k, v in fingerprint.items() if k != "mtime_ns"}
+
+
+def _portable(status) -> bool:
+    """Whether a load's result holds nothing of the folder it was made in but the views' paths: validation found
+    nothing wrong (an excluded row, a file left out or a problem names its file by path)."""
+    return bool(
+        getattr(status, "available", False)
+        and not getattr(status, "rows_excluded", 0)
+        and not getattr(status, "files_left_out", None)
+        and not getattr(status, "problems", None)
+        and not getattr(status, "reason", "")
+    )
+
+
+def _path_literal(folder: Path) -> str:
+    """How a path inside `folder` starts in DuckDB's DDL: a SQL string literal."""
+    return "'" + (str(folder) + os.sep).replace("'", "''")
+
+
+def _repointed(objects: list, origin: Path, here: Path) -> list | None:
+    """An entry's objects with the views that read files reading this folder's instead; None if a view reads a
+    file by a path not inside the folder it was made in."""
+    old, new = _path_literal(origin), _path_literal(here)
+    out = []
+    for kind, object_name, sql, rows_file in objects:
+        if kind == "view" and "read_parquet" in sql:
+            if old not in sql:
+                return None
+            sql = sql.replace(old, new)
+        out.append((kind, object_name, sql, rows_file))
+    return out
 
 
 def _quote(name: str) -> str:
@@ -220,27 +265,33 @@ class ValidationCache:
             self._files = files
         return self._files
 
-    def _key(self, kind: str, name: str, inputs: dict) -> str | None:
+    def _keys(self, kind: str, name: str, inputs: dict) -> tuple[str | None, str | None]:
+        """(this folder's key, the key of the same files in any folder): the second leaves out the folder and the
+        files' modification times, so a copy of the folder finds what was validated on the original."""
         if any(v is None for v in inputs.get("versions", {}).values()):
-            return None
-        document = {"kind": kind, "name": name, "code": code_version(), "folder": str(self.data_dir), **inputs}
-        return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+            return None, None
+        document = {"kind": kind, "name": name, "code": code_version(), **inputs}
+        anywhere = {
+            **document,
+            **{part: [_content(f) for f in inputs[part]] for part in ("files", "shared") if part in inputs},
+        }
+        return _digest({**document, "folder": str(self.data_dir)}), _digest(anywhere)
 
-    def _table_key(self, table: contract.Table) -> tuple[str | None, str]:
+    def _table_keys(self, table: contract.Table) -> tuple[tuple[str | None, str | None], str]:
         files = self._fingerprints()
         own = files.get(table.name.casefold(), [])
         shared = files.get("", [])
         if any(f is None for f in own + shared):
-            return None, "a file in the data folder could not be read, or changed while it was read"
+            return (None, None), "a file in the data folder could not be read, or changed while it was read"
         depends = set(table.depends_on) | {c.references.split(".")[0] for c in table.columns if c.references}
         depends.discard(table.name)
         versions = {d: self._versions.get(d) for d in sorted(depends)}
-        key = self._key(
+        keys = self._keys(
             "table",
             table.name,
             {"files": [vars(f) for f in own], "shared": [vars(f) for f in shared], "versions": versions},
         )
-        return key, "" if key else "an extract it depends on was not loaded first"
+        return keys, "" if keys[0] else "an extract it depends on was not loaded first"
 
     def standard(self, name: str, source: Path) -> None:
         """A table the project registers from its own file (a standard population): its version is the file's
@@ -252,28 +303,35 @@ class ValidationCache:
     def table(self, con, table: contract.Table, build: Callable):
         """The extract's TableStatus, restored when its files are unchanged, else `build()` (validation) run
         and its result stored."""
-        key, why = self._table_key(table) if self.root else (None, "cache off")
+        keys, why = self._table_keys(table) if self.root else ((None, None), "cache off")
         dated = any(c.not_future for c in table.columns)
-        return self._load(con, table.name, key, why, build, dated)
+        return self._load(con, table.name, keys, why, build, dated)
 
     def summary(self, con, spec, build: Callable):
         """A summary's TableStatus, restored when its SQL and the extracts it reads are unchanged, else built."""
-        key, why = None, "cache off"
+        keys, why = (None, None), "cache off"
         if self.root:
-            key = self._key(
+            keys = self._keys(
                 "summary", spec.name, {"sql": spec.sql, "versions": {t: self._versions.get(t) for t in spec.tables}}
             )
-            why = "" if key else "an extract it reads was not loaded first"
-        return self._load(con, spec.name, key, why, build, dated=False)
+            why = "" if keys[0] else "an extract it reads was not loaded first"
+        return self._load(con, spec.name, keys, why, build, dated=False)
 
     # -- loading and storing -----------------------------------------------------------------------
 
     def _entry_dir(self, name: str, key: str) -> Path:
         return self._folder / f"{name}-{key[:40]}"
 
-    def _load(self, con, name: str, key: str | None, why: str, build: Callable, dated: bool):
+    def _copy_pointer(self, name: str, content_key: str) -> Path:
+        """Where the entry validated on these files, in whichever folder, is recorded."""
+        return self.root / COPIES / f"{content_key[:40]}.{name}"
+
+    def _load(self, con, name: str, keys: tuple[str | None, str | None], why: str, build: Callable, dated: bool):
+        key, content_key = keys
         if key is not None:
             restored = self._restore(con, name, key, dated)
+            if restored is None:
+                restored = self._restore_copy(con, name, content_key, dated)
             if restored is not None:
                 return restored
         with self._lock(name) if key is not None else nullcontext():
@@ -282,7 +340,7 @@ class ValidationCache:
                 restored = self._restore(con, name, key, dated)
                 if restored is not None:
                     return restored
-            return self._build(con, name, key, why, build, dated)
+            return self._build(con, name, keys, why, build, dated)
 
     @contextmanager
     def _lock(self, name: str):
@@ -300,7 +358,8 @@ class ValidationCache:
             if handle is not None:
                 handle.close()
 
-    def _build(self, con, name: str, key: str | None, why: str, build: Callable, dated: bool):
+    def _build(self, con, name: str, keys: tuple[str | None, str | None], why: str, build: Callable, dated: bool):
+        key, content_key = keys
         before = _Catalog.read(con)
         status = build()
         version = uuid.uuid4().hex
@@ -315,7 +374,7 @@ class ValidationCache:
         if self._changed_since_keyed(name):
             self.report[name] = "validated (not cached: its files changed while it was validated)"
             return status
-        stored = self._store(con, name, key, version, status, made, dated)
+        stored = self._store(con, name, keys, version, status, made, dated)
         again = self._notes.pop(name, "")
         self.report[name] = (
             "validated"
@@ -335,7 +394,24 @@ class ValidationCache:
         return False
 
     def _restore(self, con, name: str, key: str, dated: bool):
-        folder = self._entry_dir(name, key)
+        return self._restore_entry(con, name, self._entry_dir(name, key), "key", key, dated)
+
+    def _restore_copy(self, con, name: str, content_key: str | None, dated: bool):
+        """The entry validated on the same files in another folder (or under another modification time), its
+        views pointed at this folder's files; None if there is none that may be used here."""
+        if content_key is None:
+            return None
+        pointer = self._copy_pointer(name, content_key)
+        try:
+            folder = Path(pointer.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return None
+        restored = self._restore_entry(con, name, folder, "content_key", content_key, dated, copy=True)
+        if restored is None and not (folder / "entry.pkl").exists():
+            pointer.unlink(missing_ok=True)  # the entry was pruned from its folder: the pointer leads nowhere
+        return restored
+
+    def _restore_entry(self, con, name: str, folder: Path, field_name: str, key: str, dated: bool, copy=False):
         try:
             with open(folder / "entry.pkl", "rb") as handle:
                 entry = pickle.load(handle)
@@ -344,8 +420,17 @@ class ValidationCache:
         except Exception as exc:  # noqa: BLE001 - a damaged entry is a miss, whatever the damage
             _LOG.warning("validation cache entry %s unreadable (%s): validating again", folder.name, exc)
             return None
-        if entry.get("key") != key:
+        if entry.get(field_name) != key:
             return None
+        objects = entry["objects"]
+        if copy:
+            origin = entry.get("data_dir")
+            if not entry.get("portable") or not origin:
+                return None
+            if origin != str(self.data_dir):
+                objects = _repointed(objects, Path(origin), self.data_dir)
+                if objects is None:
+                    return None
         status = entry["status"]
         if (
             dated
@@ -356,7 +441,7 @@ class ValidationCache:
             return None
         created: list[tuple[str, str]] = []
         try:
-            for kind, object_name, sql, rows_file in entry["objects"]:
+            for kind, object_name, sql, rows_file in objects:
                 con.execute(sql)
                 created.append((kind, object_name))
                 if rows_file:
@@ -381,10 +466,12 @@ class ValidationCache:
         except OSError:
             pass
         self._versions[name] = entry["version"]
-        self.report[name] = "restored"
+        self.report[name] = "restored" + (" (validated on the same files in another folder)" if copy else "")
         return status
 
-    def _store(self, con, name: str, key: str, version: str, status, made, dated: bool) -> bool:
+    def _store(self, con, name: str, keys: tuple[str, str], version: str, status, made, dated: bool) -> bool:
+        key, content_key = keys
+        portable = _portable(status)
         temporary = None
         try:
             self._make_folder()
@@ -401,6 +488,9 @@ class ValidationCache:
                 objects.append((kind, object_name, sql, rows_file))
             entry = {
                 "key": key,
+                "content_key": content_key,
+                "data_dir": str(self.data_dir),
+                "portable": portable,
                 "version": version,
                 "status": status,
                 "objects": objects,
@@ -419,12 +509,24 @@ class ValidationCache:
                 shutil.rmtree(temporary, ignore_errors=True)
             temporary = None
             self._prune(name)
+            if portable:
+                self._point_copies_at(name, content_key, final)
             return True
         except Exception as exc:  # noqa: BLE001 - a cache that cannot be written costs time, not correctness
             _LOG.warning("validation cache: could not store %s (%s)", name, exc)
             if temporary is not None:
                 shutil.rmtree(temporary, ignore_errors=True)
             return False
+
+    def _point_copies_at(self, name: str, content_key: str, entry: Path) -> None:
+        pointer = self._copy_pointer(name, content_key)
+        try:
+            pointer.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            written = pointer.with_name(f".tmp-{uuid.uuid4().hex}")
+            written.write_text(str(entry), encoding="utf-8")
+            os.replace(written, pointer)
+        except OSError as exc:  # a copy of the folder is validated afresh: time, not correctness
+            _LOG.warning("validation cache: could not record %s for copies of its files (%s)", name, exc)
 
     def _make_folder(self) -> None:
         """This data folder's subfolder. When it is new, entries and locks of the folder left at the top of the
@@ -450,4 +552,16 @@ class ValidationCache:
             except OSError:
                 continue
         for _, path in sorted(mine, reverse=True)[ENTRIES_KEPT:]:
+            self._forget_copies_of(name, path)
             shutil.rmtree(path, ignore_errors=True)
+
+    def _forget_copies_of(self, name: str, entry: Path) -> None:
+        """The pointer to an entry about to go, so the pointers stay as few as the entries."""
+        try:
+            with open(entry / "entry.pkl", "rb") as handle:
+                content_key = pickle.load(handle).get("content_key")
+            pointer = self._copy_pointer(name, content_key) if content_key else None
+            if pointer is not None and pointer.read_text(encoding="utf-8") == str(entry):
+                pointer.unlink()
+        except Exception:  # noqa: BLE001 - a pointer left behind is a miss when it is next read, and removed then
+            pass

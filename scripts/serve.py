@@ -264,7 +264,7 @@ def worker_main(argv: list[str]) -> None:
     from onehalton import db
 
     database = db.database()
-    restored = sum(1 for v in database.validation_cache.report.values() if v == "restored")
+    restored = sum(1 for v in database.validation_cache.report.values() if v.startswith("restored"))
     log(
         f"data loaded in {time.perf_counter() - started:.1f} s ({restored} of "
         f"{len(database.validation_cache.report)} extracts and summaries from the validation cache)"

@@ -119,6 +119,48 @@ def test_a_restart_skips_the_work(data, cache, monkeypatch):
     assert all(s.available for s in again.summary_statuses.values())
 
 
+COPIED = "restored (validated on the same files in another folder)"
+SOURCE = "onehalton_source_file"  # the column of the views over the files that names each row's file
+
+
+def test_a_copy_of_a_validated_folder_is_restored_and_reads_its_own_files(data, cache, tmp_path, monkeypatch):
+    """A folder copied (or moved) with its files unchanged is not checked again: each extract and summary comes back
+    from what validation left on the original, its views pointed at the copy's files. The copy then holds what a
+    validation of it would, and still works once the original is gone."""
+    original = Database(data)
+    copy = Path(shutil.copytree(data, tmp_path / "copy"))
+    monkeypatch.setattr("onehalton.db.load_table", lambda *a: pytest.fail(f"{a[1].name} validated again"))
+    monkeypatch.setattr(Database, "_build_summary", lambda self, spec: pytest.fail(f"{spec.name} built again"))
+    restored = Database(copy)
+    assert set(outcomes(restored).values()) == {COPIED}, outcomes(restored)
+    for name in TABLES:
+        assert restored.statuses[name] == original.statuses[name], f"{name}'s status differs in the copy"
+    shutil.rmtree(data)
+    monkeypatch.undo()
+    monkeypatch.setenv(CACHE_DIR_ENV, "off")
+    fresh = Database(copy)
+    assert contents(restored) == contents(fresh), "the copy restored holds other rows than the copy validated"
+    files = restored.con.execute(f"SELECT DISTINCT {SOURCE} FROM raw_appointments").fetchall()
+    assert files == [(str(copy.resolve() / "appointments.parquet"),)]
+
+
+def test_only_what_changed_in_a_copy_is_validated_and_a_load_that_excluded_rows_stays_with_its_folder(
+    data, cache, tmp_path
+):
+    set_cells(data, "cancer_fds", "within_standard", {1: -3})  # a row excluded: its example names the file
+    first = Database(data)
+    assert first.statuses["cancer_fds"].rows_excluded == 1
+    copy = Path(shutil.copytree(data, tmp_path / "copy"))
+    set_cells(copy, "targets", "target_value", {0: 0.61})
+    report = outcomes(Database(copy))
+    assert report["targets"] == "validated" and report["cancer_fds"] == "validated", report
+    assert report["wards"] == report["appointments"] == report["appointments_ward_month"] == COPIED, report
+    again = Database(copy)
+    assert again.statuses["cancer_fds"].problems[0].rows == 1
+    excluded = again.con.execute(f"SELECT DISTINCT {SOURCE} FROM excluded_cancer_fds").fetchall()
+    assert excluded == [(str(copy.resolve() / "cancer_fds.parquet"),)], "the copy's excluded rows name the original"
+
+
 def test_a_file_changed_between_two_starts_is_validated_again_and_its_bad_rows_caught(data, cache):
     first = Database(data)
     assert first.statuses["appointments"].rows_excluded == 0
@@ -248,6 +290,9 @@ def test_only_a_few_entries_are_kept_per_extract(data, cache):
         Database(data)
     kept = [e for e in cache.glob("*/*") if e.name.startswith("targets-")]
     assert len(kept) == validation_cache.ENTRIES_KEPT
+    # Each kept entry, and no other, is found by copies of its files.
+    pointers = list((cache / validation_cache.COPIES).glob("*.targets"))
+    assert sorted(Path(p.read_text()) for p in pointers) == sorted(kept)
 
 
 def test_each_data_folder_keeps_its_entries_apart_and_older_flat_entries_go(data, cache, tmp_path):

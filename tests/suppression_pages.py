@@ -354,9 +354,12 @@ def parse_count(text: str) -> float | None:
     return float(text.replace(",", "")) if re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", text) else None
 
 
-def inspect_page(at, page: str, area: str, recorded: Downloads, *, ward_view: bool) -> list[str]:
+def inspect_page(
+    at, page: str, area: str, recorded: Downloads, *, ward_view: bool, charts: list | None = None
+) -> list[str]:
     """Everything on a rendered page that shows a small count. In a Halton-wide view only tables of
-    wards are ward-level; in a ward view every table, chart and tile is."""
+    wards are ward-level; in a ward view every table, chart and tile is. `charts`: the page's chart_frames(at),
+    when the caller has read them already (decoding every chart's data is a good part of an inspection)."""
     limit = threshold()
     problems = []
     where = f"{page} [{area}]"
@@ -368,7 +371,7 @@ def inspect_page(at, page: str, area: str, recorded: Downloads, *, ward_view: bo
             problems += small_count_problems(frame, name, limit)
             problems += derived_problems(frame, name)
 
-    for name, frame in chart_frames(at):
+    for name, frame in chart_frames(at) if charts is None else charts:
         if ward_view or always_ward_level(frame):
             problems += small_count_problems(frame, f"{where} {name}", limit)
 
@@ -413,9 +416,10 @@ def inspect_view(at, page: str, area: str, recorded: Downloads, ward: str | None
     # (PNG and SVG are drawn from the same chart spec whose data sets are inspected below.)
     csv_buttons = [b for b in at.get("download_button") if "CSV" in b.proto.label]
     assert len(recorded) == len(csv_buttons), f"{page} [{area}]: a download was not recorded"
-    charted = {name.split(" (")[0].split(" data set")[0] for name, frame in chart_frames(at) if len(frame.columns)}
+    charts = chart_frames(at)
+    charted = {name.split(" (")[0].split(" data set")[0] for name, frame in charts if len(frame.columns)}
     assert len(charted) == len(at.get("vega_lite_chart")), f"{page} [{area}]: a chart's data was not read"
-    return inspect_page(at, page, area, recorded, ward_view=ward is not None)
+    return inspect_page(at, page, area, recorded, ward_view=ward is not None, charts=charts)
 
 
 def render_all(at, recorded: Downloads, area: str, *, ward: str | None) -> tuple[list[str], dict[str, float]]:

@@ -327,7 +327,7 @@ def test_ward_filter_changes_numbers_and_url_and_the_url_reproduces_the_view(ser
     # as good, so long as the link opens the same view.
     assert in_url in ([code], [name]), f"the URL {url} does not name the chosen ward {code} ({name})"
 
-    fresh = browser.new_context(viewport=VIEWPORT)
+    fresh = harness.new_context(browser, VIEWPORT)
     try:
         other = fresh.new_page()
         other.set_default_timeout(RUN_TIMEOUT_MS)

@@ -133,7 +133,7 @@ def test_the_footer_link_reproduces_the_screen(server, browser, page):
     harness.wait_for_screen(page, 3)
     title = page.get_by_role("heading", level=1).first.inner_text()
     link = page.get_by_test_id("oh-present-link").locator("a").get_attribute("href")
-    fresh = browser.new_context(viewport=VIEWPORT)
+    fresh = harness.new_context(browser, VIEWPORT)
     try:
         other = fresh.new_page()
         other.set_default_timeout(harness.RUN_TIMEOUT_MS)

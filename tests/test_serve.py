@@ -155,7 +155,7 @@ class Session:
     """One browser (its own cookies, so its own worker) with one view open, and every request it makes."""
 
     def __init__(self, browser, url: str, path: str, ward: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.context = harness.new_context(browser, {"width": 1280, "height": 800})
         self.page = self.context.new_page()
         self.page.set_default_timeout(RUN_TIMEOUT_MS)
         self.path, self.ward = path, ward

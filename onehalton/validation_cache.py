@@ -359,7 +359,7 @@ class ValidationCache:
                 handle.close()
 
     def _build(self, con, name: str, keys: tuple[str | None, str | None], why: str, build: Callable, dated: bool):
-        key, content_key = keys
+        key = keys[0]  # the content key is stored with the entry (_store)
         before = _Catalog.read(con)
         status = build()
         version = uuid.uuid4().hex

@@ -11,7 +11,7 @@ ADDRESS ?= 0.0.0.0
 # Root installs system packages itself (as CI does); anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run serve worker haproxy chromium lint format test test-fast bench bench-pack docs data screenshots pack clean import
+.PHONY: install run serve worker haproxy chromium poppler lint format test test-fast bench bench-pack docs data screenshots pack clean import
 
 install: $(VENV)/.installed
 
@@ -63,6 +63,14 @@ chromium:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium-headless-shell >/dev/null \
 	  || echo "make: could not install chromium-headless-shell: the browser tests need it or chromium"; }
 
+# Poppler (pdftotext, pdfinfo, pdftoppm) for the board pack's tests, which read the PDF back; installed only where
+# it is missing, as the browser's and the balancer's packages are, so `make test` needs nothing installed by hand.
+poppler:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "make: installing poppler-utils (apt-get install poppler-utils) for the board pack's tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils >/dev/null \
+	  || echo "make: could not install poppler-utils: the board pack's tests need it"; }
+
 # Ruff (ruff.toml): lint and format check, the first step of `make test`; `make format` rewrites in place.
 lint: install
 	$(BIN)/ruff check .
@@ -76,7 +84,7 @@ format: install
 # Three workers on two cores: the browser tests wait on Chromium about half the time, and a third worker fills it
 # (4:07 against 4:25 for -n 2 on one machine, 7:29 against 7:57 on a slower one). Whole modules go to the workers
 # longest first, the browser modules (tests/conftest.py orders them): 4:30-4:37 against 4:44-5:00 in xdist's order.
-test: install haproxy chromium lint
+test: install haproxy chromium poppler lint
 	$(BIN)/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder -q
 
 test-fast: install
@@ -104,4 +112,4 @@ docs: install
 	$(BIN)/python -m scripts.render_contract
 
 clean:
-.PHONY: install run serve worker haproxy chromium lint format test test-fast bench bench-pack docs data screenshots pack clean import
+.PHONY: install run serve worker haproxy chromium poppler lint format test test-fast bench bench-pack docs data screenshots pack clean import

@@ -48,28 +48,26 @@ serve: install data haproxy
 worker: install data
 	$(BIN)/python -m scripts.serve worker --port $(PORT) --address $(ADDRESS)
 
+# $(call apt_if_missing,CHECK,PACKAGE,WHAT NEEDS IT): install a Debian package where the shell test CHECK fails, and
+# say so; a failed install is named, not fatal (the tests that need the package then fail saying how to install it).
+apt_if_missing = @$(1) || { \
+	  echo "make: installing $(2) (apt-get install $(2)) for $(3)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null \
+	  || echo "make: could not install $(2): $(3) need it (apt-get install $(2))"; }
+
 # HAProxy from Debian's package, for `make serve` and its test; installed only where it is missing.
 haproxy:
-	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
-	  echo "make: installing HAProxy (apt-get install haproxy) for make serve"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null \
-	  || echo "make: could not install HAProxy: make serve and tests/test_serve.py need it (apt-get install haproxy)"; }
+	$(call apt_if_missing,command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ],haproxy,make serve and tests/test_serve.py)
 
 # The browser tests' Chromium: Debian's chromium-headless-shell (scripts/browser.py says why that build), installed
 # only where it is missing; the tests fall back to the chromium package, and fail saying how to install either.
 chromium:
-	@command -v chromium-headless-shell >/dev/null 2>&1 || [ "$$ONE_HALTON_SKIP_BROWSER" = 1 ] || { \
-	  echo "make: installing Chromium's headless shell (apt-get install chromium-headless-shell) for the browser tests"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium-headless-shell >/dev/null \
-	  || echo "make: could not install chromium-headless-shell: the browser tests need it or chromium"; }
+	$(call apt_if_missing,command -v chromium-headless-shell >/dev/null 2>&1 || [ "$$ONE_HALTON_SKIP_BROWSER" = 1 ],chromium-headless-shell,the browser tests)
 
 # Poppler (pdftotext, pdfinfo, pdftoppm) for the board pack's tests, which read the PDF back; installed only where
 # it is missing, as the browser's and the balancer's packages are, so `make test` needs nothing installed by hand.
 poppler:
-	@command -v pdftotext >/dev/null 2>&1 || { \
-	  echo "make: installing poppler-utils (apt-get install poppler-utils) for the board pack's tests"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils >/dev/null \
-	  || echo "make: could not install poppler-utils: the board pack's tests need it"; }
+	$(call apt_if_missing,command -v pdftotext >/dev/null 2>&1,poppler-utils,the board pack's tests)
 
 # Ruff (ruff.toml): lint and format check, the first step of `make test`; `make format` rewrites in place.
 lint: install
@@ -112,4 +110,3 @@ docs: install
 	$(BIN)/python -m scripts.render_contract
 
 clean:
-.PHONY: install run serve worker haproxy chromium poppler lint format test test-fast bench bench-pack docs data screenshots pack clean import

@@ -394,7 +394,7 @@ class ValidationCache:
         return False
 
     def _restore(self, con, name: str, key: str, dated: bool):
-        return self._restore_entry(con, name, self._entry_dir(name, key), "key", key, dated)
+        return self._restore_entry(con, name, self._entry_dir(name, key), key, dated)
 
     def _restore_copy(self, con, name: str, content_key: str | None, dated: bool):
         """The entry validated on the same files in another folder (or under another modification time), its
@@ -406,12 +406,12 @@ class ValidationCache:
             folder = Path(pointer.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
             return None
-        restored = self._restore_entry(con, name, folder, "content_key", content_key, dated, copy=True)
+        restored = self._restore_entry(con, name, folder, content_key, dated, copy=True)
         if restored is None and not (folder / "entry.pkl").exists():
             pointer.unlink(missing_ok=True)  # the entry was pruned from its folder: the pointer leads nowhere
         return restored
 
-    def _restore_entry(self, con, name: str, folder: Path, field_name: str, key: str, dated: bool, copy=False):
+    def _restore_entry(self, con, name: str, folder: Path, key: str, dated: bool, copy=False):
         try:
             with open(folder / "entry.pkl", "rb") as handle:
                 entry = pickle.load(handle)
@@ -420,7 +420,7 @@ class ValidationCache:
         except Exception as exc:  # noqa: BLE001 - a damaged entry is a miss, whatever the damage
             _LOG.warning("validation cache entry %s unreadable (%s): validating again", folder.name, exc)
             return None
-        if entry.get(field_name) != key:
+        if entry.get("content_key" if copy else "key") != key:
             return None
         objects = entry["objects"]
         if copy:
